@@ -1,0 +1,71 @@
+/* Backends: ways to execute the tasks of a plan with W workers.
+ *
+ * A backend is a small table of verbs with its private state behind one
+ * pointer; the runner drives every backend through the same verbs and never
+ * knows which one it holds. One file per backend under src/backends/.
+ */
+#ifndef PARBENCH_BACKEND_H
+#define PARBENCH_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "parbench/error.h"
+#include "parbench/workload.h"
+
+#define PB_MAX_WORKERS 4096
+
+typedef struct pb_exec_config {
+    unsigned workers;          /* W, 1..PB_MAX_WORKERS */
+} pb_exec_config;
+
+/* CPU and memory accounting of every participant in one run. */
+typedef struct pb_usage {
+    int64_t user_ns, sys_ns;   /* CPU time, user and system apart */
+    int64_t nvcsw, nivcsw;     /* voluntary and involuntary context switches */
+    int64_t minflt, majflt;    /* page faults (copy-on-write shows in minflt) */
+    int64_t maxrss_kb;         /* peak resident set of the largest participant */
+} pb_usage;
+
+/* What a backend measured during one execute(). Timestamps are
+ * CLOCK_MONOTONIC; the phases partition the run:
+ *   spawn = t_gate - t_start   (until every worker waits at the start gate)
+ *   work  = t_work_end - t_gate (gate open until the last task is done)
+ *   join  = t_end - t_work_end (until every worker is joined or reaped) */
+typedef struct pb_run_stats {
+    int64_t t_start, t_gate, t_work_end, t_end;
+    pb_usage usage;
+    char note[256];            /* what went wrong with workers, "" if nothing */
+} pb_run_stats;
+
+typedef struct pb_backend pb_backend;
+
+typedef struct pb_exec {
+    const pb_backend *backend;
+    pb_exec_config config;
+    void *state;               /* the backend's private state */
+} pb_exec;
+
+struct pb_backend {
+    const char *name;          /* "fork" */
+    const char *summary;       /* one line for `parbench list` */
+    bool shares_memory;        /* threads: true; processes: false */
+    /* Prepare to run `plan` many times (pools start their workers here). */
+    int  (*open)(pb_exec *, const pb_plan *, pb_error *);
+    /* Run every task of the plan once. Returns 0 when every worker ran to
+     * its end (task results are judged by verification, not here); a
+     * negative code when workers could not start or were lost, with the
+     * reason in err and in stats->note. */
+    int  (*execute)(pb_exec *, const pb_plan *, pb_run_stats *, pb_error *);
+    void (*close)(pb_exec *);
+};
+
+/* The tasks of worker w under a static split of n tasks into W blocks:
+ * [*first, *last). Blocks differ in size by at most one task. */
+static inline void pb_static_block(size_t n, unsigned W, unsigned w, size_t *first, size_t *last)
+{
+    *first = n * w / W;
+    *last = n * (w + 1) / W;
+}
+
+#endif

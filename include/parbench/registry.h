@@ -1,0 +1,37 @@
+/* Every workload and backend, each listed once. Adding one means writing
+ * its file and adding its name to the list here; nothing else changes. */
+#ifndef PARBENCH_REGISTRY_H
+#define PARBENCH_REGISTRY_H
+
+#include <stddef.h>
+
+#include "parbench/backend.h"
+#include "parbench/workload.h"
+
+/* In course order: the notes start with sleeps, then counting, then maps. */
+#define PB_WORKLOAD_LIST(X) \
+    X(square_cube)          \
+    X(sleep_square)         \
+    X(counter)              \
+    X(map)
+
+/* From no concurrency to the most machinery. */
+#define PB_BACKEND_LIST(X) \
+    X(serial)              \
+    X(pthread)             \
+    X(fork)
+
+#define PB_X_(id) extern const pb_workload pb_workload_##id;
+PB_WORKLOAD_LIST(PB_X_)
+#undef PB_X_
+#define PB_X_(id) extern const pb_backend pb_backend_##id;
+PB_BACKEND_LIST(PB_X_)
+#undef PB_X_
+
+extern const pb_workload *const pb_workloads[];   /* NULL-terminated */
+extern const pb_backend *const pb_backends[];     /* NULL-terminated */
+
+const pb_workload *pb_find_workload(const char *name);
+const pb_backend *pb_find_backend(const char *name);
+
+#endif

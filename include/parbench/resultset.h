@@ -1,0 +1,79 @@
+/* A result set: one folder per invocation, never overwritten, holding
+ *   machine.csv  key,value: the machine, the build, what makes numbers noisy
+ *   runs.csv     one row per measured repetition
+ * Each file's columns are declared once below; the same lists print the
+ * documentation (`parbench schema`). A column is added, never repurposed;
+ * PB_SCHEMA_VERSION changes when one is. */
+#ifndef PARBENCH_RESULTSET_H
+#define PARBENCH_RESULTSET_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "parbench/csv.h"
+#include "parbench/runner.h"
+
+#define PB_SCHEMA_VERSION 1
+
+/* X(column name, meaning) */
+#define PB_RUNS_COLUMNS(X)                                                                     \
+    X(run_id, "unique id of this row within the result set (1, 2, ...)")                      \
+    X(config_id, "id shared by the repetitions of one configuration")                         \
+    X(workload, "workload name")                                                              \
+    X(params, "every workload parameter, defaults included, as workload:k=v,... accepts it")  \
+    X(backend, "serial, pthread or fork")                                                     \
+    X(workers, "W, the number of threads or processes")                                       \
+    X(tasks, "number of tasks in the plan")                                                   \
+    X(pin, "pinning policy (none: workers are not bound)")                                    \
+    X(ipc, "how outcomes came back (arena: shared memory)")                                   \
+    X(rep, "repetition number, 1..reps (warm-ups are not recorded)")                          \
+    X(started_s, "seconds from the start of the result set to the start of this run")         \
+    X(wall_s, "wall time of the whole run, spawn and join included (CLOCK_MONOTONIC)")        \
+    X(spawn_s, "run start until every worker waits at the start gate")                       \
+    X(work_s, "gate opened until the last task finished")                                     \
+    X(join_s, "last task finished until every worker was joined or reaped")                  \
+    X(user_s, "user CPU seconds of every participant (parent, threads, children)")            \
+    X(sys_s, "system CPU seconds of every participant")                                       \
+    X(busy_cores, "average busy cores: (user_s + sys_s) / wall_s")                            \
+    X(cpu_util, "busy_cores / pus: the fraction of the allowed CPUs kept busy")               \
+    X(startup_s, "time to open the backend for this configuration (pools start workers here)") \
+    X(ideal_s, "makespan lower bound: max(longest task, total cost / W, CPU / min(W, pus))")  \
+    X(efficiency, "ideal_s / wall_s: 1 is the physical limit")                                \
+    X(nvcsw, "voluntary context switches of every participant")                               \
+    X(nivcsw, "involuntary context switches of every participant")                            \
+    X(minflt, "minor page faults (fork's copy-on-write shows here)")                          \
+    X(majflt, "major page faults")                                                            \
+    X(maxrss_kb, "peak resident memory of the largest worker, KiB")                           \
+    X(pus, "processing units the process was allowed to use")                                \
+    X(ok, "1 when every worker ended well and the result verified, else 0")                  \
+    X(result, "the workload's verified result")                                               \
+    X(note, "why ok is 0 (crashed worker, failed check); empty when ok")
+
+typedef struct pb_resultset {
+    char dir[4096];
+    pb_csv_file runs;
+    uint64_t next_run_id;
+    int64_t t0_ns;             /* CLOCK_MONOTONIC when the set was created */
+} pb_resultset;
+
+/* Create a result set: `dir` exactly (it must not exist yet; parents are
+ * created), or when dir is NULL a new `<root>/<UTC time>-<host>` folder.
+ * Writes machine.csv (with `command`, the invocation, among its keys) and
+ * the header of runs.csv. */
+int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, const char *command,
+                        pb_error *err);
+
+/* Append the row of one measured repetition. */
+int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *cfg,
+                         const pb_plan *plan, const pb_run_record *rec, pb_error *err);
+
+void pb_resultset_close(pb_resultset *rs);
+
+/* Check that `dir` could be created as a new result set (it does not exist,
+ * and its parent exists or can be created), without creating anything. */
+int pb_resultset_check_dir(const char *dir, pb_error *err);
+
+/* Print every file's columns and their meaning (Markdown). */
+void pb_resultset_print_schema(FILE *out);
+
+#endif

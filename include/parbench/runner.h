@@ -1,0 +1,62 @@
+/* The runner: one configuration (workload + parameters, backend, workers)
+ * executed for warm-up and measured repetitions, each verified.
+ *
+ * It plans once, opens the backend once (a pool's start-up is timed and
+ * reported on its own), then for every repetition resets the plan, executes,
+ * verifies and hands a pb_run_record to the observer, which writes it out
+ * at once, so a later failure never takes completed results with it. */
+#ifndef PARBENCH_RUNNER_H
+#define PARBENCH_RUNNER_H
+
+#include <stdbool.h>
+
+#include "parbench/backend.h"
+#include "parbench/workload.h"
+
+typedef struct pb_config {
+    const pb_workload *workload;
+    pb_params params;
+    const pb_backend *backend;
+    unsigned workers;          /* W */
+    unsigned reps;             /* measured repetitions, >= 1 */
+    unsigned warmup;           /* unrecorded repetitions before them */
+} pb_config;
+
+typedef struct pb_run_record {
+    unsigned rep;              /* 1..reps; 0 for a warm-up */
+    bool warmup;
+    int64_t t_start_ns;        /* CLOCK_MONOTONIC at the start of the run */
+    double wall_s;             /* whole run, spawn and join included */
+    double spawn_s, work_s, join_s;   /* the three phases; they add up to wall_s */
+    double user_s, sys_s;      /* CPU time of every participant */
+    double busy_cores;         /* (user_s + sys_s) / wall_s */
+    double cpu_util;           /* busy_cores / allowed PUs */
+    double startup_s;          /* the backend's open() for this configuration */
+    double ideal_s;            /* makespan lower bound for W workers on the allowed PUs */
+    pb_usage usage;            /* context switches, faults, peak RSS */
+    unsigned pus;              /* PUs the process may use */
+    bool ok;                   /* every worker ended well and verification passed */
+    char result[96];           /* the workload's result text */
+    char note[512];            /* why ok is false; "" when ok */
+} pb_run_record;
+
+typedef struct pb_run_observer {
+    /* Before each repetition (progress display); may be NULL. */
+    void (*run_starting)(void *user, const pb_config *, unsigned index, unsigned total);
+    /* After each repetition, warm-ups included (rec->warmup). Non-zero stops
+     * the configuration (an output error) and is returned by pb_run_config. */
+    int (*run_done)(void *user, const pb_config *, const pb_plan *, const pb_run_record *, pb_error *);
+    void *user;
+} pb_run_observer;
+
+/* Run one configuration. Returns 0 when every repetition was recorded
+ * (whether or not it verified), a negative code when the configuration
+ * could not run at all (plan, backend) or the observer failed. */
+int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *err);
+
+/* The makespan lower bound of a finished run: task costs are their CPU time
+ * plus their declared sleep; W workers on min(W, pus) processing units:
+ *   max(longest task, total cost / W, total CPU / min(W, pus)). */
+double pb_ideal_seconds(const pb_plan *plan, unsigned workers, unsigned pus);
+
+#endif

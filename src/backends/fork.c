@@ -1,0 +1,171 @@
+/* fork: W child processes forked for each run, each given a static block of
+ * tasks, released together by the start gate and reaped with wait4 at the
+ * end. The per-run cost it exposes is fork (page tables, copy-on-write
+ * faults) and waitpid. Outcomes come back through the shared arena; each
+ * child's CPU time comes from its own wait4, so nothing is double-counted
+ * and nothing of earlier children is mixed in.
+ *
+ * A child that crashes is reaped and reported; the others' outcomes stay. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/gate.h"
+#include "core/usage.h"
+#include "parbench/backend.h"
+#include "parbench/clock.h"
+
+typedef struct fork_state {
+    pb_control *ctl;
+    pid_t *pids;
+    unsigned started;
+} fork_state;
+
+static _Noreturn void child_main(const pb_plan *plan, pb_control *ctl, unsigned w, pid_t parent)
+{
+    /* Die with the parent, even if it died between fork and prctl. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        _exit(127);
+    /* A crash is reported by its signal; no core file is left behind. */
+    struct rlimit no_core = { 0, 0 };
+    setrlimit(RLIMIT_CORE, &no_core);
+    if (pb_gate_arrive(ctl)) {
+        size_t first, last;
+        pb_static_block(plan->ntasks, ctl->workers, w, &first, &last);
+        for (size_t i = first; i < last; i++)
+            pb_run_one_task(plan, i, (int)w, &plan->outcomes[i]);
+        pb_worker_done(ctl, w);
+    }
+    _exit(0);   /* not exit(): the parent's stdio buffers are not ours to flush */
+}
+
+/* Has any child ended before the gate opened? (Leaves it reapable.) */
+static int any_child_gone(void *arg)
+{
+    fork_state *s = arg;
+    for (unsigned w = 0; w < s->started; w++) {
+        siginfo_t si = { 0 };
+        if (waitid(P_PID, (id_t)s->pids[w], &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid)
+            return 1;
+    }
+    return 0;
+}
+
+static void describe_status(char *buf, size_t size, unsigned w, pid_t pid, int status)
+{
+    if (WIFSIGNALED(status))
+        snprintf(buf, size, "worker %u (pid %d) was killed by signal %d (%s)", w, (int)pid,
+                 WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else
+        snprintf(buf, size, "worker %u (pid %d) exited with status %d", w, (int)pid,
+                 WEXITSTATUS(status));
+}
+
+static void fork_close(pb_exec *ex)
+{
+    fork_state *s = ex->state;
+    if (!s)
+        return;
+    pb_control_destroy(s->ctl);
+    free(s->pids);
+    free(s);
+    ex->state = NULL;
+}
+
+static int fork_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
+{
+    (void)plan;
+    fork_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return pb_fail(err, PB_E_NOMEM, "fork: out of memory");
+    ex->state = s;
+    s->pids = calloc(ex->config.workers, sizeof *s->pids);
+    s->ctl = pb_control_create(ex->config.workers, err);
+    if (!s->pids || !s->ctl) {
+        fork_close(ex);
+        return s->ctl ? pb_fail(err, PB_E_NOMEM, "fork: out of memory") : PB_E_NOMEM;
+    }
+    return 0;
+}
+
+static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_error *err)
+{
+    fork_state *s = ex->state;
+    unsigned W = ex->config.workers;
+    int rc = 0;
+    pb_thread_meter meter;
+    pid_t self = getpid();
+
+    fflush(NULL);   /* nothing buffered may be duplicated into children */
+    pb_control_reset(s->ctl);
+    pb_meter_begin(&meter);
+    st->t_start = pb_now_ns();
+    for (s->started = 0; s->started < W; s->started++) {
+        pid_t pid = fork();
+        if (pid == 0)
+            child_main(plan, s->ctl, s->started, self);
+        if (pid < 0) {
+            rc = pb_fail_errno(err, PB_E_WORKER, errno, "fork: cannot start worker %u of %u",
+                               s->started + 1, W);
+            snprintf(st->note, sizeof st->note, "%s", err->msg);
+            break;
+        }
+        s->pids[s->started] = pid;
+    }
+    if (rc == 0 && pb_gate_wait_ready(s->ctl, 20, any_child_gone, s) != 0) {
+        /* A child died before the start: let the others run, report it when reaping. */
+        rc = PB_E_WORKER;
+    }
+    st->t_gate = pb_now_ns();
+    pb_gate_release(s->ctl, (rc && s->started < W) ? PB_GATE_ABORT : PB_GATE_OPEN);
+
+    size_t note_len = strlen(st->note);
+    for (unsigned w = 0; w < s->started; w++) {
+        int status;
+        struct rusage ru;
+        pid_t got;
+        while ((got = wait4(s->pids[w], &status, 0, &ru)) < 0 && errno == EINTR)
+            ;
+        if (got < 0) {
+            rc = pb_fail_errno(err, PB_E_WORKER, errno, "fork: cannot reap worker %u", w);
+            continue;
+        }
+        pb_usage child;
+        pb_usage_of_child(&child, &ru);
+        pb_usage_add(&st->usage, &child);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            char what[160];
+            describe_status(what, sizeof what, w, got, status);
+            if (note_len < sizeof st->note - 1)
+                note_len += (size_t)snprintf(st->note + note_len, sizeof st->note - note_len,
+                                             "%s%s", note_len ? "; " : "", what);
+            if (rc == 0 || rc == PB_E_WORKER)
+                rc = pb_fail(err, PB_E_WORKER, "fork: %s", what);
+        }
+    }
+    st->t_end = pb_now_ns();
+    pb_usage parent;
+    pb_meter_end(&meter, &parent);
+
+    int64_t last = pb_control_last_done(s->ctl);
+    st->t_work_end = last ? last : st->t_gate;
+    int64_t children_rss = st->usage.maxrss_kb;
+    pb_usage_add(&st->usage, &parent);
+    st->usage.maxrss_kb = children_rss;     /* the largest worker, not the parent */
+    return rc;
+}
+
+const pb_backend pb_backend_fork = {
+    .name = "fork",
+    .summary = "W processes forked per run, static blocks of tasks, reaped with wait4",
+    .shares_memory = false,
+    .open = fork_open,
+    .execute = fork_execute,
+    .close = fork_close,
+};

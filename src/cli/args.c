@@ -1,0 +1,169 @@
+/* Parsing of `parbench run` arguments. Every message names the option. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "parbench/registry.h"
+
+int pb_cli_parse_count(const char *opt, const char *text, unsigned min, unsigned max,
+                       unsigned *out, pb_error *err)
+{
+    uint64_t v;
+    int rc = pb_parse_u64(text, &v);
+    if (rc == PB_E_ARG)
+        return pb_fail(err, PB_E_ARG, "%s: '%s' is not a number (allowed: %u to %u)", opt, text, min, max);
+    if (rc || v < min || v > max)
+        return pb_fail(err, PB_E_RANGE, "%s: %s is out of range (allowed: %u to %u)", opt, text, min, max);
+    *out = (unsigned)v;
+    return 0;
+}
+
+static void names_of_workloads(char *buf, size_t size)
+{
+    size_t len = 0;
+    for (size_t i = 0; pb_workloads[i] && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", pb_workloads[i]->name);
+}
+
+static void names_of_backends(char *buf, size_t size)
+{
+    size_t len = 0;
+    for (size_t i = 0; pb_backends[i] && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", pb_backends[i]->name);
+}
+
+int pb_cli_parse_workload(const char *text, pb_workload_spec *out, pb_error *err)
+{
+    char name[64];
+    const char *colon = strchr(text, ':');
+    size_t n = colon ? (size_t)(colon - text) : strlen(text);
+    if (n == 0 || n >= sizeof name) {
+        char names[512];
+        names_of_workloads(names, sizeof names);
+        return pb_fail(err, PB_E_ARG, "--workload: '%s' names no workload (workloads: %s)", text, names);
+    }
+    memcpy(name, text, n);
+    name[n] = '\0';
+    out->workload = pb_find_workload(name);
+    if (!out->workload) {
+        char names[512];
+        names_of_workloads(names, sizeof names);
+        return pb_fail(err, PB_E_ARG, "--workload: unknown workload '%s' (workloads: %s)", name, names);
+    }
+    pb_error inner;
+    int rc = pb_params_init(&out->params, out->workload->params, name, &inner);
+    if (rc == 0 && colon)
+        rc = pb_params_parse(&out->params, name, colon + 1, &inner);
+    if (rc == 0 && out->workload->validate)
+        rc = out->workload->validate(&out->params, &inner);
+    if (rc)
+        return pb_fail(err, rc, "--workload %s", inner.msg);
+    return 0;
+}
+
+/* Append b unless the set has it already. */
+static void add_backend(pb_backend_set *set, const pb_backend *b)
+{
+    for (unsigned k = 0; k < set->count; k++)
+        if (set->backend[k] == b)
+            return;
+    if (set->count < PB_MAX_BACKENDS)
+        set->backend[set->count++] = b;
+}
+
+int pb_cli_parse_backends(const char *text, pb_backend_set *out, pb_error *err)
+{
+    char buf[512], names[256];
+    out->count = 0;
+    names_of_backends(names, sizeof names);
+    if (strlen(text) >= sizeof buf)
+        return pb_fail(err, PB_E_ARG, "--backend: the list is too long");
+    strcpy(buf, text);
+    char *save = NULL;
+    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        if (strcmp(item, "all") == 0) {
+            for (size_t i = 0; pb_backends[i]; i++)
+                add_backend(out, pb_backends[i]);
+            continue;
+        }
+        const pb_backend *b = pb_find_backend(item);
+        if (!b)
+            return pb_fail(err, PB_E_ARG, "--backend: unknown backend '%s' (backends: %s, or all)", item, names);
+        add_backend(out, b);
+    }
+    if (out->count == 0)
+        return pb_fail(err, PB_E_ARG, "--backend: no backend named (backends: %s, or all)", names);
+    return 0;
+}
+
+int pb_cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err)
+{
+    char buf[512];
+    out->count = 0;
+    if (strlen(text) >= sizeof buf)
+        return pb_fail(err, PB_E_ARG, "--workers: the list is too long");
+    strcpy(buf, text);
+    char *save = NULL;
+    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        if (out->count == PB_WORKERS_MAX_ITEMS)
+            return pb_fail(err, PB_E_RANGE, "--workers: more than %d items", PB_WORKERS_MAX_ITEMS);
+        memset(&out->item[out->count], 0, sizeof out->item[0]);
+        if (strcmp(item, "cores") == 0) {
+            out->item[out->count++].cores = true;
+            continue;
+        }
+        if (strcmp(item, "tasks") == 0) {
+            out->item[out->count++].tasks = true;
+            continue;
+        }
+        unsigned lo, hi;
+        char *dash = strchr(item + 1, '-');   /* item+1: a leading '-' is a sign, refused below */
+        int rc;
+        if (dash) {
+            *dash = '\0';
+            if ((rc = pb_cli_parse_count("--workers", item, 1, PB_MAX_WORKERS, &lo, err)) ||
+                (rc = pb_cli_parse_count("--workers", dash + 1, 1, PB_MAX_WORKERS, &hi, err)))
+                return rc;
+            if (hi < lo)
+                return pb_fail(err, PB_E_RANGE, "--workers: range %u-%u runs backwards", lo, hi);
+        } else {
+            if ((rc = pb_cli_parse_count("--workers", item, 1, PB_MAX_WORKERS, &lo, err)))
+                return rc;
+            hi = lo;
+        }
+        out->item[out->count].lo = lo;
+        out->item[out->count].hi = hi;
+        out->count++;
+    }
+    if (out->count == 0)
+        return pb_fail(err, PB_E_ARG, "--workers: no worker count given (examples: 4; 1,2,4; 1-8; cores; tasks)");
+    return 0;
+}
+
+static int cmp_unsigned(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return (x > y) - (x < y);
+}
+
+unsigned pb_cli_resolve_workers(const pb_workers_spec *w, unsigned pus, size_t ntasks,
+                                unsigned *out, unsigned max_out)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < w->count; i++) {
+        unsigned lo = w->item[i].lo, hi = w->item[i].hi;
+        if (w->item[i].cores)
+            lo = hi = pus;
+        if (w->item[i].tasks)
+            lo = hi = ntasks > PB_MAX_WORKERS ? PB_MAX_WORKERS : (unsigned)ntasks;
+        for (unsigned v = lo; v <= hi && n < max_out; v++)
+            out[n++] = v;
+    }
+    qsort(out, n, sizeof *out, cmp_unsigned);
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (k == 0 || out[k - 1] != out[i])
+            out[k++] = out[i];
+    return k;
+}

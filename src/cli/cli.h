@@ -1,0 +1,109 @@
+/* The command line: parsing of run options (kept apart from main so the
+ * tests can call it), suites, progress and the summary table. */
+#ifndef PARBENCH_CLI_H
+#define PARBENCH_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "parbench/backend.h"
+#include "parbench/error.h"
+#include "parbench/runner.h"
+#include "parbench/workload.h"
+
+/* Exit codes. */
+enum {
+    PB_EXIT_OK = 0,
+    PB_EXIT_FAILED = 1,        /* a run failed its check, or output was lost */
+    PB_EXIT_USAGE = 2,         /* bad input: nothing was run or written */
+};
+
+/* One --workload argument: "counter:n=1e8,tasks=4". */
+typedef struct pb_workload_spec {
+    const pb_workload *workload;
+    pb_params params;
+} pb_workload_spec;
+
+/* One --workers argument, before "cores" and "tasks" are known. */
+#define PB_WORKERS_MAX_ITEMS 64
+typedef struct pb_workers_spec {
+    unsigned count;
+    struct {
+        unsigned lo, hi;       /* a number (lo == hi) or a range */
+        bool cores, tasks;     /* the keywords: allowed PUs, number of tasks */
+    } item[PB_WORKERS_MAX_ITEMS];
+} pb_workers_spec;
+
+#define PB_MAX_BACKENDS 16
+typedef struct pb_backend_set {
+    unsigned count;
+    const pb_backend *backend[PB_MAX_BACKENDS];
+} pb_backend_set;
+
+/* A job: one workload under some backends with some worker counts. */
+typedef struct pb_job {
+    pb_workload_spec spec;
+    pb_backend_set backends;
+    pb_workers_spec workers;
+} pb_job;
+
+/* A named preset of jobs. */
+typedef struct pb_suite_entry {
+    const char *workload;      /* "map:len=10,sleep_ms=200" */
+    const char *backends;      /* "all" */
+    const char *workers;       /* "1,2" */
+} pb_suite_entry;
+
+typedef struct pb_suite {
+    const char *name;
+    const char *summary;
+    unsigned reps, warmup;
+    const pb_suite_entry *entries;   /* ends with a NULL workload */
+} pb_suite;
+
+extern const pb_suite pb_suites[];   /* ends with a NULL name */
+const pb_suite *pb_find_suite(const char *name);
+
+/* Parsers: each names the option in its message and returns PB_E_ARG or
+ * PB_E_RANGE on bad input. */
+int pb_cli_parse_count(const char *opt, const char *text, unsigned min, unsigned max,
+                       unsigned *out, pb_error *err);
+int pb_cli_parse_workload(const char *text, pb_workload_spec *out, pb_error *err);
+int pb_cli_parse_backends(const char *text, pb_backend_set *out, pb_error *err);
+int pb_cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err);
+
+/* Worker counts of a spec for a machine with `pus` PUs and a plan of
+ * `ntasks` tasks: ascending, without duplicates. Returns how many. */
+unsigned pb_cli_resolve_workers(const pb_workers_spec *w, unsigned pus, size_t ntasks,
+                                unsigned *out, unsigned max_out);
+
+/* Subcommands. argv[0] is the subcommand's name. */
+int pb_cmd_run(int argc, char **argv);
+int pb_cmd_list(int argc, char **argv);
+int pb_cmd_schema(int argc, char **argv);
+
+/* Progress on stderr, only when it is a terminal. */
+typedef struct pb_progress {
+    bool enabled;
+    unsigned runs_total, runs_done;
+    long long t0_ns;
+    bool line_shown;
+} pb_progress;
+
+void pb_progress_init(pb_progress *p, unsigned runs_total, bool quiet);
+void pb_progress_show(pb_progress *p, const pb_config *cfg, unsigned config_index,
+                      unsigned config_total, unsigned rep_index, unsigned rep_total);
+void pb_progress_clear(pb_progress *p);
+
+/* The summary: one line per configuration. */
+typedef struct pb_summary_row {
+    const pb_config *cfg;
+    size_t ntasks;
+    unsigned runs, ok_runs;
+    double *wall, *ideal, *busy;   /* one per recorded repetition */
+    char failure[256];             /* the configuration could not run at all */
+} pb_summary_row;
+
+void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count);
+
+#endif

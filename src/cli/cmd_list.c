@@ -1,0 +1,68 @@
+/* parbench list: workloads with their parameters, backends, suites.
+ * parbench schema: the columns of every result file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "parbench/registry.h"
+#include "parbench/resultset.h"
+
+static void print_param(const pb_param_spec *s)
+{
+    char range[128];
+    if (s->type == PB_PARAM_ENUM) {
+        size_t len = 0;
+        range[0] = '\0';
+        for (size_t c = 0; s->choices[c]; c++)
+            len += (size_t)snprintf(range + len, sizeof range - len, "%s%s", c ? "|" : "", s->choices[c]);
+    } else {
+        snprintf(range, sizeof range, "%llu..%llu%s%s%s", (unsigned long long)s->min,
+                 (unsigned long long)s->max, s->unit ? " " : "", s->unit ? s->unit : "",
+                 s->allow_auto ? " or auto" : "");
+    }
+    printf("    %-9s default %-7s %-30s %s\n", s->name, s->defval, range, s->help);
+}
+
+int pb_cmd_list(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("Usage: parbench list\n\nShow the workloads (with their parameters, defaults and ranges),\n"
+               "the backends and the suites that `parbench run` accepts.\n");
+        return PB_EXIT_OK;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "parbench list: unexpected argument '%s'\nTry 'parbench list --help'.\n", argv[1]);
+        return PB_EXIT_USAGE;
+    }
+    printf("Workloads (--workload NAME[:k=v,...]):\n");
+    for (size_t i = 0; pb_workloads[i]; i++) {
+        const pb_workload *w = pb_workloads[i];
+        printf("\n  %s  %s\n    from %s\n", w->name, w->summary, w->origin);
+        for (const pb_param_spec *s = w->params; s->name; s++)
+            print_param(s);
+    }
+    printf("\nBackends (--backend a,b or all):\n");
+    for (size_t i = 0; pb_backends[i]; i++)
+        printf("  %-14s %s\n", pb_backends[i]->name, pb_backends[i]->summary);
+    printf("\nSuites (--suite NAME):\n");
+    for (const pb_suite *s = pb_suites; s->name; s++) {
+        printf("  %-14s %s; %u reps after %u warm-up\n", s->name, s->summary, s->reps, s->warmup);
+        for (const pb_suite_entry *e = s->entries; e->workload; e++)
+            printf("  %-14s   %-44s --backend %s --workers %s\n", "", e->workload, e->backends, e->workers);
+    }
+    return PB_EXIT_OK;
+}
+
+int pb_cmd_schema(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("Usage: parbench schema\n\nPrint the columns of every file of a result set, with their meaning (Markdown).\n");
+        return PB_EXIT_OK;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "parbench schema: unexpected argument '%s'\nTry 'parbench schema --help'.\n", argv[1]);
+        return PB_EXIT_USAGE;
+    }
+    pb_resultset_print_schema(stdout);
+    return PB_EXIT_OK;
+}

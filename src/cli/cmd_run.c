@@ -1,0 +1,294 @@
+/* parbench run: expand jobs into configurations, run each, write the
+ * result set as it goes, print the summary. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "parbench/machine.h"
+#include "parbench/registry.h"
+#include "parbench/resultset.h"
+
+enum { MAX_JOBS = 64, MAX_CONFIGS = 20000, MAX_REPS = 100000, MAX_WARMUP = 1000 };
+
+static const char run_help[] =
+"Usage: parbench run [OPTIONS]\n"
+"\n"
+"Run workloads under backends and worker counts, verify every run, write a\n"
+"result set (runs.csv, machine.csv) and print a summary table.\n"
+"With no option, runs the 'default' suite.\n"
+"\n"
+"  -s, --suite NAME        a named preset (parbench list shows them): default,\n"
+"                          quick, linearity. --backend, --workers, --reps and\n"
+"                          --warmup override the suite's own choices.\n"
+"  -w, --workload SPEC     NAME[:k=v,...], repeatable, e.g. counter:n=1e8,tasks=4\n"
+"                          or map:len=10,sleep_ms=200 (parbench list shows the\n"
+"                          parameters, their defaults and ranges)\n"
+"  -b, --backend LIST      serial,pthread,fork or all           (default: all)\n"
+"  -n, --workers LIST      worker counts: 4 | 1,2,4 | 1-8 | cores (the PUs this\n"
+"                          process may use) | tasks (one worker per task);\n"
+"                          1 to 4096; serial always runs with 1 (default: 1,cores)\n"
+"  -r, --reps N            measured repetitions per configuration (default: 5)\n"
+"      --warmup N          unrecorded repetitions before them      (default: 1)\n"
+"  -o, --out DIR           the result set's folder; it must not exist yet\n"
+"                          (default: results/<UTC time>-<host>/)\n"
+"  -q, --quiet             no progress and no summary: print only the folder\n"
+"  -h, --help              this help\n"
+"\n"
+"Every run is timed in three phases: spawn (until all workers wait at the\n"
+"start gate), work (gate open until the last task is done) and join (until\n"
+"every worker is joined or reaped). A run whose result fails its check is\n"
+"recorded with ok=0 and the command exits 1. Bad input exits 2 and writes\n"
+"nothing.\n"
+"\n"
+"Examples:\n"
+"  parbench run --suite quick\n"
+"  parbench run -w square-cube -b all -n 2\n"
+"  parbench run -w counter:n=1e8,tasks=2 -b serial,pthread,fork -n 1,2 -r 10\n"
+"  parbench run -w map:len=10,sleep_ms=200 -n 10 --out results/poolmap\n";
+
+typedef struct run_state {
+    pb_resultset rs;
+    pb_progress progress;
+    pb_summary_row *row;       /* of the configuration running */
+    unsigned config_index, config_total;
+    uint64_t config_id;
+    bool quiet;
+} run_state;
+
+static void on_starting(void *user, const pb_config *cfg, unsigned index, unsigned total)
+{
+    run_state *s = user;
+    pb_progress_show(&s->progress, cfg, s->config_index, s->config_total, index, total);
+}
+
+static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const pb_run_record *rec,
+                   pb_error *err)
+{
+    run_state *s = user;
+    if (rec->warmup)
+        return 0;
+    pb_summary_row *row = s->row;
+    row->ntasks = plan->ntasks;
+    row->wall[row->runs] = rec->wall_s;
+    row->ideal[row->runs] = rec->ideal_s;
+    row->busy[row->runs] = rec->busy_cores;
+    row->runs++;
+    row->ok_runs += rec->ok;
+    if (!rec->ok) {
+        pb_progress_clear(&s->progress);
+        fprintf(stderr, "parbench: %s under %s W=%u rep %u failed: %s\n", cfg->workload->name,
+                cfg->backend->name, cfg->workers, rec->rep, rec->note);
+    }
+    return pb_resultset_add_run(&s->rs, s->config_id, cfg, plan, rec, err);
+}
+
+static int usage_error(const pb_error *err)
+{
+    fprintf(stderr, "parbench run: %s\nTry 'parbench run --help'.\n", err->msg);
+    return PB_EXIT_USAGE;
+}
+
+static void join_command(int argc, char **argv, char *buf, size_t size)
+{
+    size_t len = snprintf(buf, size, "parbench");
+    for (int i = 0; i < argc && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, " %s", argv[i]);
+}
+
+int pb_cmd_run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "suite", required_argument, NULL, 's' },
+        { "workload", required_argument, NULL, 'w' },
+        { "backend", required_argument, NULL, 'b' },
+        { "workers", required_argument, NULL, 'n' },
+        { "reps", required_argument, NULL, 'r' },
+        { "warmup", required_argument, NULL, 'W' },
+        { "out", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    static pb_job jobs[MAX_JOBS];
+    unsigned njobs = 0, reps = 0, warmup = 0;
+    bool have_reps = false, have_warmup = false, quiet = false;
+    const char *suite_name = NULL, *backend_text = NULL, *workers_text = NULL, *out = NULL;
+    pb_error err = { 0 };
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":s:w:b:n:r:o:qh", longopts, NULL)) != -1) {
+        int rc = 0;
+        switch (c) {
+        case 's': suite_name = optarg; break;
+        case 'b': backend_text = optarg; break;
+        case 'n': workers_text = optarg; break;
+        case 'o': out = optarg; break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(run_help, stdout); return PB_EXIT_OK;
+        case 'w':
+            if (njobs == MAX_JOBS)
+                rc = pb_fail(&err, PB_E_RANGE, "--workload: at most %d workloads", MAX_JOBS);
+            else
+                rc = pb_cli_parse_workload(optarg, &jobs[njobs++].spec, &err);
+            break;
+        case 'r':
+            rc = pb_cli_parse_count("--reps", optarg, 1, MAX_REPS, &reps, &err);
+            have_reps = true;
+            break;
+        case 'W':
+            rc = pb_cli_parse_count("--warmup", optarg, 0, MAX_WARMUP, &warmup, &err);
+            have_warmup = true;
+            break;
+        case ':':
+            rc = pb_fail(&err, PB_E_ARG, "%s needs a value", argv[optind - 1]);
+            break;
+        default:
+            rc = pb_fail(&err, PB_E_ARG, "unknown option '%s'", argv[optind - 1]);
+            break;
+        }
+        if (rc)
+            return usage_error(&err);
+    }
+    if (optind < argc) {
+        pb_fail(&err, PB_E_ARG, "unexpected argument '%s' (workloads are given with --workload)", argv[optind]);
+        return usage_error(&err);
+    }
+
+    /* Jobs: from --workload, or from a suite. */
+    pb_backend_set backends;
+    pb_workers_spec workers;
+    if (backend_text && pb_cli_parse_backends(backend_text, &backends, &err))
+        return usage_error(&err);
+    if (workers_text && pb_cli_parse_workers(workers_text, &workers, &err))
+        return usage_error(&err);
+    const pb_suite *suite = NULL;
+    if (suite_name && njobs) {
+        pb_fail(&err, PB_E_ARG, "--suite and --workload cannot be combined (a suite names its own workloads)");
+        return usage_error(&err);
+    }
+    if (suite_name || !njobs) {
+        suite = pb_find_suite(suite_name ? suite_name : "default");
+        if (!suite) {
+            char names[256];
+            size_t len = 0;
+            for (const pb_suite *s = pb_suites; s->name; s++)
+                len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", s->name);
+            pb_fail(&err, PB_E_ARG, "--suite: unknown suite '%s' (suites: %s)", suite_name, names);
+            return usage_error(&err);
+        }
+        for (const pb_suite_entry *e = suite->entries; e->workload; e++, njobs++) {
+            pb_job *j = &jobs[njobs];
+            if (pb_cli_parse_workload(e->workload, &j->spec, &err) ||
+                pb_cli_parse_backends(e->backends, &j->backends, &err) ||
+                pb_cli_parse_workers(e->workers, &j->workers, &err))
+                return usage_error(&err);
+        }
+        if (!have_reps)
+            reps = suite->reps;
+        if (!have_warmup)
+            warmup = suite->warmup;
+    } else {
+        if (!have_reps)
+            reps = 5;
+        if (!have_warmup)
+            warmup = 1;
+        for (unsigned i = 0; i < njobs; i++) {
+            pb_cli_parse_backends("all", &jobs[i].backends, &err);
+            pb_cli_parse_workers("1,cores", &jobs[i].workers, &err);
+        }
+    }
+    for (unsigned i = 0; i < njobs; i++) {
+        if (backend_text)
+            jobs[i].backends = backends;
+        if (workers_text)
+            jobs[i].workers = workers;
+    }
+
+    /* Configurations, all known before anything runs. */
+    static pb_config configs[MAX_CONFIGS];
+    unsigned nconfigs = 0, pus = pb_allowed_pus();
+    for (unsigned i = 0; i < njobs; i++) {
+        size_t ntasks = jobs[i].spec.workload->count_tasks(&jobs[i].spec.params);
+        for (unsigned b = 0; b < jobs[i].backends.count; b++) {
+            const pb_backend *be = jobs[i].backends.backend[b];
+            unsigned ws[PB_MAX_WORKERS], nw;
+            if (be == &pb_backend_serial) {
+                ws[0] = 1;
+                nw = 1;
+            } else {
+                nw = pb_cli_resolve_workers(&jobs[i].workers, pus, ntasks, ws, PB_MAX_WORKERS);
+            }
+            for (unsigned k = 0; k < nw; k++) {
+                if (nconfigs == MAX_CONFIGS) {
+                    pb_fail(&err, PB_E_RANGE, "more than %d configurations: run fewer at a time", MAX_CONFIGS);
+                    return usage_error(&err);
+                }
+                configs[nconfigs++] = (pb_config){ .workload = jobs[i].spec.workload,
+                                                   .params = jobs[i].spec.params,
+                                                   .backend = be, .workers = ws[k],
+                                                   .reps = reps, .warmup = warmup };
+            }
+        }
+    }
+    if (out && pb_resultset_check_dir(out, &err))
+        return usage_error(&err);
+
+    /* From here on, results are written as they come. */
+    run_state st = { .quiet = quiet, .config_total = nconfigs };
+    char command[2048];
+    join_command(argc, argv, command, sizeof command);
+    if (pb_resultset_create(&st.rs, out, "results", command, &err)) {
+        fprintf(stderr, "parbench run: %s\n", err.msg);
+        return PB_EXIT_USAGE;
+    }
+    pb_summary_row *rows = calloc(nconfigs, sizeof *rows);
+    double *samples = calloc((size_t)nconfigs * reps * 3, sizeof *samples);
+    if (!rows || !samples) {
+        fprintf(stderr, "parbench run: out of memory\n");
+        return PB_EXIT_FAILED;
+    }
+    pb_progress_init(&st.progress, nconfigs * (reps + warmup), quiet);
+    pb_run_observer obs = { .run_starting = on_starting, .run_done = on_done, .user = &st };
+    int status = PB_EXIT_OK;
+    for (unsigned i = 0; i < nconfigs; i++) {
+        pb_summary_row *row = &rows[i];
+        row->cfg = &configs[i];
+        row->wall = samples + (size_t)i * reps * 3;
+        row->ideal = row->wall + reps;
+        row->busy = row->ideal + reps;
+        st.row = row;
+        st.config_index = i;
+        st.config_id = i + 1;
+        int rc = pb_run_config(&configs[i], &obs, &err);
+        if (rc && err.code == PB_E_IO) {
+            pb_progress_clear(&st.progress);
+            fprintf(stderr, "parbench run: %s; stopping (rows already written are intact)\n", err.msg);
+            status = PB_EXIT_FAILED;
+            nconfigs = i + 1;
+            break;
+        }
+        if (rc) {
+            snprintf(row->failure, sizeof row->failure, "%s", err.msg);
+            pb_progress_clear(&st.progress);
+            fprintf(stderr, "parbench run: %s under %s W=%u could not run: %s\n", configs[i].workload->name,
+                    configs[i].backend->name, configs[i].workers, err.msg);
+        }
+        if (rc || row->ok_runs != row->runs)
+            status = PB_EXIT_FAILED;
+    }
+    pb_progress_clear(&st.progress);
+    pb_resultset_close(&st.rs);
+    if (!quiet) {
+        pb_summary_print(stdout, rows, nconfigs);
+        printf("\nresult set: %s\n", st.rs.dir);
+    } else {
+        printf("%s\n", st.rs.dir);
+    }
+    free(rows);
+    free(samples);
+    return status;
+}

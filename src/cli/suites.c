@@ -1,0 +1,56 @@
+/* Named presets for `parbench run --suite NAME`. */
+#include <string.h>
+
+#include "cli.h"
+
+/* The course's examples, sized to finish in a few minutes on 2 cores. */
+static const pb_suite_entry default_entries[] = {
+    /* note 003: serial 1.6 s, two threads or processes 0.8 s */
+    { "square-cube", "all", "2" },
+    /* notes 000-002: many sleeping workers overlap */
+    { "sleep-square:tasks=10,min_ms=50,max_ms=150", "all", "1,2,5,10" },
+    /* CPU-bound: threads and processes scale with cores, not beyond */
+    { "counter:n=1e8,tasks=2", "all", "1,2" },
+    { "counter:n=2.5e7,tasks=8", "all", "1,2,8" },
+    /* note 003's Pool.map: 10 elements of 0.2 s each */
+    { "map:len=10,sleep_ms=200", "all", "2,10" },
+    /* maps over a large array: compute-bound and memory-bound */
+    { "map:len=1e7,fn=sqrt", "all", "1,2" },
+    { "map:len=1e7,fn=gather", "all", "1,2" },
+    { NULL, NULL, NULL },
+};
+
+/* A fast tour of every workload and backend, for tests. */
+static const pb_suite_entry quick_entries[] = {
+    { "square-cube:sleep_ms=10", "all", "2" },
+    { "sleep-square:tasks=6,min_ms=2,max_ms=10", "all", "1,3" },
+    { "counter:n=2e6,tasks=2", "all", "1,2" },
+    { "map:len=8,sleep_ms=2", "all", "4" },
+    { "map:len=1e5,fn=sqrt", "all", "2" },
+    { "map:len=1e5,fn=gather", "all", "2" },
+    { NULL, NULL, NULL },
+};
+
+/* Time must grow linearly with the work: counter at n, 2n, 4n, 8n. */
+static const pb_suite_entry linearity_entries[] = {
+    { "counter:n=2.5e7,tasks=1", "serial,pthread,fork", "1" },
+    { "counter:n=5e7,tasks=1", "serial,pthread,fork", "1" },
+    { "counter:n=1e8,tasks=1", "serial,pthread,fork", "1" },
+    { "counter:n=2e8,tasks=1", "serial,pthread,fork", "1" },
+    { NULL, NULL, NULL },
+};
+
+const pb_suite pb_suites[] = {
+    { "default", "the course's examples under every backend (a few minutes on 2 cores)", 5, 1, default_entries },
+    { "quick", "every workload and backend on tiny inputs (seconds; used by the tests)", 2, 0, quick_entries },
+    { "linearity", "counter at n = 2.5e7 ... 2e8: wall time should double with n", 5, 1, linearity_entries },
+    { NULL, NULL, 0, 0, NULL },
+};
+
+const pb_suite *pb_find_suite(const char *name)
+{
+    for (const pb_suite *s = pb_suites; s->name; s++)
+        if (strcmp(s->name, name) == 0)
+            return s;
+    return NULL;
+}

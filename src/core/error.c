@@ -1,0 +1,45 @@
+#include "parbench/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void vformat(pb_error *err, int code, const char *fmt, va_list ap)
+{
+    err->code = code;
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+}
+
+int pb_fail(pb_error *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vformat(err, code, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+int pb_fail_errno(pb_error *err, int code, int errnum, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vformat(err, code, fmt, ap);
+        va_end(ap);
+        size_t len = strlen(err->msg);
+        snprintf(err->msg + len, sizeof err->msg - len, ": %s", strerror(errnum));
+    }
+    return code;
+}
+
+const char *pb_strerror(int code)
+{
+    switch (code) {
+#define PB_X_(name, value, text) case (value): return text;
+    PB_ERROR_LIST(PB_X_)
+#undef PB_X_
+    }
+    return "unknown error";
+}

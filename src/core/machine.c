@@ -1,0 +1,128 @@
+#include "parbench/machine.h"
+
+#include <ctype.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "parbench/topology.h"
+#include "pb_build_config.h"
+
+unsigned pb_allowed_pus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return (unsigned)CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+/* First line of a file, trimmed; "unavailable" if it cannot be read. */
+static void read_line(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(buf, (int)size, f))
+        snprintf(buf, size, "unavailable");
+    if (f)
+        fclose(f);
+    buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* Value of the first "key : value" line of /proc/cpuinfo (or a key=value
+ * file) whose key starts with `key`. */
+static int find_field(const char *path, const char *key, char sep, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    int found = 0;
+    if (!f)
+        return 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, strlen(key)) != 0)
+            continue;
+        char *v = strchr(line, sep);
+        if (!v)
+            continue;
+        v++;
+        while (isspace((unsigned char)*v) || *v == '"')
+            v++;
+        v[strcspn(v, "\"\n")] = '\0';
+        snprintf(buf, size, "%s", v);
+        found = 1;
+    }
+    fclose(f);
+    return found;
+}
+
+void pb_host_name(char *buf, unsigned size)
+{
+    char host[256] = "host";
+    gethostname(host, sizeof host - 1);
+    host[strcspn(host, ".")] = '\0';
+    for (char *c = host; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
+            *c = '_';
+    snprintf(buf, size, "%s", host);
+}
+
+void pb_machine_describe(void (*emit)(void *, const char *, const char *), void *user)
+{
+    char buf[4096];
+    struct utsname u;
+    uname(&u);
+
+    pb_host_name(buf, sizeof buf);
+    emit(user, "host", buf);
+    if (!find_field("/etc/os-release", "PRETTY_NAME", '=', buf, sizeof buf))
+        snprintf(buf, sizeof buf, "%s", u.sysname);
+    emit(user, "os", buf);
+    emit(user, "kernel", u.release);
+    emit(user, "arch", u.machine);
+    if (!find_field("/proc/cpuinfo", "model name", ':', buf, sizeof buf))
+        snprintf(buf, sizeof buf, "unknown");
+    emit(user, "cpu_model", buf);
+
+    pb_topology_summary t;
+    pb_error err;
+    if (pb_topology_summarize(&t, &err) == 0) {
+        snprintf(buf, sizeof buf, "%d", t.packages);   emit(user, "packages", buf);
+        snprintf(buf, sizeof buf, "%d", t.numa_nodes); emit(user, "numa_nodes", buf);
+        snprintf(buf, sizeof buf, "%d", t.cores);      emit(user, "cores", buf);
+        snprintf(buf, sizeof buf, "%d", t.pus);        emit(user, "pus", buf);
+        emit(user, "allowed_cpuset", t.allowed);
+        emit(user, "hwloc_version", t.hwloc_version);
+    } else {
+        emit(user, "topology_error", err.msg);
+    }
+    snprintf(buf, sizeof buf, "%u", pb_allowed_pus());
+    emit(user, "allowed_pus", buf);
+
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    snprintf(buf, sizeof buf, "%lld", (long long)pages * page / (1024 * 1024));
+    emit(user, "memory_mib", buf);
+
+    /* What makes numbers noisy. */
+    read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof buf);
+    emit(user, "governor", buf);
+    read_line("/sys/devices/system/cpu/smt/active", buf, sizeof buf);
+    emit(user, "smt_active", strcmp(buf, "1") == 0 ? "yes" : strcmp(buf, "0") == 0 ? "no" : buf);
+    double load[3];
+    if (getloadavg(load, 3) == 3)
+        snprintf(buf, sizeof buf, "%.2f %.2f %.2f", load[0], load[1], load[2]);
+    else
+        snprintf(buf, sizeof buf, "unavailable");
+    emit(user, "loadavg_at_start", buf);
+    char flags[4096] = "";
+    find_field("/proc/cpuinfo", "flags", ':', flags, sizeof flags);
+    emit(user, "hypervisor", strstr(flags, " hypervisor") || strncmp(flags, "hypervisor", 10) == 0
+                                 ? "yes" : "no");
+
+    emit(user, "compiler", PB_COMPILER);
+    emit(user, "build_type", PB_BUILD_TYPE);
+    emit(user, "cflags", PB_CFLAGS);
+    emit(user, "parbench_version", PB_VERSION);
+    emit(user, "git_revision", PB_GIT_REVISION);
+}

@@ -1,0 +1,88 @@
+#include "parbench/workload.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "parbench/clock.h"
+
+/* Byte written over a plan's output before each repetition. */
+#define PB_POISON 0xA5
+
+void pb_task_sleep(pb_outcome *out, int64_t ns)
+{
+    struct timespec req = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+    while (clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &req) == EINTR)
+        ;
+    out->sleep_ns += ns;
+}
+
+int pb_plan_create(pb_plan *plan, const pb_workload *w, const pb_params *params, pb_error *err)
+{
+    memset(plan, 0, sizeof *plan);
+    plan->workload = w;
+    plan->params = *params;
+    if (w->validate) {
+        int rc = w->validate(params, err);
+        if (rc)
+            return rc;
+    }
+    plan->ntasks = w->count_tasks(params);
+    if (plan->ntasks == 0)
+        return pb_fail(err, PB_E_ARG, "%s: these parameters make no task", w->name);
+    int rc = pb_arena_create(&plan->arena, 0, err);
+    if (rc)
+        return rc;
+    plan->outcomes = pb_arena_alloc(&plan->arena, plan->ntasks * sizeof(pb_outcome),
+                                    _Alignof(pb_outcome), err);
+    rc = plan->outcomes ? w->plan(plan, err) : err->code;
+    if (rc)
+        pb_plan_destroy(plan);
+    return rc;
+}
+
+void pb_plan_destroy(pb_plan *plan)
+{
+    pb_arena_destroy(&plan->arena);
+    plan->outcomes = NULL;
+    plan->input = plan->output = plan->data = NULL;
+}
+
+void pb_plan_reset(pb_plan *plan)
+{
+    memset(plan->outcomes, 0, plan->ntasks * sizeof(pb_outcome));
+    if (plan->output)
+        memset(plan->output, PB_POISON, plan->output_bytes);
+}
+
+void pb_run_one_task(const pb_plan *plan, size_t task, int worker, pb_outcome *out)
+{
+    out->worker = worker;
+    out->cpu_start = sched_getcpu();
+    out->status = PB_TASK_RUNNING;
+    out->t_start_ns = pb_now_ns();
+    int64_t cpu0 = pb_thread_cpu_ns();
+    plan->workload->run_task(plan, task, out);
+    out->cpu_ns = pb_thread_cpu_ns() - cpu0;
+    out->t_end_ns = pb_now_ns();
+    out->cpu_end = sched_getcpu();
+    __atomic_store_n(&out->status, PB_TASK_DONE, __ATOMIC_RELEASE);
+}
+
+int pb_plan_verify(const pb_plan *plan, char *result, size_t result_size, pb_error *err)
+{
+    snprintf(result, result_size, "-");
+    size_t missing = 0, first = 0;
+    for (size_t i = 0; i < plan->ntasks; i++) {
+        if (__atomic_load_n(&plan->outcomes[i].status, __ATOMIC_ACQUIRE) != PB_TASK_DONE) {
+            if (!missing++)
+                first = i;
+        }
+    }
+    if (missing)
+        return pb_fail(err, PB_E_VERIFY, "%zu of %zu tasks did not finish (first: task %zu)",
+                       missing, plan->ntasks, first);
+    return plan->workload->verify(plan, plan->outcomes, result, result_size, err);
+}

@@ -1,0 +1,216 @@
+#include "parbench/resultset.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "parbench/clock.h"
+#include "parbench/machine.h"
+
+static const char *const runs_header[] = {
+#define PB_X_(name, doc) #name,
+    PB_RUNS_COLUMNS(PB_X_)
+#undef PB_X_
+};
+enum { RUNS_COLUMNS = sizeof runs_header / sizeof runs_header[0] };
+
+/* mkdir -p of every parent of `path` (not path itself). */
+static int make_parents(const char *path, pb_error *err)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return pb_fail(err, PB_E_ARG, "output folder name is too long: %s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return pb_fail_errno(err, PB_E_IO, errno, "cannot create folder %s", buf);
+        *p = '/';
+    }
+    return 0;
+}
+
+int pb_resultset_check_dir(const char *dir, pb_error *err)
+{
+    struct stat st;
+    if (!*dir)
+        return pb_fail(err, PB_E_ARG, "--out: the folder name is empty");
+    if (stat(dir, &st) == 0)
+        return pb_fail(err, PB_E_EXISTS, "--out %s: that folder already exists (a result set is never overwritten; name a new folder)", dir);
+    char probe[PATH_MAX];
+    if (snprintf(probe, sizeof probe, "%s", dir) >= (int)sizeof probe)
+        return pb_fail(err, PB_E_ARG, "--out: the folder name is too long");
+    /* climb to the nearest existing ancestor: it must be a writable folder */
+    for (;;) {
+        char *slash = strrchr(probe, '/');
+        while (slash && slash > probe && slash[1] == '\0') {   /* trailing slashes */
+            *slash = '\0';
+            slash = strrchr(probe, '/');
+        }
+        if (!slash)
+            snprintf(probe, sizeof probe, ".");
+        else if (slash == probe)
+            probe[1] = '\0';
+        else
+            *slash = '\0';
+        if (stat(probe, &st) == 0)
+            break;
+        if (errno != ENOENT)
+            return pb_fail_errno(err, PB_E_IO, errno, "--out %s: cannot inspect %s", dir, probe);
+    }
+    if (!S_ISDIR(st.st_mode))
+        return pb_fail(err, PB_E_IO, "--out %s: %s is not a folder", dir, probe);
+    if (access(probe, W_OK | X_OK) != 0)
+        return pb_fail_errno(err, PB_E_IO, errno, "--out %s: cannot write in %s", dir, probe);
+    return 0;
+}
+
+typedef struct machine_writer {
+    pb_csv_file *file;
+    int rc;
+    pb_error *err;
+} machine_writer;
+
+static void emit_pair(void *user, const char *key, const char *value)
+{
+    machine_writer *m = user;
+    if (m->rc)
+        return;
+    pb_csv_row row;
+    pb_csv_begin(&row);
+    pb_csv_str(&row, key);
+    pb_csv_str(&row, value);
+    pb_csv_end(&row);
+    m->rc = pb_csv_write(m->file, &row, m->err);
+}
+
+static int write_machine(const char *dir, const char *command, pb_error *err)
+{
+    static const char *const header[] = { "key", "value" };
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/machine.csv", dir);
+    pb_csv_file f;
+    int rc = pb_csv_open(&f, path, header, 2, err);
+    if (rc)
+        return rc;
+    machine_writer m = { .file = &f, .err = err };
+    char buf[64];
+    snprintf(buf, sizeof buf, "%d", PB_SCHEMA_VERSION);
+    emit_pair(&m, "schema_version", buf);
+    time_t now = time(NULL);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    emit_pair(&m, "started_utc", buf);
+    emit_pair(&m, "command", command);
+    pb_machine_describe(emit_pair, &m);
+    pb_csv_close(&f);
+    return m.rc;
+}
+
+int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, const char *command,
+                        pb_error *err)
+{
+    memset(rs, 0, sizeof *rs);
+    rs->runs.fd = -1;
+    rs->next_run_id = 1;
+    int rc;
+    if (dir) {
+        if ((rc = pb_resultset_check_dir(dir, err)) != 0 || (rc = make_parents(dir, err)) != 0)
+            return rc;
+        if (mkdir(dir, 0755) != 0)
+            return pb_fail_errno(err, errno == EEXIST ? PB_E_EXISTS : PB_E_IO, errno,
+                                 "--out %s: cannot create the folder", dir);
+        snprintf(rs->dir, sizeof rs->dir, "%s", dir);
+    } else {
+        char stamp[32], host[64], base[PATH_MAX];
+        time_t now = time(NULL);
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
+        pb_host_name(host, sizeof host);
+        snprintf(base, sizeof base, "%s/%s-%s", root, stamp, host);
+        if ((rc = make_parents(base, err)) != 0)
+            return rc;
+        for (int k = 1;; k++) {   /* never reuse a folder: -2, -3 ... within one second */
+            if (k == 1)
+                snprintf(rs->dir, sizeof rs->dir, "%s", base);
+            else
+                snprintf(rs->dir, sizeof rs->dir, "%s-%d", base, k);
+            if (mkdir(rs->dir, 0755) == 0)
+                break;
+            if (errno != EEXIST || k > 1000)
+                return pb_fail_errno(err, PB_E_IO, errno, "cannot create result folder %s", rs->dir);
+        }
+    }
+    rs->t0_ns = pb_now_ns();
+    if ((rc = write_machine(rs->dir, command, err)) != 0)
+        return rc;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/runs.csv", rs->dir);
+    return pb_csv_open(&rs->runs, path, runs_header, RUNS_COLUMNS, err);
+}
+
+int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *cfg,
+                         const pb_plan *plan, const pb_run_record *rec, pb_error *err)
+{
+    char params[1024];
+    pb_params_format(&cfg->params, params, sizeof params, true);
+    pb_csv_row row;
+    pb_csv_begin(&row);
+    pb_csv_u64(&row, rs->next_run_id);
+    pb_csv_u64(&row, config_id);
+    pb_csv_str(&row, cfg->workload->name);
+    pb_csv_str(&row, params);
+    pb_csv_str(&row, cfg->backend->name);
+    pb_csv_u64(&row, cfg->workers);
+    pb_csv_u64(&row, plan->ntasks);
+    pb_csv_str(&row, "none");
+    pb_csv_str(&row, "arena");
+    pb_csv_u64(&row, rec->rep);
+    pb_csv_f64(&row, (double)(rec->t_start_ns - rs->t0_ns) / 1e9, 6);
+    pb_csv_f64(&row, rec->wall_s, 9);
+    pb_csv_f64(&row, rec->spawn_s, 9);
+    pb_csv_f64(&row, rec->work_s, 9);
+    pb_csv_f64(&row, rec->join_s, 9);
+    pb_csv_f64(&row, rec->user_s, 6);
+    pb_csv_f64(&row, rec->sys_s, 6);
+    pb_csv_f64(&row, rec->busy_cores, 4);
+    pb_csv_f64(&row, rec->cpu_util, 4);
+    pb_csv_f64(&row, rec->startup_s, 9);
+    pb_csv_f64(&row, rec->ideal_s, 9);
+    pb_csv_f64(&row, rec->wall_s > 0 ? rec->ideal_s / rec->wall_s : 0, 4);
+    pb_csv_i64(&row, rec->usage.nvcsw);
+    pb_csv_i64(&row, rec->usage.nivcsw);
+    pb_csv_i64(&row, rec->usage.minflt);
+    pb_csv_i64(&row, rec->usage.majflt);
+    pb_csv_i64(&row, rec->usage.maxrss_kb);
+    pb_csv_u64(&row, rec->pus);
+    pb_csv_u64(&row, rec->ok ? 1 : 0);
+    pb_csv_str(&row, rec->result);
+    pb_csv_str(&row, rec->note);
+    pb_csv_end(&row);
+    int rc = pb_csv_write(&rs->runs, &row, err);
+    if (rc == 0)
+        rs->next_run_id++;
+    return rc;
+}
+
+void pb_resultset_close(pb_resultset *rs)
+{
+    pb_csv_close(&rs->runs);
+}
+
+void pb_resultset_print_schema(FILE *out)
+{
+    fprintf(out, "runs.csv (schema version %d): one row per measured repetition\n\n", PB_SCHEMA_VERSION);
+    fprintf(out, "| column | meaning |\n| --- | --- |\n");
+#define PB_X_(name, doc) fprintf(out, "| `%s` | %s |\n", #name, doc);
+    PB_RUNS_COLUMNS(PB_X_)
+#undef PB_X_
+    fprintf(out, "\nmachine.csv: `key,value` rows: schema_version, started_utc, command, host, os, kernel,\n"
+                 "arch, cpu_model, packages, numa_nodes, cores, pus, allowed_cpuset, hwloc_version,\n"
+                 "allowed_pus, memory_mib, governor, smt_active, loadavg_at_start, hypervisor,\n"
+                 "compiler, build_type, cflags, parbench_version, git_revision.\n");
+}

@@ -1,0 +1,95 @@
+#include "parbench/runner.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "parbench/clock.h"
+#include "parbench/machine.h"
+
+static double seconds(int64_t ns)
+{
+    return (double)ns / 1e9;
+}
+
+double pb_ideal_seconds(const pb_plan *plan, unsigned workers, unsigned pus)
+{
+    int64_t longest = 0, total = 0, cpu = 0;
+    for (size_t i = 0; i < plan->ntasks; i++) {
+        const pb_outcome *o = &plan->outcomes[i];
+        int64_t cost = o->cpu_ns + o->sleep_ns;
+        if (cost > longest)
+            longest = cost;
+        total += cost;
+        cpu += o->cpu_ns;
+    }
+    unsigned lanes = workers < pus ? workers : pus;
+    double ideal = seconds(longest);
+    double by_workers = seconds(total) / workers, by_pus = seconds(cpu) / (lanes ? lanes : 1);
+    if (by_workers > ideal)
+        ideal = by_workers;
+    if (by_pus > ideal)
+        ideal = by_pus;
+    return ideal;
+}
+
+static void fill_record(pb_run_record *rec, const pb_run_stats *st, unsigned pus)
+{
+    rec->t_start_ns = st->t_start;
+    rec->wall_s = seconds(st->t_end - st->t_start);
+    rec->spawn_s = seconds(st->t_gate - st->t_start);
+    rec->work_s = seconds(st->t_work_end - st->t_gate);
+    rec->join_s = seconds(st->t_end - st->t_work_end);
+    rec->user_s = seconds(st->usage.user_ns);
+    rec->sys_s = seconds(st->usage.sys_ns);
+    rec->busy_cores = rec->wall_s > 0 ? (rec->user_s + rec->sys_s) / rec->wall_s : 0;
+    rec->cpu_util = rec->busy_cores / pus;
+    rec->usage = st->usage;
+    rec->pus = pus;
+}
+
+int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *err)
+{
+    pb_plan plan;
+    int rc = pb_plan_create(&plan, cfg->workload, &cfg->params, err);
+    if (rc)
+        return rc;
+
+    pb_exec ex = { .backend = cfg->backend, .config = { .workers = cfg->workers } };
+    int64_t t0 = pb_now_ns();
+    rc = cfg->backend->open(&ex, &plan, err);
+    double startup_s = seconds(pb_now_ns() - t0);
+    if (rc) {
+        pb_plan_destroy(&plan);
+        return rc;
+    }
+
+    unsigned pus = pb_allowed_pus();
+    unsigned total = cfg->warmup + cfg->reps;
+    for (unsigned i = 0; i < total && rc == 0; i++) {
+        if (obs->run_starting)
+            obs->run_starting(obs->user, cfg, i, total);
+        pb_run_record rec = { .warmup = i < cfg->warmup, .startup_s = startup_s };
+        rec.rep = rec.warmup ? 0 : i - cfg->warmup + 1;
+
+        pb_plan_reset(&plan);
+        pb_run_stats st = { 0 };
+        pb_error run_err = { 0 };
+        int exec_rc = cfg->backend->execute(&ex, &plan, &st, &run_err);
+        fill_record(&rec, &st, pus);
+        rec.ideal_s = pb_ideal_seconds(&plan, cfg->workers, pus);
+
+        pb_error verr = { 0 };
+        int vrc = pb_plan_verify(&plan, rec.result, sizeof rec.result, &verr);
+        rec.ok = exec_rc == 0 && vrc == 0;
+        if (exec_rc)
+            snprintf(rec.note, sizeof rec.note, "%s", st.note[0] ? st.note : run_err.msg);
+        if (vrc) {
+            size_t len = strlen(rec.note);
+            snprintf(rec.note + len, sizeof rec.note - len, "%s%s", len ? "; " : "", verr.msg);
+        }
+        rc = obs->run_done(obs->user, cfg, &plan, &rec, err);
+    }
+    cfg->backend->close(&ex);
+    pb_plan_destroy(&plan);
+    return rc;
+}

@@ -1,0 +1,89 @@
+/* Parsing of run options: workloads, backends, worker lists, counts. */
+#include "check.h"
+#include "cli/cli.h"
+#include "parbench/registry.h"
+
+int main(void)
+{
+    pb_error err;
+    pb_workload_spec ws;
+    CHECK(pb_cli_parse_workload("counter", &ws, &err) == 0);
+    CHECK(ws.workload == &pb_workload_counter);
+    CHECK(pb_param(&ws.params, "n") == 100000000);
+    CHECK(pb_cli_parse_workload("counter:n=10^7,tasks=4", &ws, &err) == 0);
+    CHECK(pb_param(&ws.params, "n") == 10000000 && pb_param(&ws.params, "tasks") == 4);
+    CHECK(pb_cli_parse_workload("map:len=10,sleep_ms=200", &ws, &err) == 0);
+    CHECK(ws.workload->count_tasks(&ws.params) == 10);
+    CHECK(pb_cli_parse_workload("map:len=1e6", &ws, &err) == 0);
+    CHECK(ws.workload->count_tasks(&ws.params) == 256);
+    CHECK(pb_cli_parse_workload("square-cube:", &ws, &err) == 0);
+
+    CHECK(pb_cli_parse_workload("nope", &ws, &err) == PB_E_ARG);
+    CHECK(strstr(err.msg, "--workload") && strstr(err.msg, "'nope'") && strstr(err.msg, "square-cube"));
+    CHECK(pb_cli_parse_workload("", &ws, &err) == PB_E_ARG);
+    CHECK(pb_cli_parse_workload(":n=1", &ws, &err) == PB_E_ARG);
+    CHECK(pb_cli_parse_workload("counter:x=1", &ws, &err) == PB_E_ARG);
+    CHECK(strstr(err.msg, "--workload counter: unknown parameter 'x'"));
+    CHECK(pb_cli_parse_workload("counter:n=1e20", &ws, &err) == PB_E_RANGE);
+    CHECK(pb_cli_parse_workload("counter:n=2^63,tasks=2", &ws, &err) == PB_E_RANGE);
+    CHECK(strstr(err.msg, "64 bits"));
+    CHECK(pb_cli_parse_workload("counter:tasks=0", &ws, &err) == PB_E_RANGE);
+    CHECK(pb_cli_parse_workload("sleep-square:min_ms=10,max_ms=5", &ws, &err) == PB_E_RANGE);
+    CHECK(strstr(err.msg, "min_ms"));
+    CHECK(pb_cli_parse_workload("map:len=4,tasks=5", &ws, &err) == PB_E_RANGE);
+    CHECK(pb_cli_parse_workload("map:fn=cube", &ws, &err) == PB_E_ARG);
+    CHECK(pb_cli_parse_workload("map:len=1e9", &ws, &err) == PB_E_RANGE);
+
+    pb_backend_set bs;
+    CHECK(pb_cli_parse_backends("all", &bs, &err) == 0);
+    CHECK(bs.count == 3 && bs.backend[0] == &pb_backend_serial && bs.backend[2] == &pb_backend_fork);
+    CHECK(pb_cli_parse_backends("fork,serial,fork", &bs, &err) == 0);
+    CHECK(bs.count == 2 && bs.backend[0] == &pb_backend_fork);
+    CHECK(pb_cli_parse_backends("pthread,all", &bs, &err) == 0);
+    CHECK(bs.count == 3);
+    CHECK(pb_cli_parse_backends("threads", &bs, &err) == PB_E_ARG);
+    CHECK(strstr(err.msg, "--backend") && strstr(err.msg, "'threads'"));
+    CHECK(pb_cli_parse_backends(",", &bs, &err) == PB_E_ARG);
+
+    pb_workers_spec w;
+    unsigned out[PB_MAX_WORKERS];
+    CHECK(pb_cli_parse_workers("4,1,2,2", &w, &err) == 0);
+    CHECK(pb_cli_resolve_workers(&w, 8, 10, out, PB_MAX_WORKERS) == 3);
+    CHECK(out[0] == 1 && out[1] == 2 && out[2] == 4);
+    CHECK(pb_cli_parse_workers("1-8", &w, &err) == 0);
+    CHECK(pb_cli_resolve_workers(&w, 2, 10, out, PB_MAX_WORKERS) == 8 && out[7] == 8);
+    CHECK(pb_cli_parse_workers("cores,tasks,1", &w, &err) == 0);
+    CHECK(pb_cli_resolve_workers(&w, 2, 10, out, PB_MAX_WORKERS) == 3);
+    CHECK(out[0] == 1 && out[1] == 2 && out[2] == 10);
+    CHECK(pb_cli_parse_workers("tasks", &w, &err) == 0);
+    CHECK(pb_cli_resolve_workers(&w, 2, 100000, out, PB_MAX_WORKERS) == 1 && out[0] == PB_MAX_WORKERS);
+    CHECK(pb_cli_parse_workers("1-4096", &w, &err) == 0);
+    CHECK(pb_cli_resolve_workers(&w, 2, 1, out, PB_MAX_WORKERS) == 4096);
+
+    CHECK(pb_cli_parse_workers("0", &w, &err) == PB_E_RANGE);
+    CHECK(strstr(err.msg, "--workers") && strstr(err.msg, "1 to 4096"));
+    CHECK(pb_cli_parse_workers("4097", &w, &err) == PB_E_RANGE);
+    CHECK(pb_cli_parse_workers("-1", &w, &err) == PB_E_RANGE);
+    CHECK(pb_cli_parse_workers("two", &w, &err) == PB_E_ARG);
+    CHECK(pb_cli_parse_workers("8-1", &w, &err) == PB_E_RANGE);
+    CHECK(strstr(err.msg, "backwards"));
+    CHECK(pb_cli_parse_workers("1-", &w, &err) == PB_E_ARG);
+    CHECK(pb_cli_parse_workers("", &w, &err) == PB_E_ARG);
+    CHECK(pb_cli_parse_workers("1e9", &w, &err) == PB_E_RANGE);
+
+    unsigned v;
+    CHECK(pb_cli_parse_count("--reps", "10", 1, 100, &v, &err) == 0 && v == 10);
+    CHECK(pb_cli_parse_count("--reps", "0", 1, 100, &v, &err) == PB_E_RANGE);
+    CHECK(strstr(err.msg, "--reps"));
+    CHECK(pb_cli_parse_count("--reps", "ten", 1, 100, &v, &err) == PB_E_ARG);
+
+    CHECK(pb_find_suite("default") && pb_find_suite("quick") && !pb_find_suite("nope"));
+    /* every suite entry parses */
+    for (const pb_suite *s = pb_suites; s->name; s++)
+        for (const pb_suite_entry *e = s->entries; e->workload; e++) {
+            CHECK_MSG(pb_cli_parse_workload(e->workload, &ws, &err) == 0, "%s: %s", s->name, err.msg);
+            CHECK_MSG(pb_cli_parse_backends(e->backends, &bs, &err) == 0, "%s: %s", s->name, err.msg);
+            CHECK_MSG(pb_cli_parse_workers(e->workers, &w, &err) == 0, "%s: %s", s->name, err.msg);
+        }
+    return check_report("cli_args");
+}

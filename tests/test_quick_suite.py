@@ -1,0 +1,106 @@
+"""End to end: the quick suite writes a result set whose CSV files read back
+with the standard csv module and hold what the runs measured."""
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+
+PARBENCH = sys.argv[1]
+failures = 0
+checks = 0
+
+
+def check(cond, what):
+    global failures, checks
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+
+
+def schema_columns():
+    out = subprocess.run([PARBENCH, "schema"], capture_output=True, text=True, check=True).stdout
+    return [line.split("`")[1] for line in out.splitlines() if line.startswith("| `")]
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    out = os.path.join(tmp, "nested", "set")
+    p = subprocess.run([PARBENCH, "run", "--suite", "quick", "--out", out],
+                       capture_output=True, text=True, timeout=240)
+    check(p.returncode == 0, f"quick suite exit {p.returncode}: {p.stderr}")
+    check("result set: " + out in p.stdout, "summary does not name the result set")
+    check("speedup" in p.stdout and "2/2 ok" in p.stdout, "summary table missing")
+    check(p.stderr == "", f"stderr not empty without a terminal: {p.stderr!r}")
+    check(sorted(os.listdir(out)) == ["machine.csv", "runs.csv"], f"files: {os.listdir(out)}")
+
+    raw = open(os.path.join(out, "runs.csv"), "rb").read()
+    check(raw.count(b"\r\n") == raw.count(b"\n") and raw.endswith(b"\r\n"), "records must end in CRLF")
+    with open(os.path.join(out, "runs.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    with open(os.path.join(out, "runs.csv"), newline="") as f:
+        header = next(csv.reader(f))
+    check(header == schema_columns(), f"header {header} differs from `parbench schema`")
+
+    # quick: 6 workloads; serial once, pthread and fork per worker count
+    configs = {r["config_id"] for r in rows}
+    check(len(configs) == 22, f"{len(configs)} configurations, expected 22")
+    check(len(rows) == 44, f"{len(rows)} rows, expected 44 (2 reps each)")
+    check(len({r["run_id"] for r in rows}) == len(rows), "run_id not unique")
+    results = defaultdict(set)
+    for r in rows:
+        what = f"run {r['run_id']} ({r['workload']} {r['backend']} W={r['workers']})"
+        check(r["ok"] == "1" and r["note"] == "", f"{what}: ok={r['ok']} note={r['note']}")
+        check(r["rep"] in ("1", "2"), f"{what}: rep {r['rep']}")
+        wall = float(r["wall_s"])
+        phases = float(r["spawn_s"]) + float(r["work_s"]) + float(r["join_s"])
+        check(wall > 0 and abs(phases - wall) < 2e-9, f"{what}: phases {phases} vs wall {wall}")
+        check(0 < float(r["ideal_s"]) <= wall * 1.05 + 1e-3, f"{what}: ideal {r['ideal_s']} wall {wall}")
+        check(abs(float(r["efficiency"]) - float(r["ideal_s"]) / wall) < 1e-3, f"{what}: efficiency")
+        cpu = float(r["user_s"]) + float(r["sys_s"])
+        check(abs(float(r["busy_cores"]) - cpu / wall) < 1e-3 + 1e-3 * cpu / wall, f"{what}: busy_cores")
+        check(float(r["busy_cores"]) <= int(r["pus"]) * 1.05 + 0.05, f"{what}: busier than the machine")
+        check(r["pin"] == "none" and r["ipc"] == "arena", f"{what}: pin/ipc")
+        check(int(r["workers"]) >= 1 and (r["backend"] != "serial" or r["workers"] == "1"), f"{what}: workers")
+        check(r["backend"] in ("serial", "pthread", "fork"), f"{what}: backend")
+        if r["backend"] == "serial":
+            check(float(r["spawn_s"]) == 0 and float(r["join_s"]) == 0, f"{what}: serial spawns nothing")
+        else:
+            check(float(r["spawn_s"]) > 0, f"{what}: a spawn takes time")
+        results[(r["workload"], r["params"])].add(r["result"])
+    for key, res in results.items():
+        check(len(res) == 1, f"{key}: results differ across backends: {res}")
+    check(results[("counter", "n=2000000,tasks=2")] == {"total=4000000"}, "counter total")
+    check(results[("square-cube", "sleep_ms=10")] == {"squares=750 cubes=12500"}, "square-cube result")
+
+    with open(os.path.join(out, "machine.csv"), newline="") as f:
+        machine = dict(csv.reader(f))
+    for key in ("schema_version", "started_utc", "command", "host", "kernel", "cpu_model", "cores", "pus",
+                "allowed_pus", "allowed_cpuset", "governor", "smt_active", "loadavg_at_start", "hypervisor",
+                "compiler", "cflags", "parbench_version", "git_revision"):
+        check(key in machine, f"machine.csv lacks {key}")
+    check(machine.get("command", "").startswith("parbench run --suite quick"), "command recorded")
+    schema_text = subprocess.run([PARBENCH, "schema"], capture_output=True, text=True).stdout
+    for key in machine:
+        if key != "key":
+            check(key in schema_text, f"machine.csv key {key} is not documented by `parbench schema`")
+
+    # the same folder again: refused, and the set is left as it was
+    before = {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)}
+    p = subprocess.run([PARBENCH, "run", "--suite", "quick", "--out", out], capture_output=True, text=True)
+    check(p.returncode == 2 and "already exists" in p.stderr, "existing --out accepted")
+    check({n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)} == before, "set changed")
+
+    # default location, quiet: prints only the folder; two runs in one second get two folders
+    folders = []
+    for _ in range(2):
+        p = subprocess.run([PARBENCH, "run", "-q", "-w", "counter:n=1000", "-b", "serial", "-r", "1"],
+                           cwd=tmp, capture_output=True, text=True)
+        check(p.returncode == 0 and p.stderr == "", f"quiet run: {p.returncode} {p.stderr}")
+        folders.append(p.stdout.strip())
+    check(len(set(folders)) == 2 and all(f.startswith("results/") for f in folders), f"folders {folders}")
+    check(all(os.path.isfile(os.path.join(tmp, f, "runs.csv")) for f in folders), "quiet runs wrote no set")
+
+print(f"quick_suite: {checks} checks, {failures} failed")
+sys.exit(1 if failures else 0)
