@@ -39,9 +39,14 @@ void pb_progress_show(pb_progress *p, const pb_config *cfg, unsigned config_inde
     }
     char params[128];
     pb_params_format(&cfg->params, params, sizeof params, false);
-    fprintf(stderr, "\r\033[K[%u/%u] %s%s%s  %s W=%u  rep %u/%u  (%s%s)",
+    char rep[48];
+    if (rep_index < cfg->warmup)
+        snprintf(rep, sizeof rep, "warm-up %u/%u", rep_index + 1, cfg->warmup);
+    else
+        snprintf(rep, sizeof rep, "rep %u/%u", rep_index - cfg->warmup + 1, rep_total - cfg->warmup);
+    fprintf(stderr, "\r\033[K[%u/%u] %s%s%s  %s W=%u  %s  (%s%s)",
             config_index + 1, config_total, cfg->workload->name, params[0] ? ":" : "", params,
-            cfg->backend->name, cfg->workers, rep_index + 1, rep_total, spent, left);
+            cfg->backend->name, cfg->workers, rep, spent, left);
     fflush(stderr);
     p->line_shown = true;
     p->runs_done++;
