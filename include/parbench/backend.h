@@ -15,8 +15,17 @@
 
 #define PB_MAX_WORKERS 4096
 
+/* How outcomes travel back to the parent. */
+typedef enum pb_ipc {
+    PB_IPC_ARENA = 0,          /* written in place in the shared arena */
+    PB_IPC_PIPE = 1,           /* tasks and outcomes sent over pipes (process-pool) */
+} pb_ipc;
+
 typedef struct pb_exec_config {
     unsigned workers;          /* W, 1..PB_MAX_WORKERS */
+    uint64_t chunk;            /* pools: tasks claimed at a time; 0 = automatic */
+    pb_ipc ipc;
+    int64_t task_timeout_ns;   /* a task running longer is killed (processes) or fatal (threads); 0 = none */
 } pb_exec_config;
 
 /* CPU and memory accounting of every participant in one run. */
@@ -35,6 +44,8 @@ typedef struct pb_usage {
 typedef struct pb_run_stats {
     int64_t t_start, t_gate, t_work_end, t_end;
     pb_usage usage;
+    uint64_t chunk;            /* tasks a worker took at a time (a static block: the largest) */
+    unsigned replaced;         /* workers that died and were replaced during the run */
     char note[256];            /* what went wrong with workers, "" if nothing */
 } pb_run_stats;
 
@@ -50,6 +61,8 @@ struct pb_backend {
     const char *name;          /* "fork" */
     const char *summary;       /* one line for `parbench list` */
     bool shares_memory;        /* threads: true; processes: false */
+    bool is_pool;              /* workers outlive runs: started in open() */
+    unsigned ipc_mask;         /* 1 << pb_ipc for every transport it offers */
     /* Prepare to run `plan` many times (pools start their workers here). */
     int  (*open)(pb_exec *, const pb_plan *, pb_error *);
     /* Run every task of the plan once. Returns 0 when every worker ran to
@@ -59,6 +72,12 @@ struct pb_backend {
     int  (*execute)(pb_exec *, const pb_plan *, pb_run_stats *, pb_error *);
     void (*close)(pb_exec *);
 };
+
+/* PB_E_HUNG from execute: a thread is stuck in a task and cannot be stopped;
+ * the caller must not run anything else in this process and should exit. */
+
+/* Name of a transport ("arena"). */
+const char *pb_ipc_name(pb_ipc ipc);
 
 /* The tasks of worker w under a static split of n tasks into W blocks:
  * [*first, *last). Blocks differ in size by at most one task. */

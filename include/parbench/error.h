@@ -19,7 +19,8 @@
     X(WORKER,  -6,  "a worker failed")                                \
     X(IO,      -7,  "cannot write output")                            \
     X(EXISTS,  -8,  "already exists")                                 \
-    X(UNSUPP,  -9,  "not available here")
+    X(UNSUPP,  -9,  "not available here")                            \
+    X(HUNG,   -10,  "a worker thread is stuck and cannot be stopped")
 
 enum pb_errcode {
 #define PB_X_(name, value, text) PB_E_##name = (value),

@@ -29,11 +29,28 @@ typedef struct pb_param_spec {
 
 #define PB_MAX_PARAMS 12
 
+/* Fault injection, accepted by every workload as fault=KIND@TASK: task TASK
+ * misbehaves so that failure handling can be tested under every backend. */
+#define PB_FAULT_LIST(X)                                              \
+    X(NONE,  "none",  "no fault")                                       \
+    X(SEGV,  "segv",  "the task raises SIGSEGV (a crash)")              \
+    X(ABORT, "abort", "the task calls abort()")                         \
+    X(EXIT,  "exit",  "the task ends its worker: _exit(3) in a process, pthread_exit in a thread") \
+    X(HANG,  "hang",  "the task never returns (sleeps forever)")
+
+typedef enum pb_fault_kind {
+#define PB_X_(id, name, doc) PB_FAULT_##id,
+    PB_FAULT_LIST(PB_X_)
+#undef PB_X_
+} pb_fault_kind;
+
 typedef struct pb_params {
     const pb_param_spec *spec;   /* the declaration these values follow */
     size_t count;                /* entries in spec */
     uint64_t value[PB_MAX_PARAMS];
     bool given[PB_MAX_PARAMS];   /* set explicitly rather than defaulted */
+    pb_fault_kind fault;         /* fault=KIND@TASK, PB_FAULT_NONE when not given */
+    uint64_t fault_task;
 } pb_params;
 
 /* Parse a non-negative integer: "100000000", "1e8", "1.5e3", "10^8".
@@ -44,7 +61,10 @@ int pb_parse_u64(const char *text, uint64_t *out);
 /* Reset to the declared defaults. `owner` names the workload in messages. */
 int pb_params_init(pb_params *p, const pb_param_spec *spec, const char *owner, pb_error *err);
 
-/* Set one parameter from its text. */
+/* Name of a fault kind ("segv"). */
+const char *pb_fault_name(pb_fault_kind kind);
+
+/* Set one parameter from its text ("fault" is accepted by every workload). */
 int pb_params_set(pb_params *p, const char *owner, const char *key, const char *text, pb_error *err);
 
 /* Set from "k=v,k=v" (an empty string sets nothing). */

@@ -19,7 +19,9 @@
 #define PB_BACKEND_LIST(X) \
     X(serial)              \
     X(pthread)             \
-    X(fork)
+    X(fork)                \
+    X(thread_pool)         \
+    X(process_pool)
 
 #define PB_X_(id) extern const pb_workload pb_workload_##id;
 PB_WORKLOAD_LIST(PB_X_)

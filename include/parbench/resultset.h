@@ -21,11 +21,12 @@
     X(config_id, "id shared by the repetitions of one configuration")                         \
     X(workload, "workload name")                                                              \
     X(params, "every workload parameter, defaults included, as workload:k=v,... accepts it")  \
-    X(backend, "serial, pthread or fork")                                                     \
+    X(backend, "serial, pthread, fork, thread-pool or process-pool")                          \
     X(workers, "W, the number of threads or processes")                                       \
     X(tasks, "number of tasks in the plan")                                                   \
     X(pin, "pinning policy (none: workers are not bound)")                                    \
-    X(ipc, "how outcomes came back (arena: shared memory)")                                   \
+    X(ipc, "how outcomes came back: arena (written in shared memory) or pipe (sent over a pipe)") \
+    X(chunk, "tasks a worker took at a time: pools claim chunks; other backends get one static block") \
     X(rep, "repetition number, 1..reps (warm-ups are not recorded)")                          \
     X(started_s, "seconds from the start of the result set to the start of this run")         \
     X(wall_s, "wall time of the whole run, spawn and join included (CLOCK_MONOTONIC)")        \
@@ -45,6 +46,7 @@
     X(majflt, "major page faults")                                                            \
     X(maxrss_kb, "peak resident memory of the largest worker, KiB")                           \
     X(pus, "processing units the process was allowed to use")                                \
+    X(replaced, "pool workers that died or were killed during the run and were replaced")    \
     X(ok, "1 when every worker ended well and the result verified, else 0")                  \
     X(result, "the workload's verified result")                                               \
     X(note, "why ok is 0 (crashed worker, failed check); empty when ok")

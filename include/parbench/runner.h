@@ -20,6 +20,9 @@ typedef struct pb_config {
     unsigned workers;          /* W */
     unsigned reps;             /* measured repetitions, >= 1 */
     unsigned warmup;           /* unrecorded repetitions before them */
+    uint64_t chunk;            /* pools: tasks claimed at a time; 0 = automatic */
+    pb_ipc ipc;                /* how outcomes come back */
+    int64_t task_timeout_ns;   /* 0 = none */
 } pb_config;
 
 typedef struct pb_run_record {
@@ -35,6 +38,8 @@ typedef struct pb_run_record {
     double ideal_s;            /* makespan lower bound for W workers on the allowed PUs */
     pb_usage usage;            /* context switches, faults, peak RSS */
     unsigned pus;              /* PUs the process may use */
+    uint64_t chunk;            /* tasks a worker took at a time */
+    unsigned replaced;         /* pool workers that died and were replaced */
     bool ok;                   /* every worker ended well and verification passed */
     char result[96];           /* the workload's result text */
     char note[512];            /* why ok is false; "" when ok */
@@ -51,7 +56,9 @@ typedef struct pb_run_observer {
 
 /* Run one configuration. Returns 0 when every repetition was recorded
  * (whether or not it verified), a negative code when the configuration
- * could not run at all (plan, backend) or the observer failed. */
+ * could not run at all (plan, backend) or the observer failed, and PB_E_HUNG
+ * (after recording the run) when a thread is stuck in a task: nothing more
+ * may run in this process. */
 int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *err);
 
 /* The makespan lower bound of a finished run: task costs are their CPU time

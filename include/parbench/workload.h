@@ -21,6 +21,7 @@ typedef enum pb_task_status {
     PB_TASK_PENDING = 0,   /* never started (or its worker died first) */
     PB_TASK_RUNNING = 1,   /* started, never finished: its worker died in it */
     PB_TASK_DONE    = 2,   /* finished; the workload's verify judges the value */
+    PB_TASK_LOST    = 3,   /* its worker died or was killed in it (see signal, exit_status) */
 } pb_task_status;
 
 /* One task's outcome, one cache line, in the arena: written by whichever
@@ -35,6 +36,9 @@ typedef struct pb_outcome {
     int32_t  worker;       /* index of the worker that ran it */
     int32_t  cpu_start;    /* sched_getcpu() at start and end */
     int32_t  cpu_end;
+    uint32_t seq;          /* completion order within the run, from 1 (pools); 0 otherwise */
+    int16_t  signal;       /* LOST: the signal that ended its worker, 0 if none */
+    int16_t  exit_status;  /* LOST: its worker's exit status, or -1 when it was killed */
 } __attribute__((aligned(64))) pb_outcome;
 
 typedef struct pb_workload pb_workload;
@@ -51,6 +55,7 @@ typedef struct pb_plan {
     size_t output_bytes;
     void *data;            /* workload-private planning data, in the arena */
     pb_outcome *outcomes;  /* ntasks outcomes, in the arena */
+    int owner_pid;         /* the process that planned: workers with another pid are children */
 } pb_plan;
 
 struct pb_workload {
@@ -73,6 +78,10 @@ struct pb_workload {
 /* Sleep inside a task (restarting after signals) and account the time as
  * the task's sleep cost. */
 void pb_task_sleep(pb_outcome *out, int64_t ns);
+
+/* Check parameters for a workload: its own cross-checks, and that a fault
+ * names a task that exists. */
+int pb_workload_check(const pb_workload *w, const pb_params *params, pb_error *err);
 
 /* Build a plan: task count, arena, workload layout. */
 int pb_plan_create(pb_plan *plan, const pb_workload *w, const pb_params *params, pb_error *err);

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/crash.h"
 #include "core/gate.h"
 #include "core/usage.h"
 #include "parbench/backend.h"
@@ -24,7 +25,10 @@
 typedef struct fork_state {
     pb_control *ctl;
     pid_t *pids;
+    bool *killed;              /* killed by the parent for overrunning --task-timeout */
     unsigned started;
+    const pb_plan *plan;
+    pb_run_stats *st;
 } fork_state;
 
 static _Noreturn void child_main(const pb_plan *plan, pb_control *ctl, unsigned w, pid_t parent)
@@ -35,11 +39,13 @@ static _Noreturn void child_main(const pb_plan *plan, pb_control *ctl, unsigned 
     /* A crash is reported by its signal; no core file is left behind. */
     struct rlimit no_core = { 0, 0 };
     setrlimit(RLIMIT_CORE, &no_core);
+    pb_crash_guard_reset_in_child();
+    atomic_store(&ctl->slot[w].tid, (int32_t)getpid());
     if (pb_gate_arrive(ctl)) {
         size_t first, last;
         pb_static_block(plan->ntasks, ctl->workers, w, &first, &last);
         for (size_t i = first; i < last; i++)
-            pb_run_one_task(plan, i, (int)w, &plan->outcomes[i]);
+            pb_slot_run_task(&ctl->slot[w], plan, i, w);
         pb_worker_done(ctl, w);
     }
     _exit(0);   /* not exit(): the parent's stdio buffers are not ours to flush */
@@ -55,6 +61,39 @@ static int any_child_gone(void *arg)
             return 1;
     }
     return 0;
+}
+
+static void note_add(pb_run_stats *st, const char *what)
+{
+    size_t len = strlen(st->note);
+    if (len < sizeof st->note - 1)
+        snprintf(st->note + len, sizeof st->note - len, "%s%s", len ? "; " : "", what);
+}
+
+/* While waiting for the children: who ended early, who overran (killed). */
+static int check_children(void *arg, int64_t timeout_ns)
+{
+    fork_state *s = arg;
+    unsigned alive = 0;
+    for (unsigned w = 0; w < s->started; w++) {
+        if (atomic_load(&s->ctl->slot[w].done_ns))
+            continue;
+        siginfo_t si = { 0 };
+        if (waitid(P_PID, (id_t)s->pids[w], &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid)
+            continue;   /* ended: reaped and reported below */
+        int64_t task, ran = pb_slot_overrun(s->ctl, s->plan, w, timeout_ns, &task);
+        if (ran) {
+            char what[160];
+            snprintf(what, sizeof what, "worker %u was killed after %.3f s in task %lld (--task-timeout)",
+                     w, (double)ran / 1e9, (long long)task);
+            note_add(s->st, what);
+            kill(s->pids[w], SIGKILL);
+            s->killed[w] = true;
+            continue;
+        }
+        alive++;
+    }
+    return alive ? 0 : 1;   /* 1: nobody left to wait for */
 }
 
 static void describe_status(char *buf, size_t size, unsigned w, pid_t pid, int status)
@@ -74,6 +113,7 @@ static void fork_close(pb_exec *ex)
         return;
     pb_control_destroy(s->ctl);
     free(s->pids);
+    free(s->killed);
     free(s);
     ex->state = NULL;
 }
@@ -86,8 +126,9 @@ static int fork_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
         return pb_fail(err, PB_E_NOMEM, "fork: out of memory");
     ex->state = s;
     s->pids = calloc(ex->config.workers, sizeof *s->pids);
+    s->killed = calloc(ex->config.workers, sizeof *s->killed);
     s->ctl = pb_control_create(ex->config.workers, err);
-    if (!s->pids || !s->ctl) {
+    if (!s->pids || !s->killed || !s->ctl) {
         fork_close(ex);
         return s->ctl ? pb_fail(err, PB_E_NOMEM, "fork: out of memory") : PB_E_NOMEM;
     }
@@ -104,6 +145,10 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
 
     fflush(NULL);   /* nothing buffered may be duplicated into children */
     pb_control_reset(s->ctl);
+    memset(s->killed, 0, W * sizeof *s->killed);
+    s->plan = plan;
+    s->st = st;
+    st->chunk = (plan->ntasks + W - 1) / W;
     pb_meter_begin(&meter);
     st->t_start = pb_now_ns();
     for (s->started = 0; s->started < W; s->started++) {
@@ -113,7 +158,7 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
         if (pid < 0) {
             rc = pb_fail_errno(err, PB_E_WORKER, errno, "fork: cannot start worker %u of %u",
                                s->started + 1, W);
-            snprintf(st->note, sizeof st->note, "%s", err->msg);
+            note_add(st, err->msg);
             break;
         }
         s->pids[s->started] = pid;
@@ -124,8 +169,9 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
     }
     st->t_gate = pb_now_ns();
     pb_gate_release(s->ctl, (rc && s->started < W) ? PB_GATE_ABORT : PB_GATE_OPEN);
+    if (s->started == W)
+        pb_wait_workers_done(s->ctl, ex->config.task_timeout_ns, check_children, s);
 
-    size_t note_len = strlen(st->note);
     for (unsigned w = 0; w < s->started; w++) {
         int status;
         struct rusage ru;
@@ -142,11 +188,11 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             char what[160];
             describe_status(what, sizeof what, w, got, status);
-            if (note_len < sizeof st->note - 1)
-                note_len += (size_t)snprintf(st->note + note_len, sizeof st->note - note_len,
-                                             "%s%s", note_len ? "; " : "", what);
-            if (rc == 0 || rc == PB_E_WORKER)
-                rc = pb_fail(err, PB_E_WORKER, "fork: %s", what);
+            if (!s->killed[w])
+                note_add(st, what);
+            pb_slot_mark_lost(s->ctl, plan, w, WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+                              WIFSIGNALED(status) ? -1 : WEXITSTATUS(status));
+            rc = pb_fail(err, PB_E_WORKER, "fork: %s", st->note);
         }
     }
     st->t_end = pb_now_ns();
@@ -165,6 +211,7 @@ const pb_backend pb_backend_fork = {
     .name = "fork",
     .summary = "W processes forked per run, static blocks of tasks, reaped with wait4",
     .shares_memory = false,
+    .ipc_mask = 1u << PB_IPC_ARENA,
     .open = fork_open,
     .execute = fork_execute,
     .close = fork_close,

@@ -2,14 +2,19 @@
  * tasks, released together by the start gate and joined at the end. The
  * per-run cost it exposes is pthread_create and pthread_join.
  *
- * A thread cannot be isolated: a task that crashes takes the whole process
- * with it, and a task that hangs hangs the run. */
+ * A thread cannot be isolated: a task that crashes ends parbench (loudly,
+ * finished results kept); a task that ends its thread (pthread_exit) is
+ * reported and its block's remaining tasks are left undone; a task that
+ * overruns --task-timeout cannot be stopped, so the run is reported and
+ * parbench stops. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/crash.h"
 #include "core/gate.h"
 #include "core/usage.h"
 #include "parbench/backend.h"
@@ -25,20 +30,67 @@ typedef struct pthread_state {
     pb_control *ctl;
     pthread_t *threads;
     worker_arg *args;
+    bool *joined;
+    const pb_plan *plan;
+    unsigned started;
+    int64_t timeout_ns;
+    pb_run_stats *st;
+    bool hung;
 } pthread_state;
 
 static void *worker_main(void *p)
 {
     worker_arg *a = p;
+    pb_worker_slot *slot = &a->ctl->slot[a->index];
+    atomic_store(&slot->tid, (int32_t)gettid());
     if (pb_gate_arrive(a->ctl)) {
         size_t first, last;
         pb_static_block(a->plan->ntasks, a->ctl->workers, a->index, &first, &last);
         for (size_t i = first; i < last; i++)
-            pb_run_one_task(a->plan, i, (int)a->index, &a->plan->outcomes[i]);
+            pb_slot_run_task(slot, a->plan, i, a->index);
         pb_worker_done(a->ctl, a->index);
     }
-    pb_usage_of_thread(&a->ctl->slot[a->index].usage);
+    pb_usage_of_thread(&slot->usage);
+    atomic_store(&slot->finished, 1);
     return NULL;
+}
+
+static void note_add(pb_run_stats *st, const char *what)
+{
+    size_t len = strlen(st->note);
+    if (len < sizeof st->note - 1)
+        snprintf(st->note + len, sizeof st->note - len, "%s%s", len ? "; " : "", what);
+}
+
+/* While waiting for the workers: threads that ended early, tasks that overran. */
+static int check_threads(void *arg, int64_t timeout_ns)
+{
+    pthread_state *s = arg;
+    unsigned alive = 0;
+    for (unsigned w = 0; w < s->started; w++) {
+        if (s->joined[w] || atomic_load(&s->ctl->slot[w].done_ns))
+            continue;
+        if (pthread_tryjoin_np(s->threads[w], NULL) == 0) {
+            s->joined[w] = true;
+            char what[160];
+            int64_t cur = pb_progress_task(atomic_load(&s->ctl->slot[w].progress));
+            snprintf(what, sizeof what, "thread worker %u ended its thread (pthread_exit) in task %lld", w, (long long)cur);
+            note_add(s->st, what);
+            pb_slot_mark_lost(s->ctl, s->plan, w, 0, -2);
+            continue;
+        }
+        int64_t task, ran = pb_slot_overrun(s->ctl, s->plan, w, timeout_ns, &task);
+        if (ran) {
+            char what[200];
+            snprintf(what, sizeof what, "thread worker %u has run task %lld for %.3f s (--task-timeout) and cannot be stopped",
+                     w, (long long)task, (double)ran / 1e9);
+            note_add(s->st, what);
+            s->hung = true;
+            return PB_E_HUNG;
+        }
+        alive++;
+    }
+    return alive ? 0 : 1;   /* 1: nobody left to wait for */
 }
 
 static void pthread_close(pb_exec *ex)
@@ -46,9 +98,13 @@ static void pthread_close(pb_exec *ex)
     pthread_state *s = ex->state;
     if (!s)
         return;
+    pb_crash_guard_remove();
+    if (s->hung)
+        return;   /* a stuck thread still uses its slot and arguments: keep them */
     pb_control_destroy(s->ctl);
     free(s->threads);
     free(s->args);
+    free(s->joined);
     free(s);
     ex->state = NULL;
 }
@@ -61,10 +117,12 @@ static int pthread_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
     if (!s)
         return pb_fail(err, PB_E_NOMEM, "pthread: out of memory");
     ex->state = s;
+    pb_crash_guard_install("its pthread worker is a thread, which cannot be isolated from its process");
     s->threads = calloc(W, sizeof *s->threads);
     s->args = calloc(W, sizeof *s->args);
+    s->joined = calloc(W, sizeof *s->joined);
     s->ctl = pb_control_create(W, err);
-    if (!s->threads || !s->args || !s->ctl) {
+    if (!s->threads || !s->args || !s->joined || !s->ctl) {
         pthread_close(ex);
         return s->ctl ? pb_fail(err, PB_E_NOMEM, "pthread: out of memory") : PB_E_NOMEM;
     }
@@ -74,20 +132,25 @@ static int pthread_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
 static int pthread_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_error *err)
 {
     pthread_state *s = ex->state;
-    unsigned W = ex->config.workers, started = 0;
+    unsigned W = ex->config.workers;
     int rc = 0;
     pb_thread_meter meter;
 
     pb_control_reset(s->ctl);
+    memset(s->joined, 0, W * sizeof *s->joined);
+    s->plan = plan;
+    s->st = st;
+    s->timeout_ns = ex->config.task_timeout_ns;
+    st->chunk = (plan->ntasks + W - 1) / W;
     pb_meter_begin(&meter);
     st->t_start = pb_now_ns();
-    for (; started < W; started++) {
-        s->args[started] = (worker_arg){ .plan = plan, .ctl = s->ctl, .index = started };
-        int e = pthread_create(&s->threads[started], NULL, worker_main, &s->args[started]);
+    for (s->started = 0; s->started < W; s->started++) {
+        s->args[s->started] = (worker_arg){ .plan = plan, .ctl = s->ctl, .index = s->started };
+        int e = pthread_create(&s->threads[s->started], NULL, worker_main, &s->args[s->started]);
         if (e) {
             rc = pb_fail_errno(err, PB_E_WORKER, e, "pthread: cannot create worker %u of %u",
-                               started + 1, W);
-            snprintf(st->note, sizeof st->note, "%s", err->msg);
+                               s->started + 1, W);
+            note_add(st, err->msg);
             break;
         }
     }
@@ -95,15 +158,26 @@ static int pthread_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, p
         pb_gate_wait_ready(s->ctl, 1000, NULL, NULL);
     st->t_gate = pb_now_ns();
     pb_gate_release(s->ctl, rc ? PB_GATE_ABORT : PB_GATE_OPEN);
-    for (unsigned w = 0; w < started; w++)
-        pthread_join(s->threads[w], NULL);
+    if (rc == 0) {
+        int wrc = pb_wait_workers_done(s->ctl, s->timeout_ns, check_threads, s);
+        if (wrc == PB_E_HUNG) {
+            st->t_work_end = st->t_end = pb_now_ns();
+            pb_meter_end(&meter, &st->usage);
+            return pb_fail(err, PB_E_HUNG, "pthread: %s", st->note);
+        }
+    }
+    for (unsigned w = 0; w < s->started; w++)
+        if (!s->joined[w])
+            pthread_join(s->threads[w], NULL);
     st->t_end = pb_now_ns();
     pb_meter_end(&meter, &st->usage);   /* maxrss: the process's, threads share it */
 
     int64_t last = pb_control_last_done(s->ctl);
     st->t_work_end = last ? last : st->t_gate;
-    for (unsigned w = 0; w < started; w++)
+    for (unsigned w = 0; w < s->started; w++)
         pb_usage_add(&st->usage, &s->ctl->slot[w].usage);
+    if (rc == 0 && st->note[0])
+        rc = pb_fail(err, PB_E_WORKER, "pthread: %s", st->note);
     return rc;
 }
 
@@ -111,6 +185,7 @@ const pb_backend pb_backend_pthread = {
     .name = "pthread",
     .summary = "W threads created per run, static blocks of tasks, joined at the end",
     .shares_memory = true,
+    .ipc_mask = 1u << PB_IPC_ARENA,
     .open = pthread_open,
     .execute = pthread_execute,
     .close = pthread_close,

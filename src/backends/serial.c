@@ -1,23 +1,60 @@
 /* serial: the calling thread runs every task in order. The baseline: no
- * spawn, no join, no sharing. */
+ * spawn, no join, no sharing. The worker is parbench itself: a task that
+ * crashes, exits or hangs past --task-timeout ends parbench, loudly, with
+ * the finished results kept. */
+#include <signal.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "core/crash.h"
 #include "core/usage.h"
 #include "parbench/backend.h"
 #include "parbench/clock.h"
 
+static void on_alarm(int sig)
+{
+    (void)sig;
+    pb_crash_report("a hang past --task-timeout", "the serial backend runs tasks in parbench itself");
+    _exit(1);
+}
+
+/* Arm (ns > 0) or disarm (0) the per-task alarm. */
+static void arm(int64_t ns)
+{
+    struct itimerval it;
+    memset(&it, 0, sizeof it);
+    it.it_value.tv_sec = ns / 1000000000;
+    it.it_value.tv_usec = (ns % 1000000000) / 1000;
+    if (ns > 0 && it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+        it.it_value.tv_usec = 1;
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
 static int serial_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
 {
-    (void)ex, (void)plan, (void)err;
+    (void)plan, (void)err;
+    pb_crash_guard_install("the serial backend runs tasks in parbench itself");
+    if (ex->config.task_timeout_ns > 0)
+        signal(SIGALRM, on_alarm);
     return 0;
 }
 
 static int serial_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_error *err)
 {
-    (void)ex, (void)err;
+    (void)err;
+    int64_t timeout = ex->config.task_timeout_ns;
     pb_thread_meter meter;
     pb_meter_begin(&meter);
+    st->chunk = plan->ntasks;
     st->t_start = st->t_gate = pb_now_ns();
-    for (size_t i = 0; i < plan->ntasks; i++)
+    for (size_t i = 0; i < plan->ntasks; i++) {
+        if (timeout > 0)
+            arm(timeout);
         pb_run_one_task(plan, i, 0, &plan->outcomes[i]);
+    }
+    if (timeout > 0)
+        arm(0);
     st->t_work_end = st->t_end = pb_now_ns();
     pb_meter_end(&meter, &st->usage);
     return 0;
@@ -25,13 +62,16 @@ static int serial_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb
 
 static void serial_close(pb_exec *ex)
 {
-    (void)ex;
+    if (ex->config.task_timeout_ns > 0)
+        signal(SIGALRM, SIG_DFL);
+    pb_crash_guard_remove();
 }
 
 const pb_backend pb_backend_serial = {
     .name = "serial",
     .summary = "the calling thread runs the tasks in order (the baseline)",
     .shares_memory = true,
+    .ipc_mask = 1u << PB_IPC_ARENA,
     .open = serial_open,
     .execute = serial_execute,
     .close = serial_close,

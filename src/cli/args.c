@@ -1,4 +1,5 @@
 /* Parsing of `parbench run` arguments. Every message names the option. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +56,8 @@ int pb_cli_parse_workload(const char *text, pb_workload_spec *out, pb_error *err
     int rc = pb_params_init(&out->params, out->workload->params, name, &inner);
     if (rc == 0 && colon)
         rc = pb_params_parse(&out->params, name, colon + 1, &inner);
-    if (rc == 0 && out->workload->validate)
-        rc = out->workload->validate(&out->params, &inner);
+    if (rc == 0)
+        rc = pb_workload_check(out->workload, &out->params, &inner);
     if (rc)
         return pb_fail(err, rc, "--workload %s", inner.msg);
     return 0;
@@ -138,6 +139,58 @@ int pb_cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err)
     }
     if (out->count == 0)
         return pb_fail(err, PB_E_ARG, "--workers: no worker count given (examples: 4; 1,2,4; 1-8; cores; tasks)");
+    return 0;
+}
+
+int pb_cli_parse_ipc(const char *text, pb_ipc_set *out, pb_error *err)
+{
+    char buf[256];
+    *out = 0;
+    if (strlen(text) >= sizeof buf)
+        return pb_fail(err, PB_E_ARG, "--ipc: the list is too long");
+    strcpy(buf, text);
+    char *save = NULL;
+    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        if (strcmp(item, "arena") == 0)
+            *out |= 1u << PB_IPC_ARENA;
+        else if (strcmp(item, "pipe") == 0)
+            *out |= 1u << PB_IPC_PIPE;
+        else
+            return pb_fail(err, PB_E_ARG, "--ipc: unknown transport '%s' (transports: arena, pipe)", item);
+    }
+    if (!*out)
+        return pb_fail(err, PB_E_ARG, "--ipc: no transport named (transports: arena, pipe)");
+    return 0;
+}
+
+int pb_cli_parse_seconds(const char *opt, const char *text, double max, int64_t *out_ns, pb_error *err)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end || errno == ERANGE || v != v)
+        return pb_fail(err, PB_E_ARG, "%s: '%s' is not a number of seconds (examples: 2, 0.5)", opt, text);
+    if (!(v > 0) || v > max)
+        return pb_fail(err, PB_E_RANGE, "%s: %s is out of range (allowed: more than 0, up to %g seconds)", opt, text, max);
+    *out_ns = (int64_t)(v * 1e9);
+    if (*out_ns < 1)
+        *out_ns = 1;
+    return 0;
+}
+
+int pb_cli_parse_chunk(const char *text, uint64_t *out, pb_error *err)
+{
+    if (strcmp(text, "auto") == 0) {
+        *out = 0;
+        return 0;
+    }
+    uint64_t v;
+    int rc = pb_parse_u64(text, &v);
+    if (rc == PB_E_ARG)
+        return pb_fail(err, PB_E_ARG, "--chunk: '%s' is not a number (allowed: 1 to 2^40, or auto)", text);
+    if (rc || v < 1 || v > ((uint64_t)1 << 40))
+        return pb_fail(err, PB_E_RANGE, "--chunk: %s is out of range (allowed: 1 to 2^40, or auto)", text);
+    *out = v;
     return 0;
 }
 

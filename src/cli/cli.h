@@ -40,11 +40,15 @@ typedef struct pb_backend_set {
     const pb_backend *backend[PB_MAX_BACKENDS];
 } pb_backend_set;
 
+/* Transports asked for: a bit per pb_ipc. */
+typedef unsigned pb_ipc_set;
+
 /* A job: one workload under some backends with some worker counts. */
 typedef struct pb_job {
     pb_workload_spec spec;
     pb_backend_set backends;
     pb_workers_spec workers;
+    pb_ipc_set ipc;
 } pb_job;
 
 /* A named preset of jobs. */
@@ -52,6 +56,7 @@ typedef struct pb_suite_entry {
     const char *workload;      /* "map:len=10,sleep_ms=200" */
     const char *backends;      /* "all" */
     const char *workers;       /* "1,2" */
+    const char *ipc;           /* "arena,pipe"; NULL: arena */
 } pb_suite_entry;
 
 typedef struct pb_suite {
@@ -71,6 +76,11 @@ int pb_cli_parse_count(const char *opt, const char *text, unsigned min, unsigned
 int pb_cli_parse_workload(const char *text, pb_workload_spec *out, pb_error *err);
 int pb_cli_parse_backends(const char *text, pb_backend_set *out, pb_error *err);
 int pb_cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err);
+int pb_cli_parse_ipc(const char *text, pb_ipc_set *out, pb_error *err);
+/* Seconds, fractions allowed ("2", "0.5"), in (0, max]; to nanoseconds. */
+int pb_cli_parse_seconds(const char *opt, const char *text, double max, int64_t *out_ns, pb_error *err);
+/* A chunk size: 1..2^40, or "auto" (0). */
+int pb_cli_parse_chunk(const char *text, uint64_t *out, pb_error *err);
 
 /* Worker counts of a spec for a machine with `pus` PUs and a plan of
  * `ntasks` tasks: ascending, without duplicates. Returns how many. */

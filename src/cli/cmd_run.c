@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/crash.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"
 #include "parbench/resultset.h"
@@ -25,12 +26,20 @@ static const char run_help[] =
 "  -w, --workload SPEC     NAME[:k=v,...], repeatable, e.g. counter:n=1e8,tasks=4\n"
 "                          or map:len=10,sleep_ms=200 (parbench list shows the\n"
 "                          parameters, their defaults and ranges)\n"
-"  -b, --backend LIST      serial,pthread,fork or all           (default: all)\n"
+"  -b, --backend LIST      serial, pthread, fork, thread-pool, process-pool,\n"
+"                          or all                                (default: all)\n"
 "  -n, --workers LIST      worker counts: 4 | 1,2,4 | 1-8 | cores (the PUs this\n"
 "                          process may use) | tasks (one worker per task);\n"
 "                          1 to 4096; serial always runs with 1 (default: 1,cores)\n"
 "  -r, --reps N            measured repetitions per configuration (default: 5)\n"
 "      --warmup N          unrecorded repetitions before them      (default: 1)\n"
+"      --chunk N           pools: tasks a worker claims at a time  (default: auto,\n"
+"                          ceil(tasks / (4 W)) as Pool.map chooses)\n"
+"      --ipc LIST          arena (outcomes written in shared memory) and/or pipe\n"
+"                          (sent over pipes, process-pool only)  (default: arena)\n"
+"      --task-timeout S    a task running longer than S seconds is killed and\n"
+"                          reported (processes); a thread cannot be killed, so\n"
+"                          parbench reports it and stops          (default: none)\n"
 "  -o, --out DIR           the result set's folder; it must not exist yet\n"
 "                          (default: results/<UTC time>-<host>/)\n"
 "  -q, --quiet             no progress and no summary: print only the folder\n"
@@ -40,13 +49,16 @@ static const char run_help[] =
 "start gate), work (gate open until the last task is done) and join (until\n"
 "every worker is joined or reaped). A run whose result fails its check is\n"
 "recorded with ok=0 and the command exits 1. Bad input exits 2 and writes\n"
-"nothing.\n"
+"nothing. Every workload accepts fault=segv@T, abort@T, exit@T or hang@T to make\n"
+"task T misbehave: see how each backend contains (or does not contain) it.\n"
 "\n"
 "Examples:\n"
 "  parbench run --suite quick\n"
 "  parbench run -w square-cube -b all -n 2\n"
 "  parbench run -w counter:n=1e8,tasks=2 -b serial,pthread,fork -n 1,2 -r 10\n"
-"  parbench run -w map:len=10,sleep_ms=200 -n 10 --out results/poolmap\n";
+"  parbench run -w map:len=10,sleep_ms=200 -n 10 --out results/poolmap\n"
+"  parbench run -w counter:n=1,tasks=1e5 -b process-pool --ipc arena,pipe -n 2\n"
+"  parbench run -w counter:n=1e7,tasks=8,fault=segv@3 -b fork,process-pool -n 4\n";
 
 typedef struct run_state {
     pb_resultset rs;
@@ -107,6 +119,9 @@ int pb_cmd_run(int argc, char **argv)
         { "reps", required_argument, NULL, 'r' },
         { "warmup", required_argument, NULL, 'W' },
         { "out", required_argument, NULL, 'o' },
+        { "chunk", required_argument, NULL, 'C' },
+        { "ipc", required_argument, NULL, 'I' },
+        { "task-timeout", required_argument, NULL, 'T' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -114,7 +129,9 @@ int pb_cmd_run(int argc, char **argv)
     static pb_job jobs[MAX_JOBS];
     unsigned njobs = 0, reps = 0, warmup = 0;
     bool have_reps = false, have_warmup = false, quiet = false;
-    const char *suite_name = NULL, *backend_text = NULL, *workers_text = NULL, *out = NULL;
+    const char *suite_name = NULL, *backend_text = NULL, *workers_text = NULL, *out = NULL, *ipc_text = NULL;
+    uint64_t chunk = 0;
+    int64_t task_timeout_ns = 0;
     pb_error err = { 0 };
     int c;
 
@@ -143,6 +160,9 @@ int pb_cmd_run(int argc, char **argv)
             rc = pb_cli_parse_count("--warmup", optarg, 0, MAX_WARMUP, &warmup, &err);
             have_warmup = true;
             break;
+        case 'C': rc = pb_cli_parse_chunk(optarg, &chunk, &err); break;
+        case 'I': ipc_text = optarg; break;
+        case 'T': rc = pb_cli_parse_seconds("--task-timeout", optarg, 86400, &task_timeout_ns, &err); break;
         case ':':
             rc = pb_fail(&err, PB_E_ARG, "%s needs a value", argv[optind - 1]);
             break;
@@ -165,6 +185,9 @@ int pb_cmd_run(int argc, char **argv)
         return usage_error(&err);
     if (workers_text && pb_cli_parse_workers(workers_text, &workers, &err))
         return usage_error(&err);
+    pb_ipc_set ipc = 1u << PB_IPC_ARENA;
+    if (ipc_text && pb_cli_parse_ipc(ipc_text, &ipc, &err))
+        return usage_error(&err);
     const pb_suite *suite = NULL;
     if (suite_name && njobs) {
         pb_fail(&err, PB_E_ARG, "--suite and --workload cannot be combined (a suite names its own workloads)");
@@ -184,7 +207,8 @@ int pb_cmd_run(int argc, char **argv)
             pb_job *j = &jobs[njobs];
             if (pb_cli_parse_workload(e->workload, &j->spec, &err) ||
                 pb_cli_parse_backends(e->backends, &j->backends, &err) ||
-                pb_cli_parse_workers(e->workers, &j->workers, &err))
+                pb_cli_parse_workers(e->workers, &j->workers, &err) ||
+                pb_cli_parse_ipc(e->ipc ? e->ipc : "arena", &j->ipc, &err))
                 return usage_error(&err);
         }
         if (!have_reps)
@@ -199,6 +223,7 @@ int pb_cmd_run(int argc, char **argv)
         for (unsigned i = 0; i < njobs; i++) {
             pb_cli_parse_backends("all", &jobs[i].backends, &err);
             pb_cli_parse_workers("1,cores", &jobs[i].workers, &err);
+            jobs[i].ipc = 1u << PB_IPC_ARENA;
         }
     }
     for (unsigned i = 0; i < njobs; i++) {
@@ -206,6 +231,8 @@ int pb_cmd_run(int argc, char **argv)
             jobs[i].backends = backends;
         if (workers_text)
             jobs[i].workers = workers;
+        if (ipc_text)
+            jobs[i].ipc = ipc;
     }
 
     /* Configurations, all known before anything runs. */
@@ -222,17 +249,28 @@ int pb_cmd_run(int argc, char **argv)
             } else {
                 nw = pb_cli_resolve_workers(&jobs[i].workers, pus, ntasks, ws, PB_MAX_WORKERS);
             }
-            for (unsigned k = 0; k < nw; k++) {
-                if (nconfigs == MAX_CONFIGS) {
-                    pb_fail(&err, PB_E_RANGE, "more than %d configurations: run fewer at a time", MAX_CONFIGS);
-                    return usage_error(&err);
+            for (unsigned t = 0; t <= PB_IPC_PIPE; t++) {
+                if (!(jobs[i].ipc & be->ipc_mask & (1u << t)))
+                    continue;
+                for (unsigned k = 0; k < nw; k++) {
+                    if (nconfigs == MAX_CONFIGS) {
+                        pb_fail(&err, PB_E_RANGE, "more than %d configurations: run fewer at a time", MAX_CONFIGS);
+                        return usage_error(&err);
+                    }
+                    configs[nconfigs++] = (pb_config){ .workload = jobs[i].spec.workload,
+                                                       .params = jobs[i].spec.params,
+                                                       .backend = be, .workers = ws[k],
+                                                       .reps = reps, .warmup = warmup,
+                                                       .chunk = chunk, .ipc = (pb_ipc)t,
+                                                       .task_timeout_ns = task_timeout_ns };
                 }
-                configs[nconfigs++] = (pb_config){ .workload = jobs[i].spec.workload,
-                                                   .params = jobs[i].spec.params,
-                                                   .backend = be, .workers = ws[k],
-                                                   .reps = reps, .warmup = warmup };
             }
         }
+    }
+    if (nconfigs == 0) {
+        pb_fail(&err, PB_E_ARG, "--ipc %s: none of the backends asked for offers it (pipe: process-pool only)",
+                ipc_text ? ipc_text : "arena");
+        return usage_error(&err);
     }
     if (out && pb_resultset_check_dir(out, &err))
         return usage_error(&err);
@@ -245,6 +283,7 @@ int pb_cmd_run(int argc, char **argv)
         fprintf(stderr, "parbench run: %s\n", err.msg);
         return PB_EXIT_USAGE;
     }
+    pb_crash_set_results(st.rs.dir);
     pb_summary_row *rows = calloc(nconfigs, sizeof *rows);
     double *samples = calloc((size_t)nconfigs * reps * 3, sizeof *samples);
     if (!rows || !samples) {
@@ -264,6 +303,14 @@ int pb_cmd_run(int argc, char **argv)
         st.config_index = i;
         st.config_id = i + 1;
         int rc = pb_run_config(&configs[i], &obs, &err);
+        if (rc == PB_E_HUNG) {
+            pb_progress_clear(&st.progress);
+            fprintf(stderr, "parbench run: %s\nparbench run: stopping here; the runs so far are in %s\n",
+                    err.msg, st.rs.dir);
+            status = PB_EXIT_FAILED;
+            nconfigs = i + 1;
+            break;
+        }
         if (rc && err.code == PB_E_IO) {
             pb_progress_clear(&st.progress);
             fprintf(stderr, "parbench run: %s; stopping (rows already written are intact)\n", err.msg);

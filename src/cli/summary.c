@@ -79,7 +79,7 @@ void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
         const pb_summary_row *row = &rows[r];
         char (*t)[CELL] = cell[r + 1];
         spec_text(row->cfg, t[0], CELL);
-        snprintf(t[1], CELL, "%s", row->cfg->backend->name);
+        snprintf(t[1], CELL, "%s%s", row->cfg->backend->name, row->cfg->ipc == PB_IPC_PIPE ? "/pipe" : "");
         snprintf(t[2], CELL, "%u", row->cfg->workers);
         snprintf(t[3], CELL, "%zu", row->ntasks);
         if (!row->runs) {

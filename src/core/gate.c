@@ -13,14 +13,22 @@
 #include "parbench/clock.h"
 
 /* Shared (not FUTEX_PRIVATE) operations: the waiters may be other processes. */
-static void futex_wait(_Atomic uint32_t *addr, uint32_t expected, const struct timespec *timeout)
+void pb_futex_wait(_Atomic uint32_t *addr, uint32_t expected, const struct timespec *timeout)
 {
     syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAIT, expected, timeout, NULL, 0);
 }
 
-static void futex_wake_all(_Atomic uint32_t *addr)
+void pb_futex_wake(_Atomic uint32_t *addr, int count)
 {
-    syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE, count, NULL, NULL, 0);
+}
+
+void pb_slot_run_task(pb_worker_slot *slot, const pb_plan *plan, size_t task, unsigned worker)
+{
+    uint64_t count = atomic_load_explicit(&slot->progress, memory_order_relaxed) >> 32;
+    atomic_store_explicit(&slot->progress, count << 32 | (uint64_t)(task + 1), memory_order_release);
+    pb_run_one_task(plan, task, (int)worker, &plan->outcomes[task]);
+    atomic_store_explicit(&slot->progress, (count + 1) << 32, memory_order_release);
 }
 
 pb_control *pb_control_create(unsigned workers, pb_error *err)
@@ -47,16 +55,17 @@ void pb_control_reset(pb_control *c)
 {
     atomic_store(&c->ready, 0);
     atomic_store(&c->state, PB_GATE_CLOSED);
+    atomic_store(&c->done_workers, 0);
     memset(c->slot, 0, (size_t)c->workers * sizeof(pb_worker_slot));
 }
 
 bool pb_gate_arrive(pb_control *c)
 {
     if (atomic_fetch_add(&c->ready, 1) + 1 == c->workers)
-        futex_wake_all(&c->ready);
+        pb_futex_wake(&c->ready, INT_MAX);
     uint32_t s;
     while ((s = atomic_load(&c->state)) == PB_GATE_CLOSED)
-        futex_wait(&c->state, PB_GATE_CLOSED, NULL);
+        pb_futex_wait(&c->state, PB_GATE_CLOSED, NULL);
     return s == PB_GATE_OPEN;
 }
 
@@ -65,7 +74,7 @@ int pb_gate_wait_ready(pb_control *c, int poll_ms, int (*give_up)(void *), void 
     struct timespec poll = { .tv_sec = poll_ms / 1000, .tv_nsec = (long)(poll_ms % 1000) * 1000000 };
     uint32_t r;
     while ((r = atomic_load(&c->ready)) < c->workers) {
-        futex_wait(&c->ready, r, &poll);
+        pb_futex_wait(&c->ready, r, &poll);
         if (give_up && atomic_load(&c->ready) < c->workers) {
             int rc = give_up(arg);
             if (rc)
@@ -78,12 +87,55 @@ int pb_gate_wait_ready(pb_control *c, int poll_ms, int (*give_up)(void *), void 
 void pb_gate_release(pb_control *c, uint32_t state)
 {
     atomic_store(&c->state, state);
-    futex_wake_all(&c->state);
+    pb_futex_wake(&c->state, INT_MAX);
 }
 
 void pb_worker_done(pb_control *c, unsigned worker)
 {
     atomic_store(&c->slot[worker].done_ns, pb_now_ns());
+    if (atomic_fetch_add(&c->done_workers, 1) + 1 == c->workers)
+        pb_futex_wake(&c->done_workers, INT_MAX);
+}
+
+int pb_wait_workers_done(pb_control *c, int64_t task_timeout_ns, int (*check)(void *, int64_t), void *arg)
+{
+    struct timespec poll = { 0, 10000000 };
+    uint32_t d;
+    while ((d = atomic_load(&c->done_workers)) < c->workers) {
+        pb_futex_wait(&c->done_workers, d, &poll);
+        if (atomic_load(&c->done_workers) >= c->workers)
+            break;
+        int rc = check(arg, task_timeout_ns);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int64_t pb_slot_overrun(const pb_control *c, const pb_plan *plan, unsigned w, int64_t timeout_ns, int64_t *task)
+{
+    if (timeout_ns <= 0)
+        return 0;
+    int64_t cur = pb_progress_task(atomic_load(&((pb_control *)c)->slot[w].progress));
+    if (cur < 0)
+        return 0;
+    int64_t ran = pb_now_ns() - plan->outcomes[cur].t_start_ns;
+    *task = cur;
+    return ran > timeout_ns ? ran : 0;
+}
+
+void pb_slot_mark_lost(pb_control *c, const pb_plan *plan, unsigned w, int sig, int exit_status)
+{
+    int64_t cur = pb_progress_task(atomic_load(&c->slot[w].progress));
+    if (cur < 0)
+        return;
+    pb_outcome *o = &plan->outcomes[cur];
+    if (o->status == PB_TASK_DONE)
+        return;
+    o->status = PB_TASK_LOST;
+    o->worker = (int32_t)w;
+    o->signal = (int16_t)sig;
+    o->exit_status = (int16_t)exit_status;
 }
 
 int64_t pb_control_last_done(const pb_control *c)

@@ -12,19 +12,41 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "parbench/backend.h"
 
 typedef struct pb_worker_slot {
     _Atomic int64_t done_ns;   /* CLOCK_MONOTONIC when the worker's tasks were done; 0: not yet */
-    pb_usage usage;            /* thread workers: their own rusage when they finished */
+    /* What the worker is doing, in one word so a reader never sees the two
+     * halves disagree: tasks finished (high 32 bits), task running + 1
+     * (low 32 bits, 0 when between tasks). Survives the worker's death. */
+    _Atomic uint64_t progress;
+    _Atomic int32_t tid;       /* the worker's thread id (its pid for processes) */
+    _Atomic uint32_t finished; /* 1 once the worker left its loop normally */
+    /* Pools: the chunk in hand [chunk_lo, chunk_hi), and the progress count
+     * when it was taken, so the parent can hand its rest to a replacement. */
+    _Atomic uint64_t chunk_lo, chunk_hi;
+    _Atomic uint32_t chunk_count0;
+    _Atomic int64_t task_start_ns;   /* pools over pipes: when the running task started */
+    /* Pools: tasks a replacement worker must run first (its predecessor's rest). */
+    _Atomic uint64_t redo_lo, redo_hi;
+    pb_usage usage;            /* thread workers: their own usage when they finished */
 } __attribute__((aligned(64))) pb_worker_slot;
+
+/* Run one task with the slot's progress word kept up to date around it. */
+void pb_slot_run_task(pb_worker_slot *slot, const pb_plan *plan, size_t task, unsigned worker);
+
+/* Decode a progress word. */
+static inline uint32_t pb_progress_count(uint64_t p) { return (uint32_t)(p >> 32); }
+static inline int64_t pb_progress_task(uint64_t p) { return (int64_t)(p & 0xffffffffu) - 1; }
 
 enum { PB_GATE_CLOSED = 0, PB_GATE_OPEN = 1, PB_GATE_ABORT = 2 };
 
 typedef struct pb_control {
     _Atomic uint32_t ready;    /* workers waiting at the gate */
     _Atomic uint32_t state;    /* PB_GATE_* */
+    _Atomic uint32_t done_workers;   /* workers whose tasks are done; the parent waits on it */
     unsigned workers;
     size_t bytes;              /* size of this mapping */
     pb_worker_slot slot[];     /* one per worker, one cache line each */
@@ -50,7 +72,24 @@ void pb_gate_release(pb_control *c, uint32_t state);
 /* Worker: stamp the end of its tasks. */
 void pb_worker_done(pb_control *c, unsigned worker);
 
+/* Parent: wait until every worker has stamped its end. While waiting, every
+ * 10 ms, `check` looks for dead and overrunning workers; its non-zero
+ * result stops the wait and is returned. */
+int pb_wait_workers_done(pb_control *c, int64_t task_timeout_ns, int (*check)(void *, int64_t), void *arg);
+
+/* How long worker w has been in its current task, if that is over
+ * timeout_ns (and which task); 0 otherwise. */
+int64_t pb_slot_overrun(const pb_control *c, const pb_plan *plan, unsigned w, int64_t timeout_ns, int64_t *task);
+
+/* Record that worker w died in its current task (if it was in one). */
+void pb_slot_mark_lost(pb_control *c, const pb_plan *plan, unsigned w, int sig, int exit_status);
+
 /* Parent: the latest done stamp (0 if no worker finished). */
 int64_t pb_control_last_done(const pb_control *c);
+
+/* Shared futex helpers (the waiters may be other processes). A NULL
+ * timeout waits until woken. */
+void pb_futex_wait(_Atomic uint32_t *addr, uint32_t expected, const struct timespec *timeout);
+void pb_futex_wake(_Atomic uint32_t *addr, int count);
 
 #endif

@@ -209,13 +209,49 @@ int pb_params_init(pb_params *p, const pb_param_spec *spec, const char *owner, p
     return 0;
 }
 
+static const char *const fault_names[] = {
+#define PB_X_(id, name, doc) name,
+    PB_FAULT_LIST(PB_X_)
+#undef PB_X_
+};
+
+const char *pb_fault_name(pb_fault_kind kind)
+{
+    return fault_names[kind];
+}
+
+/* fault=KIND@TASK */
+static int set_fault(pb_params *p, const char *owner, const char *text, pb_error *err)
+{
+    const char *at = strchr(text, '@');
+    size_t n = at ? (size_t)(at - text) : strlen(text);
+    for (size_t k = 0; k < sizeof fault_names / sizeof fault_names[0]; k++) {
+        if (strlen(fault_names[k]) != n || strncmp(fault_names[k], text, n) != 0)
+            continue;
+        uint64_t task = 0;
+        if (k != PB_FAULT_NONE && (!at || pb_parse_u64(at + 1, &task) != 0))
+            return pb_fail(err, PB_E_ARG, "%s: fault=%s needs the task index after '@' (fault=%s@3)",
+                           owner, text, fault_names[k]);
+        if (k == PB_FAULT_NONE && at)
+            return pb_fail(err, PB_E_ARG, "%s: fault=%s: 'none' takes no task", owner, text);
+        p->fault = (pb_fault_kind)k;
+        p->fault_task = task;
+        return 0;
+    }
+    return pb_fail(err, PB_E_ARG, "%s: fault=%s is not one of: segv@TASK, abort@TASK, exit@TASK, hang@TASK, none",
+                   owner, text);
+}
+
 int pb_params_set(pb_params *p, const char *owner, const char *key, const char *text, pb_error *err)
 {
+    if (strcmp(key, "fault") == 0)
+        return set_fault(p, owner, text, err);
     int i = find(p, key);
     if (i < 0) {
         char names[256];
         list_names(p->spec, names, sizeof names);
-        return pb_fail(err, PB_E_ARG, "%s: unknown parameter '%s' (parameters: %s)", owner, key, names);
+        return pb_fail(err, PB_E_ARG, "%s: unknown parameter '%s' (parameters: %s; and fault for every workload)",
+                       owner, key, names);
     }
     if (!*text)
         return pb_fail(err, PB_E_ARG, "%s: parameter %s has an empty value", owner, key);
@@ -285,4 +321,7 @@ void pb_params_format(const pb_params *p, char *buf, size_t size, bool all)
             break;
         len += (size_t)n;
     }
+    if (p->fault != PB_FAULT_NONE && len < size)
+        snprintf(buf + len, size - len, "%sfault=%s@%llu", len ? "," : "", fault_names[p->fault],
+                 (unsigned long long)p->fault_task);
 }

@@ -1,11 +1,17 @@
 #include "parbench/workload.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
+#include "core/crash.h"
 #include "parbench/clock.h"
 
 /* Byte written over a plan's output before each repetition. */
@@ -19,20 +25,33 @@ void pb_task_sleep(pb_outcome *out, int64_t ns)
     out->sleep_ns += ns;
 }
 
-int pb_plan_create(pb_plan *plan, const pb_workload *w, const pb_params *params, pb_error *err)
+int pb_workload_check(const pb_workload *w, const pb_params *params, pb_error *err)
 {
-    memset(plan, 0, sizeof *plan);
-    plan->workload = w;
-    plan->params = *params;
     if (w->validate) {
         int rc = w->validate(params, err);
         if (rc)
             return rc;
     }
-    plan->ntasks = w->count_tasks(params);
-    if (plan->ntasks == 0)
+    size_t ntasks = w->count_tasks(params);
+    if (ntasks == 0)
         return pb_fail(err, PB_E_ARG, "%s: these parameters make no task", w->name);
-    int rc = pb_arena_create(&plan->arena, 0, err);
+    if (params->fault != PB_FAULT_NONE && params->fault_task >= ntasks)
+        return pb_fail(err, PB_E_RANGE, "%s: fault=%s@%llu names no task (tasks are 0 to %zu)", w->name,
+                       pb_fault_name(params->fault), (unsigned long long)params->fault_task, ntasks - 1);
+    return 0;
+}
+
+int pb_plan_create(pb_plan *plan, const pb_workload *w, const pb_params *params, pb_error *err)
+{
+    memset(plan, 0, sizeof *plan);
+    plan->workload = w;
+    plan->params = *params;
+    plan->owner_pid = getpid();
+    int rc = pb_workload_check(w, params, err);
+    if (rc)
+        return rc;
+    plan->ntasks = w->count_tasks(params);
+    rc = pb_arena_create(&plan->arena, 0, err);
     if (rc)
         return rc;
     plan->outcomes = pb_arena_alloc(&plan->arena, plan->ntasks * sizeof(pb_outcome),
@@ -57,12 +76,38 @@ void pb_plan_reset(pb_plan *plan)
         memset(plan->output, PB_POISON, plan->output_bytes);
 }
 
+/* The injected misbehaviour of fault=KIND@TASK. */
+static void inject_fault(const pb_plan *plan)
+{
+    switch (plan->params.fault) {
+    case PB_FAULT_SEGV:
+        raise(SIGSEGV);
+        break;
+    case PB_FAULT_ABORT:
+        abort();
+    case PB_FAULT_EXIT:
+        if (getpid() != plan->owner_pid)
+            _exit(3);                          /* a worker process ends */
+        if (gettid() != getpid())
+            pthread_exit(NULL);                /* a worker thread ends; the process goes on */
+        pb_crash_report("exit", "the serial backend runs tasks in parbench itself");
+        _exit(3);
+    case PB_FAULT_HANG:
+        for (;;)
+            pause();
+    case PB_FAULT_NONE:
+        break;
+    }
+}
+
 void pb_run_one_task(const pb_plan *plan, size_t task, int worker, pb_outcome *out)
 {
     out->worker = worker;
     out->cpu_start = sched_getcpu();
-    out->status = PB_TASK_RUNNING;
     out->t_start_ns = pb_now_ns();
+    __atomic_store_n(&out->status, PB_TASK_RUNNING, __ATOMIC_RELEASE);
+    if (plan->params.fault != PB_FAULT_NONE && task == plan->params.fault_task)
+        inject_fault(plan);
     int64_t cpu0 = pb_thread_cpu_ns();
     plan->workload->run_task(plan, task, out);
     out->cpu_ns = pb_thread_cpu_ns() - cpu0;
@@ -81,8 +126,17 @@ int pb_plan_verify(const pb_plan *plan, char *result, size_t result_size, pb_err
                 first = i;
         }
     }
-    if (missing)
-        return pb_fail(err, PB_E_VERIFY, "%zu of %zu tasks did not finish (first: task %zu)",
-                       missing, plan->ntasks, first);
+    if (missing) {
+        const pb_outcome *o = &plan->outcomes[first];
+        char how[96] = "";
+        if (o->status == PB_TASK_LOST && o->signal)
+            snprintf(how, sizeof how, ", its worker killed by signal %d (%s)", o->signal, strsignal(o->signal));
+        else if (o->status == PB_TASK_LOST && o->exit_status == -2)
+            snprintf(how, sizeof how, ", its worker thread ended");
+        else if (o->status == PB_TASK_LOST)
+            snprintf(how, sizeof how, ", its worker exited with status %d", o->exit_status);
+        return pb_fail(err, PB_E_VERIFY, "%zu of %zu tasks did not finish (first: task %zu%s)",
+                       missing, plan->ntasks, first, how);
+    }
     return plan->workload->verify(plan, plan->outcomes, result, result_size, err);
 }

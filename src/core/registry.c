@@ -16,6 +16,11 @@ const pb_backend *const pb_backends[] = {
     NULL,
 };
 
+const char *pb_ipc_name(pb_ipc ipc)
+{
+    return ipc == PB_IPC_PIPE ? "pipe" : "arena";
+}
+
 const pb_workload *pb_find_workload(const char *name)
 {
     for (size_t i = 0; pb_workloads[i]; i++)

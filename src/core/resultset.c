@@ -167,7 +167,8 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
     pb_csv_u64(&row, cfg->workers);
     pb_csv_u64(&row, plan->ntasks);
     pb_csv_str(&row, "none");
-    pb_csv_str(&row, "arena");
+    pb_csv_str(&row, pb_ipc_name(cfg->ipc));
+    pb_csv_u64(&row, rec->chunk);
     pb_csv_u64(&row, rec->rep);
     pb_csv_f64(&row, (double)(rec->t_start_ns - rs->t0_ns) / 1e9, 6);
     pb_csv_f64(&row, rec->wall_s, 9);
@@ -187,6 +188,7 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
     pb_csv_i64(&row, rec->usage.majflt);
     pb_csv_i64(&row, rec->usage.maxrss_kb);
     pb_csv_u64(&row, rec->pus);
+    pb_csv_u64(&row, rec->replaced);
     pb_csv_u64(&row, rec->ok ? 1 : 0);
     pb_csv_str(&row, rec->result);
     pb_csv_str(&row, rec->note);

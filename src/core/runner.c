@@ -54,7 +54,9 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
     if (rc)
         return rc;
 
-    pb_exec ex = { .backend = cfg->backend, .config = { .workers = cfg->workers } };
+    pb_exec ex = { .backend = cfg->backend,
+                   .config = { .workers = cfg->workers, .chunk = cfg->chunk, .ipc = cfg->ipc,
+                               .task_timeout_ns = cfg->task_timeout_ns } };
     int64_t t0 = pb_now_ns();
     rc = cfg->backend->open(&ex, &plan, err);
     double startup_s = seconds(pb_now_ns() - t0);
@@ -77,6 +79,8 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
         int exec_rc = cfg->backend->execute(&ex, &plan, &st, &run_err);
         fill_record(&rec, &st, pus);
         rec.ideal_s = pb_ideal_seconds(&plan, cfg->workers, pus);
+        rec.chunk = st.chunk;
+        rec.replaced = st.replaced;
 
         pb_error verr = { 0 };
         int vrc = pb_plan_verify(&plan, rec.result, sizeof rec.result, &verr);
@@ -88,6 +92,8 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
             snprintf(rec.note + len, sizeof rec.note - len, "%s%s", len ? "; " : "", verr.msg);
         }
         rc = obs->run_done(obs->user, cfg, &plan, &rec, err);
+        if (rc == 0 && exec_rc == PB_E_HUNG)
+            rc = pb_fail(err, PB_E_HUNG, "%s", run_err.msg);
     }
     cfg->backend->close(&ex);
     pb_plan_destroy(&plan);

@@ -1,5 +1,9 @@
 #include "core/usage.h"
 
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "parbench/clock.h"
 
 static int64_t tv_ns(struct timeval tv)
@@ -8,13 +12,13 @@ static int64_t tv_ns(struct timeval tv)
 }
 
 /* Split a precise CPU total in the proportion of sampled user and system
- * time; when the interval saw no tick, in the thread's lifetime proportion;
- * a thread that never saw one is counted as user time. */
-static void split(pb_usage *u, int64_t total, int64_t user, int64_t sys, const struct rusage *life)
+ * time; when the interval saw no tick, in the lifetime proportion
+ * (life_user, life_sys); a thread that never saw one is counted as user. */
+static void split(pb_usage *u, int64_t total, int64_t user, int64_t sys, int64_t life_user, int64_t life_sys)
 {
-    if (user + sys <= 0 && life) {
-        user = tv_ns(life->ru_utime);
-        sys = tv_ns(life->ru_stime);
+    if (user + sys <= 0) {
+        user = life_user;
+        sys = life_sys;
     }
     if (user + sys <= 0)
         user = 1, sys = 0;
@@ -44,7 +48,7 @@ void pb_meter_end(const pb_thread_meter *m, pb_usage *used)
     getrusage(RUSAGE_THREAD, &r);
     getrusage(RUSAGE_SELF, &self);
     split(used, cpu - m->cpu_ns, tv_ns(r.ru_utime) - tv_ns(m->ru.ru_utime),
-          tv_ns(r.ru_stime) - tv_ns(m->ru.ru_stime), &r);
+          tv_ns(r.ru_stime) - tv_ns(m->ru.ru_stime), tv_ns(r.ru_utime), tv_ns(r.ru_stime));
     counters(used, &r, &m->ru);
     used->maxrss_kb = self.ru_maxrss;
 }
@@ -53,7 +57,7 @@ void pb_usage_of_thread(pb_usage *used)
 {
     struct rusage r;
     getrusage(RUSAGE_THREAD, &r);
-    split(used, pb_thread_cpu_ns(), tv_ns(r.ru_utime), tv_ns(r.ru_stime), NULL);
+    split(used, pb_thread_cpu_ns(), tv_ns(r.ru_utime), tv_ns(r.ru_stime), 0, 0);
     counters(used, &r, NULL);
 }
 
@@ -75,4 +79,58 @@ void pb_usage_add(pb_usage *sum, const pb_usage *add)
     sum->majflt += add->majflt;
     if (add->maxrss_kb > sum->maxrss_kb)
         sum->maxrss_kb = add->maxrss_kb;
+}
+
+int pb_sample_task(int pid, int tid, clockid_t cpu_clock, pb_task_sample *out)
+{
+    char path[96], buf[1024];
+    struct timespec ts;
+    if (clock_gettime(cpu_clock, &ts) != 0)
+        return -1;
+    memset(out, 0, sizeof *out);
+    out->cpu_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');   /* the command name may hold spaces */
+    long long minflt = 0, majflt = 0, utime = 0, stime = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %lld %*u %lld %*u %lld %lld",
+                     &minflt, &majflt, &utime, &stime) != 4)
+        return -1;
+    out->utime_ticks = utime;
+    out->stime_ticks = stime;
+    out->counters.minflt = minflt;
+    out->counters.majflt = majflt;
+
+    snprintf(path, sizeof path, "/proc/%d/task/%d/status", pid, tid);
+    if ((f = fopen(path, "r")) != NULL) {
+        char line[256];
+        long long v;
+        while (fgets(line, sizeof line, f)) {
+            if (sscanf(line, "voluntary_ctxt_switches: %lld", &v) == 1)
+                out->counters.nvcsw = v;
+            else if (sscanf(line, "nonvoluntary_ctxt_switches: %lld", &v) == 1)
+                out->counters.nivcsw = v;
+            else if (sscanf(line, "VmHWM: %lld", &v) == 1)
+                out->counters.maxrss_kb = v;
+        }
+        fclose(f);
+    }
+    return 0;
+}
+
+void pb_usage_between_samples(pb_usage *used, const pb_task_sample *a, const pb_task_sample *b)
+{
+    split(used, b->cpu_ns - a->cpu_ns, b->utime_ticks - a->utime_ticks, b->stime_ticks - a->stime_ticks,
+          b->utime_ticks, b->stime_ticks);
+    used->nvcsw = b->counters.nvcsw - a->counters.nvcsw;
+    used->nivcsw = b->counters.nivcsw - a->counters.nivcsw;
+    used->minflt = b->counters.minflt - a->counters.minflt;
+    used->majflt = b->counters.majflt - a->counters.majflt;
+    used->maxrss_kb = b->counters.maxrss_kb;
 }

@@ -9,6 +9,7 @@
 #define PARBENCH_CORE_USAGE_H
 
 #include <sys/resource.h>
+#include <time.h>
 
 #include "parbench/backend.h"
 
@@ -25,6 +26,20 @@ void pb_meter_end(const pb_thread_meter *m, pb_usage *used);
 void pb_usage_of_thread(pb_usage *used);
 /* What an exited child used, from its wait4 rusage. */
 void pb_usage_of_child(pb_usage *used, const struct rusage *r);
+/* A reading of another live thread or process, taken from outside: CPU
+ * from its CPU clock (exact), sampled user/system ticks, faults and context
+ * switches from /proc/<pid>/task/<tid>/. For pool workers, which outlive
+ * runs: a run's usage is the difference of two readings. */
+typedef struct pb_task_sample {
+    int64_t cpu_ns;
+    int64_t utime_ticks, stime_ticks;
+    pb_usage counters;         /* nvcsw, nivcsw, minflt, majflt, maxrss_kb */
+} pb_task_sample;
+
+/* Returns 0, or -1 if the thread is gone. */
+int pb_sample_task(int pid, int tid, clockid_t cpu_clock, pb_task_sample *out);
+/* What it used between two readings. */
+void pb_usage_between_samples(pb_usage *used, const pb_task_sample *a, const pb_task_sample *b);
 /* *sum += add; maxrss the larger of the two. */
 void pb_usage_add(pb_usage *sum, const pb_usage *add);
 

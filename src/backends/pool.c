@@ -1,0 +1,530 @@
+#include "pool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "parbench/clock.h"
+
+#define BATCH_BITS 24
+#define INDEX_BITS 40
+#define INDEX_MASK ((UINT64_C(1) << INDEX_BITS) - 1)
+#define BATCH_MASK ((UINT32_C(1) << BATCH_BITS) - 1)
+#define POLL_NS 10000000          /* how often the parent looks for dead or overrunning workers */
+#define CLOSE_GRACE_NS 2000000000 /* how long close waits for a worker before killing it */
+
+typedef struct task_msg {         /* parent -> worker over the task pipe */
+    uint64_t lo, hi;
+} task_msg;
+
+typedef struct result_msg {       /* worker -> parent over the result pipe */
+    uint64_t task;
+    pb_outcome outcome;
+} result_msg;
+
+uint64_t pb_pool_default_chunk(size_t ntasks, unsigned workers)
+{
+    uint64_t per = 4 * (uint64_t)workers;
+    uint64_t c = (ntasks + per - 1) / per;
+    return c ? c : 1;
+}
+
+/* ---- the worker's side ------------------------------------------------- */
+
+/* Run [lo, hi) as the worker's chunk: recorded first, so that the parent
+ * can find the rest if the worker dies in it. */
+static void run_chunk(pb_pool *p, unsigned w, uint64_t lo, uint64_t hi)
+{
+    pb_worker_slot *slot = &p->ctl->slot[w];
+    atomic_store(&slot->chunk_count0, pb_progress_count(atomic_load(&slot->progress)));
+    atomic_store(&slot->chunk_lo, lo);
+    atomic_store(&slot->chunk_hi, hi);
+    for (uint64_t t = lo; t < hi; t++) {
+        pb_slot_run_task(slot, p->plan, t, w);
+        p->plan->outcomes[t].seq = atomic_fetch_add(&p->sh->seq, 1) + 1;
+    }
+    uint32_t n = (uint32_t)(hi - lo);
+    if (atomic_fetch_add(&p->sh->hint, n) + n >= p->plan->ntasks) {
+        atomic_store(&p->sh->last_done_ns, pb_now_ns());
+        atomic_store(&p->sh->finished, atomic_load(&p->sh->batch));
+        pb_futex_wake(&p->sh->finished, INT_MAX);
+    }
+}
+
+static void run_redo(pb_pool *p, unsigned w)
+{
+    pb_worker_slot *slot = &p->ctl->slot[w];
+    uint64_t lo = atomic_load(&slot->redo_lo), hi = atomic_load(&slot->redo_hi);
+    atomic_store(&slot->redo_lo, 0);
+    atomic_store(&slot->redo_hi, 0);
+    if (lo < hi)
+        run_chunk(p, w, lo, hi);
+}
+
+static void arena_loop(pb_pool *p, unsigned w)
+{
+    pb_pool_shared *sh = p->sh;
+    uint64_t n = p->plan->ntasks;
+    uint32_t seen = 0;
+    run_redo(p, w);
+    for (;;) {
+        uint32_t b = atomic_load(&sh->batch);
+        if (atomic_load(&sh->stop))
+            break;
+        if (b == seen) {
+            pb_futex_wait(&sh->batch, b, NULL);
+            continue;
+        }
+        seen = b;
+        uint64_t c = atomic_load(&sh->claim);
+        for (;;) {
+            uint64_t idx = c & INDEX_MASK;
+            if ((uint32_t)(c >> INDEX_BITS) != (b & BATCH_MASK) || idx >= n)
+                break;
+            uint64_t take = n - idx < p->chunk ? n - idx : p->chunk;
+            if (!atomic_compare_exchange_weak(&sh->claim, &c, c + take))
+                continue;
+            run_chunk(p, w, idx, idx + take);
+            c = atomic_load(&sh->claim);
+        }
+    }
+}
+
+static void send_outcome(pb_pool *p, uint64_t task, const pb_outcome *o)
+{
+    result_msg m = { .task = task, .outcome = *o };
+    ssize_t k;
+    while ((k = write(p->result_pipe[1], &m, sizeof m)) < 0 && errno == EINTR)
+        ;
+    (void)k;   /* a parent that went away ends us by PR_SET_PDEATHSIG */
+}
+
+static void pipe_loop(pb_pool *p, unsigned w)
+{
+    pb_worker_slot *slot = &p->ctl->slot[w];
+    for (;;) {
+        task_msg m;
+        ssize_t k = read(p->task_pipe[0], &m, sizeof m);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k != (ssize_t)sizeof m)
+            break;                         /* end of file: the pool is closing */
+        atomic_store(&slot->chunk_count0, pb_progress_count(atomic_load(&slot->progress)));
+        atomic_store(&slot->chunk_lo, m.lo);
+        atomic_store(&slot->chunk_hi, m.hi);
+        for (uint64_t t = m.lo; t < m.hi; t++) {
+            pb_outcome o;
+            memset(&o, 0, sizeof o);
+            uint64_t count = pb_progress_count(atomic_load(&slot->progress));
+            atomic_store(&slot->task_start_ns, pb_now_ns());
+            atomic_store(&slot->progress, (uint64_t)count << 32 | (t + 1));
+            pb_run_one_task(p->plan, t, (int)w, &o);
+            send_outcome(p, t, &o);
+            atomic_store(&slot->progress, (uint64_t)(count + 1) << 32);
+        }
+    }
+}
+
+void pb_pool_worker_main(pb_pool *p, unsigned w)
+{
+    atomic_store(&p->ctl->slot[w].tid, (int32_t)gettid());
+    if (p->pipe_ipc)
+        pipe_loop(p, w);
+    else
+        arena_loop(p, w);
+    atomic_store(&p->ctl->slot[w].finished, 1);
+}
+
+/* ---- the parent's side ------------------------------------------------- */
+
+static void note_add(pb_run_stats *st, const char *what)
+{
+    size_t len = strlen(st->note);
+    if (len < sizeof st->note - 1)
+        snprintf(st->note + len, sizeof st->note - len, "%s%s", len ? "; " : "", what);
+}
+
+/* Read every outcome waiting in the result pipe. */
+static void drain_results(pb_pool *p)
+{
+    result_msg buf[256];
+    ssize_t k;
+    while ((k = read(p->result_pipe[0], buf, sizeof buf)) > 0) {
+        for (size_t i = 0; i < (size_t)k / sizeof buf[0]; i++) {
+            if (buf[i].task >= p->plan->ntasks)
+                continue;
+            pb_outcome *o = &p->plan->outcomes[buf[i].task];
+            *o = buf[i].outcome;
+            o->seq = (uint32_t)++p->received;
+            if (p->received + p->accounted == p->plan->ntasks)
+                atomic_store(&p->sh->last_done_ns, pb_now_ns());
+        }
+    }
+}
+
+/* Tasks accounted so far in this run: the exact completion test. */
+static uint64_t tasks_accounted(const pb_pool *p)
+{
+    if (p->pipe_ipc)
+        return p->received + p->accounted;
+    uint64_t sum = p->accounted;
+    for (unsigned w = 0; w < p->workers; w++)
+        sum += (uint32_t)(pb_progress_count(atomic_load(&p->ctl->slot[w].progress)) - p->base_count[w]);
+    return sum;
+}
+
+static void queue_resend(pb_pool *p, uint64_t lo, uint64_t hi)
+{
+    if (p->resend_count == p->resend_cap) {
+        unsigned cap = p->resend_cap ? 2 * p->resend_cap : 8;
+        void *grown = realloc(p->resend, cap * sizeof *p->resend);
+        if (!grown)
+            return;   /* the tasks stay undone: the run fails verification, loudly */
+        p->resend = grown;
+        p->resend_cap = cap;
+    }
+    p->resend[p->resend_count][0] = lo;
+    p->resend[p->resend_count][1] = hi;
+    p->resend_count++;
+}
+
+/* Worker w has ended during a run (or was killed): account its task, hand
+ * the rest of its chunk on, start a replacement. */
+static int bury(pb_pool *p, unsigned w, const char *how, int sig, int exit_status, bool in_run,
+                pb_run_stats *st, pb_error *err)
+{
+    pb_worker_slot *slot = &p->ctl->slot[w];
+    if (p->pipe_ipc)
+        drain_results(p);                  /* what the dead worker sent before dying counts */
+    uint64_t prog = atomic_load(&slot->progress);
+    int64_t cur = pb_progress_task(prog);
+    uint32_t count = pb_progress_count(prog);
+    uint64_t lo = atomic_load(&slot->chunk_lo), hi = atomic_load(&slot->chunk_hi), next;
+    if (cur >= 0) {
+        pb_outcome *o = &p->plan->outcomes[cur];
+        bool done = atomic_load((_Atomic int32_t *)&o->status) == PB_TASK_DONE;
+        if (!done) {
+            o->status = PB_TASK_LOST;
+            o->worker = (int32_t)w;
+            o->signal = (int16_t)sig;
+            o->exit_status = (int16_t)exit_status;
+        }
+        /* arena: a task is counted in the progress word, which cur >= 0 says
+         * was not updated; pipe: a task is counted when its outcome arrived */
+        if (!done || !p->pipe_ipc)
+            p->accounted++;
+        next = (uint64_t)cur + 1;
+    } else {
+        next = lo + (count - atomic_load(&slot->chunk_count0));
+    }
+    if (!in_run)
+        next = hi;                         /* between runs nothing is owed */
+    if (!p->pipe_ipc && in_run) {
+        /* hint the dead worker's part of its chunk, which it never hinted */
+        uint32_t n = (uint32_t)(next - lo);
+        if (atomic_fetch_add(&p->sh->hint, n) + n >= p->plan->ntasks && next >= hi) {
+            atomic_store(&p->sh->last_done_ns, pb_now_ns());
+            atomic_store(&p->sh->finished, p->batch);
+        }
+    }
+    atomic_store(&slot->progress, (uint64_t)count << 32);
+    atomic_store(&slot->chunk_lo, 0);
+    atomic_store(&slot->chunk_hi, 0);
+    if (st) {
+        char what[256];
+        if (cur >= 0)
+            snprintf(what, sizeof what, "%s worker %u %s in task %lld; replaced", p->ops->kind, w, how, (long long)cur);
+        else
+            snprintf(what, sizeof what, "%s worker %u %s between tasks; replaced", p->ops->kind, w, how);
+        note_add(st, what);
+    }
+    if (next < hi) {
+        if (p->pipe_ipc) {
+            queue_resend(p, next, hi);
+        } else {
+            atomic_store(&slot->redo_lo, next);
+            atomic_store(&slot->redo_hi, hi);
+        }
+    }
+    p->replaced++;
+    int rc = p->ops->spawn(p, w, err);
+    if (rc == 0 && in_run && p->before)
+        p->sampled[w] = p->ops->sample(p, w, &p->before[w]) == 0;
+    return rc;
+}
+
+/* Look for ended and overrunning workers. */
+static int check_workers(pb_pool *p, bool in_run, pb_run_stats *st, pb_error *err)
+{
+    int64_t now = pb_now_ns();
+    for (unsigned w = 0; w < p->workers; w++) {
+        char how[128];
+        int sig = 0, status = 0;
+        if (p->ops->ended(p, w, how, sizeof how, &sig, &status)) {
+            int rc = bury(p, w, how, sig, status, in_run, st, err);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (!in_run || p->task_timeout_ns <= 0)
+            continue;
+        int64_t cur = pb_progress_task(atomic_load(&p->ctl->slot[w].progress));
+        if (cur < 0)
+            continue;
+        int64_t started = p->pipe_ipc ? atomic_load(&p->ctl->slot[w].task_start_ns)
+                                      : p->plan->outcomes[cur].t_start_ns;
+        if (started == 0 || now - started <= p->task_timeout_ns)
+            continue;
+        if (!p->ops->kill(p, w)) {
+            p->hung = true;
+            snprintf(how, sizeof how, "%s worker %u has run task %lld for over %.3f s (--task-timeout) "
+                     "and cannot be stopped", p->ops->kind, w, (long long)cur, (double)p->task_timeout_ns / 1e9);
+            if (st)
+                note_add(st, how);
+            return pb_fail(err, PB_E_HUNG,
+                           "%s: task %lld has run for over %.3f s in worker thread %u; a thread cannot be "
+                           "stopped from outside, so parbench must stop", p->name, (long long)cur,
+                           (double)p->task_timeout_ns / 1e9, w);
+        }
+        snprintf(how, sizeof how, "was killed after %.3f s (--task-timeout)", (double)(now - started) / 1e9);
+        int rc = bury(p, w, how, SIGKILL, -1, in_run, st, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_exec_config *cfg,
+                 const pb_plan *plan, void *impl, pb_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->ops = ops;
+    p->plan = plan;
+    p->name = name;
+    p->impl = impl;
+    p->workers = cfg->workers;
+    p->pipe_ipc = cfg->ipc == PB_IPC_PIPE;
+    p->task_timeout_ns = cfg->task_timeout_ns;
+    p->chunk = cfg->chunk ? cfg->chunk : pb_pool_default_chunk(plan->ntasks, cfg->workers);
+    p->task_pipe[0] = p->task_pipe[1] = p->result_pipe[0] = p->result_pipe[1] = -1;
+    if (plan->ntasks > INDEX_MASK)
+        return pb_fail(err, PB_E_RANGE, "%s: at most %llu tasks", name, (unsigned long long)INDEX_MASK);
+
+    p->sh = mmap(NULL, sizeof *p->sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p->sh == MAP_FAILED) {
+        p->sh = NULL;
+        return pb_fail_errno(err, PB_E_NOMEM, errno, "%s: cannot map the queue", name);
+    }
+    p->ctl = pb_control_create(p->workers, err);
+    p->base_count = calloc(p->workers, sizeof *p->base_count);
+    p->before = calloc(p->workers, sizeof *p->before);
+    p->sampled = calloc(p->workers, sizeof *p->sampled);
+    if (!p->ctl || !p->base_count || !p->before || !p->sampled) {
+        pb_pool_close(p);
+        return p->ctl ? pb_fail(err, PB_E_NOMEM, "%s: out of memory", name) : PB_E_NOMEM;
+    }
+    if (p->pipe_ipc) {
+        if (pipe2(p->task_pipe, O_CLOEXEC) != 0 || pipe2(p->result_pipe, O_CLOEXEC) != 0) {
+            int e = errno;
+            pb_pool_close(p);
+            return pb_fail_errno(err, PB_E_SYS, e, "%s: cannot create pipes", name);
+        }
+        /* the parent never blocks on them: it polls both while a run goes */
+        fcntl(p->task_pipe[1], F_SETFL, O_NONBLOCK);
+        fcntl(p->result_pipe[0], F_SETFL, O_NONBLOCK);
+    }
+    for (unsigned w = 0; w < p->workers; w++) {
+        int rc = ops->spawn(p, w, err);
+        if (rc) {
+            p->workers = w;   /* stop only those that started */
+            pb_pool_close(p);
+            return rc;
+        }
+    }
+    /* open returns when every worker is in its loop (its tid published) */
+    for (unsigned w = 0; w < p->workers; w++)
+        while (atomic_load(&p->ctl->slot[w].tid) == 0) {
+            char how[128];
+            int sig, status;
+            if (ops->ended(p, w, how, sizeof how, &sig, &status)) {
+                pb_fail(err, PB_E_WORKER, "%s: worker %u %s while starting", name, w, how);
+                pb_pool_close(p);
+                return PB_E_WORKER;
+            }
+            sched_yield();
+        }
+    return 0;
+}
+
+/* Wait for the run to complete: arena transport. */
+static int wait_arena(pb_pool *p, pb_run_stats *st, pb_error *err)
+{
+    struct timespec poll_ts = { 0, POLL_NS };
+    while (tasks_accounted(p) < p->plan->ntasks) {
+        uint32_t f = atomic_load(&p->sh->finished);
+        if (f != p->batch)
+            pb_futex_wait(&p->sh->finished, f, &poll_ts);
+        else
+            nanosleep(&(struct timespec){ 0, 100000 }, NULL);   /* hinted but not counted yet: rare */
+        if (tasks_accounted(p) >= p->plan->ntasks)
+            break;
+        int rc = check_workers(p, true, st, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Write queued chunks (resends first) into the task pipe until it is full. */
+static void feed_pipe(pb_pool *p)
+{
+    for (;;) {
+        task_msg m;
+        if (p->resend_count) {
+            m.lo = p->resend[p->resend_count - 1][0];
+            m.hi = p->resend[p->resend_count - 1][1];
+        } else if (p->pending_lo < p->pending_hi) {
+            m.lo = p->pending_lo;
+            m.hi = m.lo + (p->pending_hi - m.lo < p->chunk ? p->pending_hi - m.lo : p->chunk);
+        } else {
+            return;
+        }
+        ssize_t k = write(p->task_pipe[1], &m, sizeof m);
+        if (k != (ssize_t)sizeof m)
+            return;   /* full (EAGAIN): poll says when there is room */
+        if (p->resend_count)
+            p->resend_count--;
+        else
+            p->pending_lo = m.hi;
+    }
+}
+
+/* Wait for the run to complete: pipe transport. */
+static int wait_pipe(pb_pool *p, pb_run_stats *st, pb_error *err)
+{
+    feed_pipe(p);
+    while (tasks_accounted(p) < p->plan->ntasks) {
+        struct pollfd fds[2] = { { .fd = p->result_pipe[0], .events = POLLIN },
+                                 { .fd = p->task_pipe[1], .events = POLLOUT } };
+        bool feeding = p->resend_count || p->pending_lo < p->pending_hi;
+        int n = poll(fds, feeding ? 2 : 1, POLL_NS / 1000000);
+        if (n > 0 && (fds[0].revents & POLLIN))
+            drain_results(p);
+        if (feeding)
+            feed_pipe(p);
+        if (tasks_accounted(p) >= p->plan->ntasks)
+            break;
+        int rc = check_workers(p, true, st, err);
+        if (rc)
+            return rc;
+    }
+    if (!atomic_load(&p->sh->last_done_ns))
+        atomic_store(&p->sh->last_done_ns, pb_now_ns());
+    return 0;
+}
+
+int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
+{
+    int rc = check_workers(p, false, st, err);   /* anything that died while idle */
+    if (rc)
+        return rc;
+    /* workers are read before the parent's own meter starts and after it
+     * stops, so that reading them is counted nowhere */
+    for (unsigned w = 0; w < p->workers; w++) {
+        p->base_count[w] = pb_progress_count(atomic_load(&p->ctl->slot[w].progress));
+        p->sampled[w] = p->ops->sample(p, w, &p->before[w]) == 0;
+    }
+    pb_thread_meter meter;
+    pb_meter_begin(&meter);
+    p->accounted = p->received = 0;
+    p->replaced = 0;
+    p->resend_count = 0;
+    atomic_store(&p->sh->hint, 0);
+    atomic_store(&p->sh->seq, 0);
+    atomic_store(&p->sh->last_done_ns, 0);
+    st->chunk = p->chunk;
+
+    st->t_start = pb_now_ns();
+    p->batch = (p->batch + 1) & BATCH_MASK;
+    if (p->batch == 0)
+        p->batch = 1;
+    if (p->pipe_ipc) {
+        p->pending_lo = 0;
+        p->pending_hi = p->plan->ntasks;
+        st->t_gate = pb_now_ns();
+        rc = wait_pipe(p, st, err);
+    } else {
+        uint64_t chunks = (p->plan->ntasks + p->chunk - 1) / p->chunk;
+        atomic_store(&p->sh->claim, (uint64_t)p->batch << INDEX_BITS);
+        atomic_store(&p->sh->batch, p->batch);
+        pb_futex_wake(&p->sh->batch, chunks < p->workers ? (int)chunks : (int)p->workers);
+        st->t_gate = pb_now_ns();
+        rc = wait_arena(p, st, err);
+    }
+    st->t_end = pb_now_ns();
+    int64_t last = atomic_load(&p->sh->last_done_ns);
+    st->t_work_end = (last && last <= st->t_end && last >= st->t_gate) ? last : st->t_end;
+    st->replaced = p->replaced;
+
+    pb_meter_end(&meter, &st->usage);   /* the parent's own part */
+    st->usage.maxrss_kb = 0;            /* peak RSS: the largest worker's (a thread's is its process's) */
+    for (unsigned w = 0; w < p->workers; w++) {
+        pb_task_sample after;
+        if (!p->sampled[w] || p->ops->sample(p, w, &after) != 0)
+            continue;
+        pb_usage used;
+        pb_usage_between_samples(&used, &p->before[w], &after);
+        pb_usage_add(&st->usage, &used);
+    }
+    if (rc == 0 && p->replaced)
+        rc = pb_fail(err, PB_E_WORKER, "%s: %s", p->name, st->note);
+    return rc;
+}
+
+void pb_pool_close(pb_pool *p)
+{
+    if (p->sh) {
+        atomic_store(&p->sh->stop, 1);
+        pb_futex_wake(&p->sh->batch, INT_MAX);
+    }
+    if (p->task_pipe[1] >= 0) {
+        close(p->task_pipe[1]);            /* workers read end of file and leave */
+        p->task_pipe[1] = -1;
+    }
+    if (p->ctl && !p->hung) {
+        int64_t deadline = pb_now_ns() + CLOSE_GRACE_NS;
+        for (unsigned w = 0; w < p->workers; w++)
+            p->ops->reap(p, w, deadline);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (p->task_pipe[i] >= 0)
+            close(p->task_pipe[i]);
+        if (p->result_pipe[i] >= 0)
+            close(p->result_pipe[i]);
+        p->task_pipe[i] = p->result_pipe[i] = -1;
+    }
+    if (!p->hung) {
+        /* a hung thread may still touch these: leave them mapped */
+        pb_control_destroy(p->ctl);
+        if (p->sh)
+            munmap(p->sh, sizeof *p->sh);
+    }
+    p->ctl = NULL;
+    p->sh = NULL;
+    free(p->base_count);
+    free(p->before);
+    free(p->sampled);
+    free(p->resend);
+    p->base_count = NULL;
+    p->before = NULL;
+    p->sampled = NULL;
+    p->resend = NULL;
+}

@@ -1,0 +1,170 @@
+/* process-pool: W processes forked once when the backend opens, pulling
+ * chunks of tasks from one queue in shared memory (process-shared futexes),
+ * outcomes written to the arena; or, with --ipc pipe, taking chunks from a
+ * pipe and sending every outcome back over another, as multiprocessing.Pool
+ * does. A worker that crashes, exits or overruns --task-timeout (killed) is
+ * reaped and replaced, its task reported, the rest of its chunk handed to
+ * the replacement; the other tasks finish. Workers die with the parent
+ * (PR_SET_PDEATHSIG); closing the pool reaps every one of them. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/crash.h"
+#include "parbench/clock.h"
+#include "pool.h"
+
+typedef struct pp_state {
+    pb_pool pool;
+    pid_t *pid;                /* 0: not running */
+} pp_state;
+
+static int pp_spawn(pb_pool *p, unsigned w, pb_error *err)
+{
+    pp_state *s = p->impl;
+    pid_t parent = getpid();
+    atomic_store(&p->ctl->slot[w].tid, 0);
+    atomic_store(&p->ctl->slot[w].finished, 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return pb_fail_errno(err, PB_E_WORKER, errno, "process-pool: cannot fork worker %u of %u", w + 1, p->workers);
+    if (pid == 0) {
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(127);
+        struct rlimit no_core = { 0, 0 };
+        setrlimit(RLIMIT_CORE, &no_core);
+        pb_crash_guard_reset_in_child();
+        if (p->pipe_ipc) {     /* hold only the ends a worker uses, so end of file arrives */
+            close(p->task_pipe[1]);
+            close(p->result_pipe[0]);
+        }
+        pb_pool_worker_main(p, w);
+        _exit(0);
+    }
+    s->pid[w] = pid;
+    return 0;
+}
+
+static void describe(char *how, size_t size, int status, int *sig, int *exit_status)
+{
+    if (WIFSIGNALED(status)) {
+        *sig = WTERMSIG(status);
+        *exit_status = -1;
+        snprintf(how, size, "was killed by signal %d (%s)", *sig, strsignal(*sig));
+    } else {
+        *sig = 0;
+        *exit_status = WEXITSTATUS(status);
+        snprintf(how, size, "exited with status %d", *exit_status);
+    }
+}
+
+static bool pp_ended(pb_pool *p, unsigned w, char *how, size_t size, int *sig, int *exit_status)
+{
+    pp_state *s = p->impl;
+    int status;
+    if (s->pid[w] <= 0 || waitpid(s->pid[w], &status, WNOHANG) != s->pid[w])
+        return false;
+    s->pid[w] = 0;
+    describe(how, size, status, sig, exit_status);
+    return true;
+}
+
+static bool pp_kill(pb_pool *p, unsigned w)
+{
+    pp_state *s = p->impl;
+    if (s->pid[w] > 0) {
+        kill(s->pid[w], SIGKILL);
+        while (waitpid(s->pid[w], NULL, 0) < 0 && errno == EINTR)
+            ;
+        s->pid[w] = 0;
+    }
+    return true;
+}
+
+static void pp_reap(pb_pool *p, unsigned w, int64_t deadline_ns)
+{
+    pp_state *s = p->impl;
+    while (s->pid[w] > 0) {
+        pid_t got = waitpid(s->pid[w], NULL, WNOHANG);
+        if (got == s->pid[w] || (got < 0 && errno == ECHILD)) {
+            s->pid[w] = 0;
+            break;
+        }
+        if (pb_now_ns() >= deadline_ns) {
+            pp_kill(p, w);   /* it would not leave: no orphan, no zombie */
+            break;
+        }
+        nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+    }
+}
+
+static int pp_sample(pb_pool *p, unsigned w, pb_task_sample *out)
+{
+    pp_state *s = p->impl;
+    clockid_t clk;
+    if (s->pid[w] <= 0 || clock_getcpuclockid(s->pid[w], &clk) != 0)
+        return -1;
+    return pb_sample_task(s->pid[w], s->pid[w], clk, out);
+}
+
+static const pb_pool_ops pp_ops = {
+    .kind = "process",
+    .spawn = pp_spawn,
+    .ended = pp_ended,
+    .kill = pp_kill,
+    .reap = pp_reap,
+    .sample = pp_sample,
+};
+
+static void pp_close(pb_exec *ex)
+{
+    pp_state *s = ex->state;
+    if (!s)
+        return;
+    pb_pool_close(&s->pool);
+    free(s->pid);
+    free(s);
+    ex->state = NULL;
+}
+
+static int pp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
+{
+    pp_state *s = calloc(1, sizeof *s);
+    if (!s || !(s->pid = calloc(ex->config.workers, sizeof *s->pid))) {
+        free(s);
+        return pb_fail(err, PB_E_NOMEM, "process-pool: out of memory");
+    }
+    ex->state = s;
+    int rc = pb_pool_open(&s->pool, &pp_ops, "process-pool", &ex->config, plan, s, err);
+    if (rc) {
+        free(s->pid);
+        free(s);
+        ex->state = NULL;
+    }
+    return rc;
+}
+
+static int pp_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_error *err)
+{
+    (void)plan;
+    return pb_pool_execute(&((pp_state *)ex->state)->pool, st, err);
+}
+
+const pb_backend pb_backend_process_pool = {
+    .name = "process-pool",
+    .summary = "W processes forked once, pulling chunks from a shared-memory queue (or pipes: --ipc pipe)",
+    .shares_memory = false,
+    .is_pool = true,
+    .ipc_mask = 1u << PB_IPC_ARENA | 1u << PB_IPC_PIPE,
+    .open = pp_open,
+    .execute = pp_execute,
+    .close = pp_close,
+};
