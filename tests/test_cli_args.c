@@ -36,11 +36,13 @@ int main(void)
 
     pb_backend_set bs;
     CHECK(pb_cli_parse_backends("all", &bs, &err) == 0);
-    CHECK(bs.count == 3 && bs.backend[0] == &pb_backend_serial && bs.backend[2] == &pb_backend_fork);
+    CHECK(bs.count == 5 && bs.backend[0] == &pb_backend_serial && bs.backend[2] == &pb_backend_fork &&
+          bs.backend[4] == &pb_backend_process_pool);
     CHECK(pb_cli_parse_backends("fork,serial,fork", &bs, &err) == 0);
     CHECK(bs.count == 2 && bs.backend[0] == &pb_backend_fork);
     CHECK(pb_cli_parse_backends("pthread,all", &bs, &err) == 0);
-    CHECK(bs.count == 3);
+    CHECK(bs.count == 5 && bs.backend[0] == &pb_backend_pthread);
+    CHECK(pb_cli_parse_backends("thread-pool,process-pool", &bs, &err) == 0 && bs.count == 2);
     CHECK(pb_cli_parse_backends("threads", &bs, &err) == PB_E_ARG);
     CHECK(strstr(err.msg, "--backend") && strstr(err.msg, "'threads'"));
     CHECK(pb_cli_parse_backends(",", &bs, &err) == PB_E_ARG);
@@ -70,6 +72,37 @@ int main(void)
     CHECK(pb_cli_parse_workers("1-", &w, &err) == PB_E_ARG);
     CHECK(pb_cli_parse_workers("", &w, &err) == PB_E_ARG);
     CHECK(pb_cli_parse_workers("1e9", &w, &err) == PB_E_RANGE);
+
+    pb_ipc_set ipc;
+    CHECK(pb_cli_parse_ipc("arena", &ipc, &err) == 0 && ipc == 1u << PB_IPC_ARENA);
+    CHECK(pb_cli_parse_ipc("pipe,arena", &ipc, &err) == 0 && ipc == (1u << PB_IPC_ARENA | 1u << PB_IPC_PIPE));
+    CHECK(pb_cli_parse_ipc("shm", &ipc, &err) == PB_E_ARG && strstr(err.msg, "--ipc") && strstr(err.msg, "'shm'"));
+    CHECK(pb_cli_parse_ipc(",", &ipc, &err) == PB_E_ARG);
+    int64_t ns;
+    CHECK(pb_cli_parse_seconds("--task-timeout", "2", 86400, &ns, &err) == 0 && ns == 2000000000);
+    CHECK(pb_cli_parse_seconds("--task-timeout", "0.25", 86400, &ns, &err) == 0 && ns == 250000000);
+    CHECK(pb_cli_parse_seconds("--task-timeout", "0", 86400, &ns, &err) == PB_E_RANGE);
+    CHECK(pb_cli_parse_seconds("--task-timeout", "-1", 86400, &ns, &err) == PB_E_RANGE);
+    CHECK(pb_cli_parse_seconds("--task-timeout", "1e9", 86400, &ns, &err) == PB_E_RANGE);
+    CHECK(pb_cli_parse_seconds("--task-timeout", "nan", 86400, &ns, &err) == PB_E_ARG);
+    CHECK(pb_cli_parse_seconds("--task-timeout", "2s", 86400, &ns, &err) == PB_E_ARG);
+    CHECK(strstr(err.msg, "--task-timeout"));
+    uint64_t chunk;
+    CHECK(pb_cli_parse_chunk("auto", &chunk, &err) == 0 && chunk == 0);
+    CHECK(pb_cli_parse_chunk("64", &chunk, &err) == 0 && chunk == 64);
+    CHECK(pb_cli_parse_chunk("0", &chunk, &err) == PB_E_RANGE && strstr(err.msg, "--chunk"));
+    CHECK(pb_cli_parse_chunk("2^41", &chunk, &err) == PB_E_RANGE);
+    CHECK(pb_cli_parse_chunk("big", &chunk, &err) == PB_E_ARG);
+    /* fault= is accepted by every workload and checked against its tasks */
+    CHECK(pb_cli_parse_workload("square-cube:fault=segv@1", &ws, &err) == 0 && ws.params.fault == PB_FAULT_SEGV);
+    CHECK(pb_cli_parse_workload("map:len=10,fault=hang@9", &ws, &err) == 0 && ws.params.fault_task == 9);
+    CHECK(pb_cli_parse_workload("square-cube:fault=segv@2", &ws, &err) == PB_E_RANGE);
+    CHECK(strstr(err.msg, "fault=segv@2 names no task (tasks are 0 to 1)"));
+    CHECK(pb_cli_parse_workload("counter:fault=boom@1", &ws, &err) == PB_E_ARG);
+    CHECK(pb_cli_parse_workload("counter:fault=segv", &ws, &err) == PB_E_ARG);
+    CHECK(strstr(err.msg, "task index"));
+    CHECK(pb_cli_parse_workload("counter:fault=segv@x", &ws, &err) == PB_E_ARG);
+    CHECK(pb_cli_parse_workload("counter:fault=none", &ws, &err) == 0 && ws.params.fault == PB_FAULT_NONE);
 
     unsigned v;
     CHECK(pb_cli_parse_count("--reps", "10", 1, 100, &v, &err) == 0 && v == 10);

@@ -43,10 +43,13 @@ with tempfile.TemporaryDirectory() as tmp:
         header = next(csv.reader(f))
     check(header == schema_columns(), f"header {header} differs from `parbench schema`")
 
-    # quick: 6 workloads; serial once, pthread and fork per worker count
+    # quick: 6 workloads under 5 backends (serial once, the others per worker
+    # count), and the process pool's two transports
     configs = {r["config_id"] for r in rows}
-    check(len(configs) == 22, f"{len(configs)} configurations, expected 22")
-    check(len(rows) == 44, f"{len(rows)} rows, expected 44 (2 reps each)")
+    check(len(configs) == 40, f"{len(configs)} configurations, expected 40")
+    check(len(rows) == 80, f"{len(rows)} rows, expected 80 (2 reps each)")
+    pipes = [r for r in rows if r["ipc"] == "pipe"]
+    check(len(pipes) == 2 and all(r["backend"] == "process-pool" for r in pipes), "pipe rows")
     check(len({r["run_id"] for r in rows}) == len(rows), "run_id not unique")
     results = defaultdict(set)
     for r in rows:
@@ -61,9 +64,15 @@ with tempfile.TemporaryDirectory() as tmp:
         cpu = float(r["user_s"]) + float(r["sys_s"])
         check(abs(float(r["busy_cores"]) - cpu / wall) < 1e-3 + 1e-3 * cpu / wall, f"{what}: busy_cores")
         check(float(r["busy_cores"]) <= int(r["pus"]) * 1.05 + 0.05, f"{what}: busier than the machine")
-        check(r["pin"] == "none" and r["ipc"] == "arena", f"{what}: pin/ipc")
+        check(r["pin"] == "none" and r["ipc"] in ("arena", "pipe"), f"{what}: pin/ipc")
+        check(r["replaced"] == "0", f"{what}: replaced workers")
+        tasks, workers, chunk = int(r["tasks"]), int(r["workers"]), int(r["chunk"])
+        if r["backend"].endswith("-pool"):
+            check(chunk == -(-tasks // (4 * workers)), f"{what}: default chunk {chunk}")
+        else:
+            check(chunk == -(-tasks // workers), f"{what}: static block {chunk}")
         check(int(r["workers"]) >= 1 and (r["backend"] != "serial" or r["workers"] == "1"), f"{what}: workers")
-        check(r["backend"] in ("serial", "pthread", "fork"), f"{what}: backend")
+        check(r["backend"] in ("serial", "pthread", "fork", "thread-pool", "process-pool"), f"{what}: backend")
         if r["backend"] == "serial":
             check(float(r["spawn_s"]) == 0 and float(r["join_s"]) == 0, f"{what}: serial spawns nothing")
         else:

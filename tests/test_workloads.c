@@ -33,15 +33,22 @@ static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const 
     return 0;
 }
 
-static capture run(const pb_workload *w, const pb_params *params, const pb_backend *b, unsigned W)
+static capture run_with(const pb_workload *w, const pb_params *params, const pb_backend *b, unsigned W,
+                        uint64_t chunk, pb_ipc ipc)
 {
     capture c = { 0 };
-    pb_config cfg = { .workload = w, .params = *params, .backend = b, .workers = W, .reps = 2, .warmup = 0 };
+    pb_config cfg = { .workload = w, .params = *params, .backend = b, .workers = W, .reps = 2, .warmup = 0,
+                      .chunk = chunk, .ipc = ipc };
     pb_run_observer obs = { .run_done = on_done, .user = &c };
     pb_error err = { 0 };
     int rc = pb_run_config(&cfg, &obs, &err);
     CHECK_MSG(rc == 0, "%s/%s W=%u: %s", w->name, b->name, W, err.msg);
     return c;
+}
+
+static capture run(const pb_workload *w, const pb_params *params, const pb_backend *b, unsigned W)
+{
+    return run_with(w, params, b, W, 0, PB_IPC_ARENA);
 }
 
 static pb_workload_spec spec(const char *text)
@@ -62,17 +69,28 @@ static void same_everywhere(const char *text)
     capture base = run(s.workload, &s.params, &pb_backend_serial, 1);
     CHECK_MSG(base.ok == 2, "%s serial: %s", text, base.note);
     unsigned counts[] = { 1, 2, 3, (unsigned)ntasks };
+    /* pools also with chunks of 1, of 3 and of everything, and over pipes */
+    struct { uint64_t chunk; pb_ipc ipc; } ways[] = { { 0, PB_IPC_ARENA }, { 1, PB_IPC_ARENA }, { 3, PB_IPC_ARENA },
+                                                      { 1000000, PB_IPC_ARENA }, { 0, PB_IPC_PIPE }, { 2, PB_IPC_PIPE } };
     for (size_t b = 0; pb_backends[b]; b++) {
         for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
-            capture c = run(s.workload, &s.params, pb_backends[b], counts[k]);
-            CHECK_MSG(c.runs == 2 && c.ok == 2, "%s under %s W=%u: %s", text, pb_backends[b]->name, counts[k], c.note);
-            CHECK_MSG(strcmp(c.result, base.result) == 0, "%s under %s W=%u: result %s, serial %s", text,
-                      pb_backends[b]->name, counts[k], c.result, base.result);
+          for (size_t way = 0; way < sizeof ways / sizeof ways[0]; way++) {
+            if (!(pb_backends[b]->ipc_mask & (1u << ways[way].ipc)) || (way && !pb_backends[b]->is_pool))
+                continue;
+            capture c = run_with(s.workload, &s.params, pb_backends[b], counts[k], ways[way].chunk, ways[way].ipc);
+            CHECK_MSG(c.runs == 2 && c.ok == 2, "%s under %s W=%u way %zu: %s", text, pb_backends[b]->name,
+                      counts[k], way, c.note);
+            CHECK_MSG(strcmp(c.result, base.result) == 0, "%s under %s W=%u way %zu: result %s, serial %s", text,
+                      pb_backends[b]->name, counts[k], way, c.result, base.result);
             const pb_run_record *r = &c.last;
             CHECK(r->spawn_s >= 0 && r->work_s >= 0 && r->join_s >= 0);
             double sum = r->spawn_s + r->work_s + r->join_s;
             CHECK_MSG(sum > r->wall_s - 1e-9 && sum < r->wall_s + 1e-9, "phases %.9f != wall %.9f", sum, r->wall_s);
             CHECK(r->ideal_s > 0 && r->ideal_s <= r->wall_s * 1.05 + 1e-3);
+            if (pb_backends[b]->is_pool)
+                CHECK(r->chunk == (ways[way].chunk ? ways[way].chunk
+                                                   : (ntasks + 4 * counts[k] - 1) / (4 * counts[k])));
+          }
         }
     }
 }
@@ -168,8 +186,9 @@ int main(void)
 
     /* CPU time of children and threads is counted (wait4 / per-thread rusage). */
     s = spec("counter:n=3e7,tasks=4");
-    const pb_backend *bes[] = { &pb_backend_pthread, &pb_backend_fork };
-    for (int b = 0; b < 2; b++) {
+    const pb_backend *bes[] = { &pb_backend_pthread, &pb_backend_fork, &pb_backend_thread_pool,
+                                &pb_backend_process_pool };
+    for (int b = 0; b < 4; b++) {
         c = run(s.workload, &s.params, bes[b], 4);
         double cpu = c.last.user_s + c.last.sys_s;
         CHECK_MSG(cpu >= 0.95 * (double)c.task_cpu_ns / 1e9, "%s: user+sys %.4f s < tasks' CPU %.4f s",

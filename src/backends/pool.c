@@ -499,7 +499,9 @@ void pb_pool_close(pb_pool *p)
         close(p->task_pipe[1]);            /* workers read end of file and leave */
         p->task_pipe[1] = -1;
     }
-    if (p->ctl && !p->hung) {
+    if (p->hung)
+        return;   /* a stuck thread and its fellows still use all of this: the process's exit ends them */
+    if (p->ctl) {
         int64_t deadline = pb_now_ns() + CLOSE_GRACE_NS;
         for (unsigned w = 0; w < p->workers; w++)
             p->ops->reap(p, w, deadline);
@@ -511,12 +513,9 @@ void pb_pool_close(pb_pool *p)
             close(p->result_pipe[i]);
         p->task_pipe[i] = p->result_pipe[i] = -1;
     }
-    if (!p->hung) {
-        /* a hung thread may still touch these: leave them mapped */
-        pb_control_destroy(p->ctl);
-        if (p->sh)
-            munmap(p->sh, sizeof *p->sh);
-    }
+    pb_control_destroy(p->ctl);
+    if (p->sh)
+        munmap(p->sh, sizeof *p->sh);
     p->ctl = NULL;
     p->sh = NULL;
     free(p->base_count);

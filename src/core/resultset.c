@@ -175,8 +175,8 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
     pb_csv_f64(&row, rec->spawn_s, 9);
     pb_csv_f64(&row, rec->work_s, 9);
     pb_csv_f64(&row, rec->join_s, 9);
-    pb_csv_f64(&row, rec->user_s, 6);
-    pb_csv_f64(&row, rec->sys_s, 6);
+    pb_csv_f64(&row, rec->user_s, 9);
+    pb_csv_f64(&row, rec->sys_s, 9);
     pb_csv_f64(&row, rec->busy_cores, 4);
     pb_csv_f64(&row, rec->cpu_util, 4);
     pb_csv_f64(&row, rec->startup_s, 9);

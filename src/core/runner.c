@@ -96,6 +96,7 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
             rc = pb_fail(err, PB_E_HUNG, "%s", run_err.msg);
     }
     cfg->backend->close(&ex);
-    pb_plan_destroy(&plan);
+    if (rc != PB_E_HUNG)
+        pb_plan_destroy(&plan);   /* hung: other threads may still be in tasks; the exit frees it */
     return rc;
 }
