@@ -36,7 +36,7 @@ typedef struct pb_outcome {
     int32_t  worker;       /* index of the worker that ran it */
     int32_t  cpu_start;    /* sched_getcpu() at start and end */
     int32_t  cpu_end;
-    uint32_t seq;          /* completion order within the run, from 1 (pools); 0 otherwise */
+    uint32_t seq;          /* completion order within the run, from 1 */
     int16_t  signal;       /* LOST: the signal that ended its worker, 0 if none */
     int16_t  exit_status;  /* LOST: its worker's exit status, or -1 when it was killed */
 } __attribute__((aligned(64))) pb_outcome;

@@ -45,7 +45,7 @@ static _Noreturn void child_main(const pb_plan *plan, pb_control *ctl, unsigned 
         size_t first, last;
         pb_static_block(plan->ntasks, ctl->workers, w, &first, &last);
         for (size_t i = first; i < last; i++)
-            pb_slot_run_task(&ctl->slot[w], plan, i, w);
+            pb_slot_run_task(&ctl->slot[w], &ctl->seq, plan, i, w);
         pb_worker_done(ctl, w);
     }
     _exit(0);   /* not exit(): the parent's stdio buffers are not ours to flush */

@@ -47,10 +47,8 @@ static void run_chunk(pb_pool *p, unsigned w, uint64_t lo, uint64_t hi)
     atomic_store(&slot->chunk_count0, pb_progress_count(atomic_load(&slot->progress)));
     atomic_store(&slot->chunk_lo, lo);
     atomic_store(&slot->chunk_hi, hi);
-    for (uint64_t t = lo; t < hi; t++) {
-        pb_slot_run_task(slot, p->plan, t, w);
-        p->plan->outcomes[t].seq = atomic_fetch_add(&p->sh->seq, 1) + 1;
-    }
+    for (uint64_t t = lo; t < hi; t++)
+        pb_slot_run_task(slot, &p->ctl->seq, p->plan, t, w);
     uint32_t n = (uint32_t)(hi - lo);
     if (atomic_fetch_add(&p->sh->hint, n) + n >= p->plan->ntasks) {
         atomic_store(&p->sh->last_done_ns, pb_now_ns());
@@ -280,7 +278,7 @@ static int check_workers(pb_pool *p, bool in_run, pb_run_stats *st, pb_error *er
         if (cur < 0)
             continue;
         int64_t started = p->pipe_ipc ? atomic_load(&p->ctl->slot[w].task_start_ns)
-                                      : p->plan->outcomes[cur].t_start_ns;
+                                      : __atomic_load_n(&p->plan->outcomes[cur].t_start_ns, __ATOMIC_RELAXED);
         if (started == 0 || now - started <= p->task_timeout_ns)
             continue;
         if (!p->ops->kill(p, w)) {
@@ -448,7 +446,7 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     p->replaced = 0;
     p->resend_count = 0;
     atomic_store(&p->sh->hint, 0);
-    atomic_store(&p->sh->seq, 0);
+    atomic_store(&p->ctl->seq, 0);
     atomic_store(&p->sh->last_done_ns, 0);
     st->chunk = p->chunk;
 
@@ -499,13 +497,14 @@ void pb_pool_close(pb_pool *p)
         close(p->task_pipe[1]);            /* workers read end of file and leave */
         p->task_pipe[1] = -1;
     }
-    if (p->hung)
-        return;   /* a stuck thread and its fellows still use all of this: the process's exit ends them */
     if (p->ctl) {
-        int64_t deadline = pb_now_ns() + CLOSE_GRACE_NS;
+        /* a stuck thread never leaves: give it little time, and it is left running */
+        int64_t deadline = pb_now_ns() + (p->hung ? CLOSE_GRACE_NS / 20 : CLOSE_GRACE_NS);
         for (unsigned w = 0; w < p->workers; w++)
             p->ops->reap(p, w, deadline);
     }
+    if (p->hung)
+        return;   /* the stuck thread still uses all of this: the process's exit ends it */
     for (int i = 0; i < 2; i++) {
         if (p->task_pipe[i] >= 0)
             close(p->task_pipe[i]);

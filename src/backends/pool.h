@@ -46,7 +46,6 @@ typedef struct pb_pool_shared {
     _Atomic uint64_t claim;         /* batch << 40 | next unclaimed task */
     _Atomic uint32_t finished;      /* the last batch whose tasks were all hinted done */
     _Atomic uint32_t hint;          /* tasks hinted done in this batch: wakes the parent */
-    _Atomic uint32_t seq;           /* completion order within the batch */
     _Atomic int64_t last_done_ns;   /* when the batch's last task ended */
 } pb_pool_shared;
 

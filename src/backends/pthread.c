@@ -47,7 +47,7 @@ static void *worker_main(void *p)
         size_t first, last;
         pb_static_block(a->plan->ntasks, a->ctl->workers, a->index, &first, &last);
         for (size_t i = first; i < last; i++)
-            pb_slot_run_task(slot, a->plan, i, a->index);
+            pb_slot_run_task(slot, &a->ctl->seq, a->plan, i, a->index);
         pb_worker_done(a->ctl, a->index);
     }
     pb_usage_of_thread(&slot->usage);
@@ -163,6 +163,9 @@ static int pthread_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, p
         if (wrc == PB_E_HUNG) {
             st->t_work_end = st->t_end = pb_now_ns();
             pb_meter_end(&meter, &st->usage);
+            for (unsigned w = 0; w < s->started; w++)   /* join who is done; leave the stuck running */
+                if (!s->joined[w] && pthread_tryjoin_np(s->threads[w], NULL) != 0)
+                    pthread_detach(s->threads[w]);
             return pb_fail(err, PB_E_HUNG, "pthread: %s", st->note);
         }
     }

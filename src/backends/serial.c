@@ -52,6 +52,7 @@ static int serial_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb
         if (timeout > 0)
             arm(timeout);
         pb_run_one_task(plan, i, 0, &plan->outcomes[i]);
+        plan->outcomes[i].seq = (uint32_t)(i + 1);
     }
     if (timeout > 0)
         arm(0);

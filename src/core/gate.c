@@ -23,11 +23,13 @@ void pb_futex_wake(_Atomic uint32_t *addr, int count)
     syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE, count, NULL, NULL, 0);
 }
 
-void pb_slot_run_task(pb_worker_slot *slot, const pb_plan *plan, size_t task, unsigned worker)
+void pb_slot_run_task(pb_worker_slot *slot, _Atomic uint32_t *seq, const pb_plan *plan, size_t task,
+                      unsigned worker)
 {
     uint64_t count = atomic_load_explicit(&slot->progress, memory_order_relaxed) >> 32;
     atomic_store_explicit(&slot->progress, count << 32 | (uint64_t)(task + 1), memory_order_release);
     pb_run_one_task(plan, task, (int)worker, &plan->outcomes[task]);
+    plan->outcomes[task].seq = atomic_fetch_add(seq, 1) + 1;
     atomic_store_explicit(&slot->progress, (count + 1) << 32, memory_order_release);
 }
 
@@ -56,6 +58,7 @@ void pb_control_reset(pb_control *c)
     atomic_store(&c->ready, 0);
     atomic_store(&c->state, PB_GATE_CLOSED);
     atomic_store(&c->done_workers, 0);
+    atomic_store(&c->seq, 0);
     memset(c->slot, 0, (size_t)c->workers * sizeof(pb_worker_slot));
 }
 
@@ -119,7 +122,10 @@ int64_t pb_slot_overrun(const pb_control *c, const pb_plan *plan, unsigned w, in
     int64_t cur = pb_progress_task(atomic_load(&((pb_control *)c)->slot[w].progress));
     if (cur < 0)
         return 0;
-    int64_t ran = pb_now_ns() - plan->outcomes[cur].t_start_ns;
+    int64_t started = __atomic_load_n(&plan->outcomes[cur].t_start_ns, __ATOMIC_RELAXED);
+    if (started == 0)
+        return 0;   /* the task is about to stamp its start */
+    int64_t ran = pb_now_ns() - started;
     *task = cur;
     return ran > timeout_ns ? ran : 0;
 }

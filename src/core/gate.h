@@ -34,8 +34,10 @@ typedef struct pb_worker_slot {
     pb_usage usage;            /* thread workers: their own usage when they finished */
 } __attribute__((aligned(64))) pb_worker_slot;
 
-/* Run one task with the slot's progress word kept up to date around it. */
-void pb_slot_run_task(pb_worker_slot *slot, const pb_plan *plan, size_t task, unsigned worker);
+/* Run one task with the slot's progress word kept up to date around it,
+ * and its place in the completion order (from `seq`) set before it counts. */
+void pb_slot_run_task(pb_worker_slot *slot, _Atomic uint32_t *seq, const pb_plan *plan, size_t task,
+                      unsigned worker);
 
 /* Decode a progress word. */
 static inline uint32_t pb_progress_count(uint64_t p) { return (uint32_t)(p >> 32); }
@@ -47,6 +49,7 @@ typedef struct pb_control {
     _Atomic uint32_t ready;    /* workers waiting at the gate */
     _Atomic uint32_t state;    /* PB_GATE_* */
     _Atomic uint32_t done_workers;   /* workers whose tasks are done; the parent waits on it */
+    _Atomic uint32_t seq;            /* tasks finished so far in the run: completion order */
     unsigned workers;
     size_t bytes;              /* size of this mapping */
     pb_worker_slot slot[];     /* one per worker, one cache line each */

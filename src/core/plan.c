@@ -104,7 +104,7 @@ void pb_run_one_task(const pb_plan *plan, size_t task, int worker, pb_outcome *o
 {
     out->worker = worker;
     out->cpu_start = sched_getcpu();
-    out->t_start_ns = pb_now_ns();
+    __atomic_store_n(&out->t_start_ns, pb_now_ns(), __ATOMIC_RELAXED);   /* the parent watches it for timeouts */
     __atomic_store_n(&out->status, PB_TASK_RUNNING, __ATOMIC_RELEASE);
     if (plan->params.fault != PB_FAULT_NONE && task == plan->params.fault_task)
         inject_fault(plan);
