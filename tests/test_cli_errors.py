@@ -55,6 +55,19 @@ BAD = [
     (["run", "-w", "counter", "--out", "existing"], "--out existing: that folder already exists"),
     (["run", "-w", "counter", "--out", "afile/sub"], "is not a folder"),
     (["run", "-w", "counter", "--out", ""], "--out: the folder name is empty"),
+    (["run", "-w", "counter", "--pin", "tight"], "--pin: 'tight' is not a policy"),
+    (["run", "-w", "counter", "--pin", "0,4096"], "--pin: PU 4096 is not one this process may use"),
+    (["run", "-w", "counter", "--pin", "2-1"], "--pin: '2-1' has a bad range"),
+    (["run", "-w", "counter", "--ipc", "shm"], "--ipc: unknown transport 'shm'"),
+    (["run", "-w", "counter", "--ipc", "pipe", "-b", "fork"], "--ipc pipe: none of the backends"),
+    (["run", "-w", "counter", "--chunk", "0"], "--chunk: 0 is out of range"),
+    (["run", "-w", "counter", "--task-timeout", "0"], "--task-timeout: 0 is out of range"),
+    (["run", "-w", "counter", "--task-timeout", "soon"], "--task-timeout: 'soon' is not a number"),
+    (["run", "-w", "counter:fault=segv@2"], "fault=segv@2 names no task"),
+    (["topology", "--synthetic", "bogus:2"], "--synthetic: hwloc does not understand 'bogus:2'"),
+    (["topology", "--allowed", "x"], "--allowed: 'x' is not a PU list"),
+    (["topology", "--pin", "compact", "-n", "0"], "--workers: 0 is out of range"),
+    (["topology", "--frobnicate"], "unknown option '--frobnicate'"),
     (["bogus"], "unknown command 'bogus'"),
     (["list", "extra"], "unexpected argument 'extra'"),
     (["schema", "extra"], "unexpected argument 'extra'"),
@@ -80,7 +93,10 @@ for args, text in BAD:
 with tempfile.TemporaryDirectory() as cwd:
     for args, text in [(["--help"], "Commands:"), (["run", "--help"], "--workers LIST"),
                        (["list"], "counter"), (["list", "--help"], "Usage: parbench list"),
-                       (["--version"], "parbench 0."), (["schema"], "wall_s")]:
+                       (["--version"], "parbench 0."), (["schema"], "wall_s"),
+                       (["topology"], "usable PUs"), (["topology", "--help"], "compact"),
+                       (["topology", "--synthetic", "pack:2 core:2 pu:2", "--pin", "scatter", "-n", "2"],
+                        "worker 1    PU 4")]:
         p = run(args, cwd)
         check(p.returncode == 0, f"{args}: exit {p.returncode}")
         check(text in p.stdout, f"{args}: stdout lacks {text!r}")

@@ -111,5 +111,31 @@ with tempfile.TemporaryDirectory() as tmp:
     check(len(set(folders)) == 2 and all(f.startswith("results/") for f in folders), f"folders {folders}")
     check(all(os.path.isfile(os.path.join(tmp, f, "runs.csv")) for f in folders), "quiet runs wrote no set")
 
+    # pinned: every worker bound where placed, every task ran there
+    out = os.path.join(tmp, "pinned")
+    p = subprocess.run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1e6,tasks=4", "-n", "2", "-r", "1",
+                        "--pin", "compact"], capture_output=True, text=True)
+    check(p.returncode == 0 and p.stderr == "", f"pinned run: {p.returncode} {p.stderr}")
+    with open(os.path.join(out, "runs.csv"), newline="") as f:
+        pinned = list(csv.DictReader(f))
+    check(len(pinned) == 5, f"pinned rows: {len(pinned)}")   # serial once, four backends with W=2
+    for r in pinned:
+        what = f"pinned {r['backend']} W={r['workers']}"
+        check(r["pin"] == "compact" and r["bound"] == "1" and r["placement_held"] == "1", f"{what}: {r}")
+        check(len(r["pus_used"].split()) == int(r["workers"]), f"{what}: pus_used {r['pus_used']!r}")
+
+    # binding refused (simulated, as a restricted container would): one warning, the runs go on unbound
+    out = os.path.join(tmp, "refused")
+    p = subprocess.run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1e6,tasks=4", "-n", "2", "-r", "2",
+                        "--pin", "scatter"], capture_output=True, text=True,
+                       env=dict(os.environ, PARBENCH_FAKE_BIND_ERROR="EPERM"))
+    check(p.returncode == 0, f"refused binding: exit {p.returncode}")
+    check(p.stderr.count("warning: binding workers with --pin scatter was refused") == 1,
+          f"refused binding: stderr {p.stderr!r}")
+    with open(os.path.join(out, "runs.csv"), newline="") as f:
+        refused = list(csv.DictReader(f))
+    check(refused and all(r["bound"] == "0" and r["placement_held"] == "" and r["ok"] == "1" for r in refused),
+          f"refused rows: {[(r['bound'], r['placement_held'], r['ok']) for r in refused]}")
+
 print(f"quick_suite: {checks} checks, {failures} failed")
 sys.exit(1 if failures else 0)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "parbench/error.h"
+#include "parbench/topology.h"
 #include "parbench/workload.h"
 
 #define PB_MAX_WORKERS 4096
@@ -26,7 +27,14 @@ typedef struct pb_exec_config {
     uint64_t chunk;            /* pools: tasks claimed at a time; 0 = automatic */
     pb_ipc ipc;
     int64_t task_timeout_ns;   /* a task running longer is killed (processes) or fatal (threads); 0 = none */
+    const pb_placement *placement;   /* where each worker binds itself; NULL or kind NONE: unbound */
 } pb_exec_config;
+
+/* The place of worker w, or NULL when workers are not bound. */
+static inline const pb_worker_place *pb_exec_place(const pb_exec_config *c, unsigned w)
+{
+    return c->placement && c->placement->kind != PB_PIN_NONE ? &c->placement->place[w] : NULL;
+}
 
 /* CPU and memory accounting of every participant in one run. */
 typedef struct pb_usage {
@@ -46,6 +54,7 @@ typedef struct pb_run_stats {
     pb_usage usage;
     uint64_t chunk;            /* tasks a worker took at a time (a static block: the largest) */
     unsigned replaced;         /* workers that died and were replaced during the run */
+    int bind_error;            /* first errno of a worker whose binding was refused; 0 if none */
     char note[256];            /* what went wrong with workers, "" if nothing */
 } pb_run_stats;
 

@@ -24,7 +24,11 @@
     X(backend, "serial, pthread, fork, thread-pool or process-pool")                          \
     X(workers, "W, the number of threads or processes")                                       \
     X(tasks, "number of tasks in the plan")                                                   \
-    X(pin, "pinning policy (none: workers are not bound)")                                    \
+    X(pin, "pinning policy: none, compact, scatter, core, or pus:LIST")                      \
+    X(pus_used, "the PUs each worker was placed on, in worker order (0 1; a whole core as 0-1); - when not pinned") \
+    X(oversubscribed, "1 when there were more workers than the PUs (or cores) they run on")   \
+    X(bound, "1 when every worker was bound as placed, 0 when binding was refused; empty when not pinned") \
+    X(placement_held, "1 when every task started and ended on its worker's PUs; empty when not pinned") \
     X(ipc, "how outcomes came back: arena (written in shared memory) or pipe (sent over a pipe)") \
     X(chunk, "tasks a worker took at a time: pools claim chunks; other backends get one static block") \
     X(rep, "repetition number, 1..reps (warm-ups are not recorded)")                          \

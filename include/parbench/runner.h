@@ -23,6 +23,7 @@ typedef struct pb_config {
     uint64_t chunk;            /* pools: tasks claimed at a time; 0 = automatic */
     pb_ipc ipc;                /* how outcomes come back */
     int64_t task_timeout_ns;   /* 0 = none */
+    const pb_pin_policy *pin;  /* NULL: workers are not bound */
 } pb_config;
 
 typedef struct pb_run_record {
@@ -40,6 +41,12 @@ typedef struct pb_run_record {
     unsigned pus;              /* PUs the process may use */
     uint64_t chunk;            /* tasks a worker took at a time */
     unsigned replaced;         /* pool workers that died and were replaced */
+    char pin[64];              /* the policy, "none" when unbound */
+    char pus_used[2048];       /* each worker's PUs, "0 1 0 1"; "-" when unbound */
+    bool oversubscribed;       /* more workers than the PUs (or cores) they were placed on */
+    int bound;                 /* 1: every worker bound as placed; 0: refused; -1: not pinned */
+    int held;                  /* 1: every task started and ended on its worker's PUs; 0: not; -1: not pinned */
+    int bind_error;            /* errno of a refused binding, 0 if none */
     bool ok;                   /* every worker ended well and verification passed */
     char result[96];           /* the workload's result text */
     char note[512];            /* why ok is false; "" when ok */

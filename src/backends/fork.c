@@ -31,7 +31,8 @@ typedef struct fork_state {
     pb_run_stats *st;
 } fork_state;
 
-static _Noreturn void child_main(const pb_plan *plan, pb_control *ctl, unsigned w, pid_t parent)
+static _Noreturn void child_main(const pb_plan *plan, pb_control *ctl, const pb_exec_config *cfg, unsigned w,
+                                 pid_t parent)
 {
     /* Die with the parent, even if it died between fork and prctl. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
@@ -41,6 +42,7 @@ static _Noreturn void child_main(const pb_plan *plan, pb_control *ctl, unsigned 
     setrlimit(RLIMIT_CORE, &no_core);
     pb_crash_guard_reset_in_child();
     atomic_store(&ctl->slot[w].tid, (int32_t)getpid());
+    pb_slot_bind(&ctl->slot[w], cfg, w);   /* after fork, before the gate */
     if (pb_gate_arrive(ctl)) {
         size_t first, last;
         pb_static_block(plan->ntasks, ctl->workers, w, &first, &last);
@@ -154,7 +156,7 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
     for (s->started = 0; s->started < W; s->started++) {
         pid_t pid = fork();
         if (pid == 0)
-            child_main(plan, s->ctl, s->started, self);
+            child_main(plan, s->ctl, &ex->config, s->started, self);
         if (pid < 0) {
             rc = pb_fail_errno(err, PB_E_WORKER, errno, "fork: cannot start worker %u of %u",
                                s->started + 1, W);
@@ -201,6 +203,7 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
 
     int64_t last = pb_control_last_done(s->ctl);
     st->t_work_end = last ? last : st->t_gate;
+    st->bind_error = pb_control_bind_error(s->ctl);
     int64_t children_rss = st->usage.maxrss_kb;
     pb_usage_add(&st->usage, &parent);
     st->usage.maxrss_kb = children_rss;     /* the largest worker, not the parent */

@@ -134,6 +134,7 @@ static void pipe_loop(pb_pool *p, unsigned w)
 void pb_pool_worker_main(pb_pool *p, unsigned w)
 {
     atomic_store(&p->ctl->slot[w].tid, (int32_t)gettid());
+    pb_slot_bind(&p->ctl->slot[w], &p->cfg, w);   /* once, at start-up: a replacement binds to the same place */
     if (p->pipe_ipc)
         pipe_loop(p, w);
     else
@@ -309,6 +310,7 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
     p->name = name;
     p->impl = impl;
     p->workers = cfg->workers;
+    p->cfg = *cfg;
     p->pipe_ipc = cfg->ipc == PB_IPC_PIPE;
     p->task_timeout_ns = cfg->task_timeout_ns;
     p->chunk = cfg->chunk ? cfg->chunk : pb_pool_default_chunk(plan->ntasks, cfg->workers);
@@ -471,6 +473,7 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     int64_t last = atomic_load(&p->sh->last_done_ns);
     st->t_work_end = (last && last <= st->t_end && last >= st->t_gate) ? last : st->t_end;
     st->replaced = p->replaced;
+    st->bind_error = pb_control_bind_error(p->ctl);
 
     pb_meter_end(&meter, &st->usage);   /* the parent's own part */
     st->usage.maxrss_kb = 0;            /* peak RSS: the largest worker's (a thread's is its process's) */

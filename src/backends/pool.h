@@ -54,6 +54,7 @@ struct pb_pool {
     const pb_plan *plan;
     const char *name;               /* the backend's name */
     unsigned workers;
+    pb_exec_config cfg;             /* as opened (placement included) */
     uint64_t chunk;                 /* resolved chunk size */
     bool pipe_ipc;
     int64_t task_timeout_ns;

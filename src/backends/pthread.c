@@ -23,6 +23,7 @@
 typedef struct worker_arg {
     const pb_plan *plan;
     pb_control *ctl;
+    const pb_exec_config *cfg;
     unsigned index;
 } worker_arg;
 
@@ -43,6 +44,7 @@ static void *worker_main(void *p)
     worker_arg *a = p;
     pb_worker_slot *slot = &a->ctl->slot[a->index];
     atomic_store(&slot->tid, (int32_t)gettid());
+    pb_slot_bind(slot, a->cfg, a->index);   /* before the gate: binding is not timed as work */
     if (pb_gate_arrive(a->ctl)) {
         size_t first, last;
         pb_static_block(a->plan->ntasks, a->ctl->workers, a->index, &first, &last);
@@ -145,7 +147,7 @@ static int pthread_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, p
     pb_meter_begin(&meter);
     st->t_start = pb_now_ns();
     for (s->started = 0; s->started < W; s->started++) {
-        s->args[s->started] = (worker_arg){ .plan = plan, .ctl = s->ctl, .index = s->started };
+        s->args[s->started] = (worker_arg){ .plan = plan, .ctl = s->ctl, .cfg = &ex->config, .index = s->started };
         int e = pthread_create(&s->threads[s->started], NULL, worker_main, &s->args[s->started]);
         if (e) {
             rc = pb_fail_errno(err, PB_E_WORKER, e, "pthread: cannot create worker %u of %u",
@@ -177,6 +179,7 @@ static int pthread_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, p
 
     int64_t last = pb_control_last_done(s->ctl);
     st->t_work_end = last ? last : st->t_gate;
+    st->bind_error = pb_control_bind_error(s->ctl);
     for (unsigned w = 0; w < s->started; w++)
         pb_usage_add(&st->usage, &s->ctl->slot[w].usage);
     if (rc == 0 && st->note[0])

@@ -11,6 +11,7 @@
 #include "core/usage.h"
 #include "parbench/backend.h"
 #include "parbench/clock.h"
+#include "parbench/topology.h"
 
 static void on_alarm(int sig)
 {
@@ -44,6 +45,8 @@ static int serial_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb
 {
     (void)err;
     int64_t timeout = ex->config.task_timeout_ns;
+    const pb_worker_place *wp = pb_exec_place(&ex->config, 0);
+    st->bind_error = wp ? pb_bind_self(wp) : 0;   /* the calling thread is the worker */
     pb_thread_meter meter;
     pb_meter_begin(&meter);
     st->chunk = plan->ntasks;
@@ -58,6 +61,10 @@ static int serial_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb
         arm(0);
     st->t_work_end = st->t_end = pb_now_ns();
     pb_meter_end(&meter, &st->usage);
+    if (wp) {
+        pb_worker_place everywhere = { 0 };
+        pb_bind_self(&everywhere);   /* the parent's own mask must not stay narrowed */
+    }
     return 0;
 }
 

@@ -91,6 +91,7 @@ unsigned pb_cli_resolve_workers(const pb_workers_spec *w, unsigned pus, size_t n
 int pb_cmd_run(int argc, char **argv);
 int pb_cmd_list(int argc, char **argv);
 int pb_cmd_schema(int argc, char **argv);
+int pb_cmd_topology(int argc, char **argv);
 
 /* Progress on stderr, only when it is a terminal. */
 typedef struct pb_progress {

@@ -10,6 +10,7 @@
 #include "parbench/machine.h"
 #include "parbench/registry.h"
 #include "parbench/resultset.h"
+#include "parbench/topology.h"
 
 enum { MAX_JOBS = 64, MAX_CONFIGS = 20000, MAX_REPS = 100000, MAX_WARMUP = 1000 };
 
@@ -37,6 +38,9 @@ static const char run_help[] =
 "                          ceil(tasks / (4 W)) as Pool.map chooses)\n"
 "      --ipc LIST          arena (outcomes written in shared memory) and/or pipe\n"
 "                          (sent over pipes, process-pool only)  (default: arena)\n"
+"  -p, --pin POLICY        bind each worker before the timed region: none,\n"
+"                          compact, scatter, core, or a PU list such as 0,2,4-7\n"
+"                          (`parbench topology --pin P -n W` shows where)  (default: none)\n"
 "      --task-timeout S    a task running longer than S seconds is killed and\n"
 "                          reported (processes); a thread cannot be killed, so\n"
 "                          parbench reports it and stops          (default: none)\n"
@@ -67,6 +71,7 @@ typedef struct run_state {
     unsigned config_index, config_total;
     uint64_t config_id;
     bool quiet;
+    bool warned_bind;          /* the refused-binding warning is said once */
 } run_state;
 
 static void on_starting(void *user, const pb_config *cfg, unsigned index, unsigned total)
@@ -79,6 +84,12 @@ static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const 
                    pb_error *err)
 {
     run_state *s = user;
+    if (rec->bound == 0 && !s->warned_bind) {
+        pb_progress_clear(&s->progress);
+        fprintf(stderr, "parbench: warning: binding workers with --pin %s was refused (%s); runs go on unbound "
+                        "and are marked bound=0 in runs.csv\n", rec->pin, strerror(rec->bind_error));
+        s->warned_bind = true;
+    }
     if (rec->warmup)
         return 0;
     pb_summary_row *row = s->row;
@@ -122,6 +133,7 @@ int pb_cmd_run(int argc, char **argv)
         { "chunk", required_argument, NULL, 'C' },
         { "ipc", required_argument, NULL, 'I' },
         { "task-timeout", required_argument, NULL, 'T' },
+        { "pin", required_argument, NULL, 'p' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -137,7 +149,9 @@ int pb_cmd_run(int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:w:b:n:r:o:qh", longopts, NULL)) != -1) {
+    static pb_pin_policy pin;
+    bool have_pin = false;
+    while ((c = getopt_long(argc, argv, ":s:w:b:n:r:o:p:qh", longopts, NULL)) != -1) {
         int rc = 0;
         switch (c) {
         case 's': suite_name = optarg; break;
@@ -161,6 +175,10 @@ int pb_cmd_run(int argc, char **argv)
             have_warmup = true;
             break;
         case 'C': rc = pb_cli_parse_chunk(optarg, &chunk, &err); break;
+        case 'p':
+            rc = pb_pin_parse(optarg, &pin, &err);
+            have_pin = true;
+            break;
         case 'I': ipc_text = optarg; break;
         case 'T': rc = pb_cli_parse_seconds("--task-timeout", optarg, 86400, &task_timeout_ns, &err); break;
         case ':':
@@ -185,6 +203,11 @@ int pb_cmd_run(int argc, char **argv)
         return usage_error(&err);
     if (workers_text && pb_cli_parse_workers(workers_text, &workers, &err))
         return usage_error(&err);
+    if (have_pin) {
+        const pb_topology *topo = pb_topology_this(&err);
+        if (!topo || pb_pin_check(topo, &pin, &err))
+            return usage_error(&err);
+    }
     pb_ipc_set ipc = 1u << PB_IPC_ARENA;
     if (ipc_text && pb_cli_parse_ipc(ipc_text, &ipc, &err))
         return usage_error(&err);
@@ -262,7 +285,8 @@ int pb_cmd_run(int argc, char **argv)
                                                        .backend = be, .workers = ws[k],
                                                        .reps = reps, .warmup = warmup,
                                                        .chunk = chunk, .ipc = (pb_ipc)t,
-                                                       .task_timeout_ns = task_timeout_ns };
+                                                       .task_timeout_ns = task_timeout_ns,
+                                                       .pin = have_pin ? &pin : NULL };
                 }
             }
         }

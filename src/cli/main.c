@@ -17,6 +17,7 @@ static const char main_help[] =
 "           when given no option); writes results/<time>-<host>/\n"
 "  list     workloads with their parameters, backends, suites\n"
 "  schema   the columns of runs.csv and machine.csv\n"
+"  topology packages, cores and PUs (hwloc), and where --pin puts workers\n"
 "\n"
 "Options:\n"
 "  -h, --help     this help; `parbench COMMAND --help` for a command's\n"
@@ -44,6 +45,9 @@ int main(int argc, char **argv)
         return pb_cmd_list(argc - 1, argv + 1);
     if (strcmp(argv[1], "schema") == 0)
         return pb_cmd_schema(argc - 1, argv + 1);
-    fprintf(stderr, "parbench: unknown command '%s' (commands: run, list, schema)\nTry 'parbench --help'.\n", argv[1]);
+    if (strcmp(argv[1], "topology") == 0)
+        return pb_cmd_topology(argc - 1, argv + 1);
+    fprintf(stderr, "parbench: unknown command '%s' (commands: run, list, schema, topology)\nTry 'parbench --help'.\n",
+            argv[1]);
     return PB_EXIT_USAGE;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "parbench/clock.h"
+#include "parbench/topology.h"
 
 /* Shared (not FUTEX_PRIVATE) operations: the waiters may be other processes. */
 void pb_futex_wait(_Atomic uint32_t *addr, uint32_t expected, const struct timespec *timeout)
@@ -21,6 +22,22 @@ void pb_futex_wait(_Atomic uint32_t *addr, uint32_t expected, const struct times
 void pb_futex_wake(_Atomic uint32_t *addr, int count)
 {
     syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE, count, NULL, NULL, 0);
+}
+
+void pb_slot_bind(pb_worker_slot *slot, const pb_exec_config *cfg, unsigned w)
+{
+    const pb_worker_place *wp = pb_exec_place(cfg, w);
+    atomic_store(&slot->bind_error, wp ? pb_bind_self(wp) : 0);
+}
+
+int pb_control_bind_error(const pb_control *c)
+{
+    for (unsigned w = 0; w < c->workers; w++) {
+        int e = atomic_load(&((pb_control *)c)->slot[w].bind_error);
+        if (e)
+            return e;
+    }
+    return 0;
 }
 
 void pb_slot_run_task(pb_worker_slot *slot, _Atomic uint32_t *seq, const pb_plan *plan, size_t task,

@@ -24,6 +24,7 @@ typedef struct pb_worker_slot {
     _Atomic uint64_t progress;
     _Atomic int32_t tid;       /* the worker's thread id (its pid for processes) */
     _Atomic uint32_t finished; /* 1 once the worker left its loop normally */
+    _Atomic int32_t bind_error;   /* errno of a refused binding; 0 when bound or unbound */
     /* Pools: the chunk in hand [chunk_lo, chunk_hi), and the progress count
      * when it was taken, so the parent can hand its rest to a replacement. */
     _Atomic uint64_t chunk_lo, chunk_hi;
@@ -39,6 +40,9 @@ typedef struct pb_worker_slot {
 void pb_slot_run_task(pb_worker_slot *slot, _Atomic uint32_t *seq, const pb_plan *plan, size_t task,
                       unsigned worker);
 
+/* Worker w binds itself to its place (if any) and notes a refusal in its
+ * slot; the run goes on unbound. */
+void pb_slot_bind(pb_worker_slot *slot, const pb_exec_config *cfg, unsigned w);
 /* Decode a progress word. */
 static inline uint32_t pb_progress_count(uint64_t p) { return (uint32_t)(p >> 32); }
 static inline int64_t pb_progress_task(uint64_t p) { return (int64_t)(p & 0xffffffffu) - 1; }
@@ -86,6 +90,9 @@ int64_t pb_slot_overrun(const pb_control *c, const pb_plan *plan, unsigned w, in
 
 /* Record that worker w died in its current task (if it was in one). */
 void pb_slot_mark_lost(pb_control *c, const pb_plan *plan, unsigned w, int sig, int exit_status);
+
+/* The first binding refusal noted in any slot, 0 if none. */
+int pb_control_bind_error(const pb_control *c);
 
 /* Parent: the latest done stamp (0 if no worker finished). */
 int64_t pb_control_last_done(const pb_control *c);

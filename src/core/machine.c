@@ -85,13 +85,16 @@ void pb_machine_describe(void (*emit)(void *, const char *, const char *), void 
         snprintf(buf, sizeof buf, "unknown");
     emit(user, "cpu_model", buf);
 
-    pb_topology_summary t;
     pb_error err;
-    if (pb_topology_summarize(&t, &err) == 0) {
+    const pb_topology *topo = pb_topology_this(&err);
+    if (topo) {
+        pb_topology_summary t;
+        pb_topology_summarize(topo, &t);
         snprintf(buf, sizeof buf, "%d", t.packages);   emit(user, "packages", buf);
         snprintf(buf, sizeof buf, "%d", t.numa_nodes); emit(user, "numa_nodes", buf);
         snprintf(buf, sizeof buf, "%d", t.cores);      emit(user, "cores", buf);
         snprintf(buf, sizeof buf, "%d", t.pus);        emit(user, "pus", buf);
+        snprintf(buf, sizeof buf, "%d", t.max_smt);    emit(user, "pus_per_core", buf);
         emit(user, "allowed_cpuset", t.allowed);
         emit(user, "hwloc_version", t.hwloc_version);
     } else {

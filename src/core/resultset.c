@@ -166,7 +166,17 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
     pb_csv_str(&row, cfg->backend->name);
     pb_csv_u64(&row, cfg->workers);
     pb_csv_u64(&row, plan->ntasks);
-    pb_csv_str(&row, "none");
+    pb_csv_str(&row, rec->pin);
+    pb_csv_str(&row, rec->pus_used);
+    pb_csv_u64(&row, rec->oversubscribed);
+    if (rec->bound < 0)
+        pb_csv_str(&row, "");
+    else
+        pb_csv_u64(&row, (uint64_t)rec->bound);
+    if (rec->held < 0)
+        pb_csv_str(&row, "");
+    else
+        pb_csv_u64(&row, (uint64_t)rec->held);
     pb_csv_str(&row, pb_ipc_name(cfg->ipc));
     pb_csv_u64(&row, rec->chunk);
     pb_csv_u64(&row, rec->rep);
@@ -212,7 +222,7 @@ void pb_resultset_print_schema(FILE *out)
     PB_RUNS_COLUMNS(PB_X_)
 #undef PB_X_
     fprintf(out, "\nmachine.csv: `key,value` rows: schema_version, started_utc, command, host, os, kernel,\n"
-                 "arch, cpu_model, packages, numa_nodes, cores, pus, allowed_cpuset, hwloc_version,\n"
+                 "arch, cpu_model, packages, numa_nodes, cores, pus, pus_per_core, allowed_cpuset, hwloc_version,\n"
                  "allowed_pus, memory_mib, governor, smt_active, loadavg_at_start, hypervisor,\n"
                  "compiler, build_type, cflags, parbench_version, git_revision.\n");
 }

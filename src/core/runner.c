@@ -5,6 +5,7 @@
 
 #include "parbench/clock.h"
 #include "parbench/machine.h"
+#include "parbench/topology.h"
 
 static double seconds(int64_t ns)
 {
@@ -32,6 +33,20 @@ double pb_ideal_seconds(const pb_plan *plan, unsigned workers, unsigned pus)
     return ideal;
 }
 
+/* Did every finished task start and end on a PU of the worker that ran it? */
+static int placement_held(const pb_plan *plan, const pb_placement *pl)
+{
+    for (size_t i = 0; i < plan->ntasks; i++) {
+        const pb_outcome *o = &plan->outcomes[i];
+        if (o->status != PB_TASK_DONE || o->worker < 0 || (unsigned)o->worker >= pl->workers)
+            continue;
+        const pb_worker_place *wp = &pl->place[o->worker];
+        if (!pb_place_has(wp, o->cpu_start) || !pb_place_has(wp, o->cpu_end))
+            return 0;
+    }
+    return 1;
+}
+
 static void fill_record(pb_run_record *rec, const pb_run_stats *st, unsigned pus)
 {
     rec->t_start_ns = st->t_start;
@@ -54,13 +69,22 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
     if (rc)
         return rc;
 
+    static const pb_pin_policy unpinned = { .kind = PB_PIN_NONE };
+    const pb_pin_policy *pin = cfg->pin ? cfg->pin : &unpinned;
+    pb_placement placement = { .kind = PB_PIN_NONE };
+    const pb_topology *topo = pb_topology_this(err);
+    if (!topo || pb_place(topo, pin, cfg->workers, &placement, err) != 0) {
+        pb_plan_destroy(&plan);
+        return err->code;
+    }
     pb_exec ex = { .backend = cfg->backend,
                    .config = { .workers = cfg->workers, .chunk = cfg->chunk, .ipc = cfg->ipc,
-                               .task_timeout_ns = cfg->task_timeout_ns } };
+                               .task_timeout_ns = cfg->task_timeout_ns, .placement = &placement } };
     int64_t t0 = pb_now_ns();
     rc = cfg->backend->open(&ex, &plan, err);
     double startup_s = seconds(pb_now_ns() - t0);
     if (rc) {
+        pb_placement_free(&placement);
         pb_plan_destroy(&plan);
         return rc;
     }
@@ -81,6 +105,12 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
         rec.ideal_s = pb_ideal_seconds(&plan, cfg->workers, pus);
         rec.chunk = st.chunk;
         rec.replaced = st.replaced;
+        pb_pin_format(pin, rec.pin, sizeof rec.pin);
+        pb_placement_format(&placement, rec.pus_used, sizeof rec.pus_used);
+        rec.oversubscribed = pin->kind == PB_PIN_NONE ? cfg->workers > pus : placement.oversubscribed;
+        rec.bind_error = st.bind_error;
+        rec.bound = pin->kind == PB_PIN_NONE ? -1 : st.bind_error == 0;
+        rec.held = rec.bound == 1 ? placement_held(&plan, &placement) : -1;
 
         pb_error verr = { 0 };
         int vrc = pb_plan_verify(&plan, rec.result, sizeof rec.result, &verr);
@@ -96,7 +126,9 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
             rc = pb_fail(err, PB_E_HUNG, "%s", run_err.msg);
     }
     cfg->backend->close(&ex);
-    if (rc != PB_E_HUNG)
+    if (rc != PB_E_HUNG) {
+        pb_placement_free(&placement);
         pb_plan_destroy(&plan);   /* hung: other threads may still be in tasks; the exit frees it */
+    }
     return rc;
 }
