@@ -128,6 +128,13 @@ void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
                  "efficiency: ideal time / median, where the ideal is the makespan bound\n"
                  "  max(longest task, total task time / W, CPU time / min(W, PUs)).\n"
                  "busy cores: CPU seconds of every thread and process / wall seconds.\n");
+    for (unsigned r = 0; r < count; r++)
+        if (rows[r].cfg->pin && rows[r].cfg->pin->kind != PB_PIN_NONE) {
+            char pin[128];
+            pb_pin_format(rows[r].cfg->pin, pin, sizeof pin);
+            fprintf(out, "workers were pinned with --pin %s (runs.csv: pus_used, bound, placement_held).\n", pin);
+            break;
+        }
     if (any_noisy)
         fprintf(out, "~ marks a noisy configuration: max - min is over %d%% of the median.\n", NOISY_SPREAD_PCT);
     for (unsigned r = 0; r < count; r++)
