@@ -22,7 +22,8 @@ def check(cond, what):
 
 def schema_columns():
     out = subprocess.run([PARBENCH, "schema"], capture_output=True, text=True, check=True).stdout
-    return [line.split("`")[1] for line in out.splitlines() if line.startswith("| `")]
+    runs_table = out.split("\ntasks.csv")[0]
+    return [line.split("`")[1] for line in runs_table.splitlines() if line.startswith("| `")]
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -33,7 +34,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check("result set: " + out in p.stdout, "summary does not name the result set")
     check("speedup" in p.stdout and "2/2 ok" in p.stdout, "summary table missing")
     check(p.stderr == "", f"stderr not empty without a terminal: {p.stderr!r}")
-    check(sorted(os.listdir(out)) == ["machine.csv", "runs.csv"], f"files: {os.listdir(out)}")
+    check(sorted(os.listdir(out)) == ["machine.csv", "runs.csv", "samples.csv", "tasks.csv"], f"files: {os.listdir(out)}")
 
     raw = open(os.path.join(out, "runs.csv"), "rb").read()
     check(raw.count(b"\r\n") == raw.count(b"\n") and raw.endswith(b"\r\n"), "records must end in CRLF")

@@ -31,6 +31,8 @@ typedef struct pb_csv_file {
     int fd;
     unsigned columns;
     long long bytes;           /* bytes of whole rows written so far */
+    char *pending;             /* rows appended, not yet written (pb_csv_append) */
+    size_t pending_len, pending_cap;
     char path[4096];
 } pb_csv_file;
 
@@ -38,6 +40,11 @@ typedef struct pb_csv_file {
 int pb_csv_open(pb_csv_file *f, const char *path, const char *const *header, unsigned columns, pb_error *err);
 /* Append one finished row; a short write is cut back so no torn row stays. */
 int pb_csv_write(pb_csv_file *f, const pb_csv_row *row, pb_error *err);
+/* Buffer a row; rows go out in large writes of whole rows, when the buffer
+ * fills and at pb_csv_flush. */
+int pb_csv_append(pb_csv_file *f, const pb_csv_row *row, pb_error *err);
+int pb_csv_flush(pb_csv_file *f, pb_error *err);
+/* Flushes, then closes. */
 void pb_csv_close(pb_csv_file *f);
 
 #endif

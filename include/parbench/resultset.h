@@ -1,6 +1,8 @@
 /* A result set: one folder per invocation, never overwritten, holding
  *   machine.csv  key,value: the machine, the build, what makes numbers noisy
  *   runs.csv     one row per measured repetition
+ *   tasks.csv    one row per task per repetition
+ *   samples.csv  per-CPU busy fractions sampled during each run
  * Each file's columns are declared once below; the same lists print the
  * documentation (`parbench schema`). A column is added, never repurposed;
  * PB_SCHEMA_VERSION changes when one is. */
@@ -51,13 +53,46 @@
     X(maxrss_kb, "peak resident memory of the largest worker, KiB")                           \
     X(pus, "processing units the process was allowed to use")                                \
     X(replaced, "pool workers that died or were killed during the run and were replaced")    \
+    X(sampler_cpu_s, "CPU seconds the CPU sampler itself used during the run (not in user_s/sys_s)") \
+    X(samples, "sampling intervals recorded for the run in samples.csv")                    \
     X(ok, "1 when every worker ended well and the result verified, else 0")                  \
     X(result, "the workload's verified result")                                               \
     X(note, "why ok is 0 (crashed worker, failed check); empty when ok")
 
+/* tasks.csv: join on run_id (and config_id, rep) with runs.csv. */
+#define PB_TASKS_COLUMNS(X)                                                                    \
+    X(run_id, "the run, as in runs.csv")                                                        \
+    X(config_id, "the configuration, as in runs.csv")                                           \
+    X(rep, "the repetition, as in runs.csv")                                                    \
+    X(task, "task index, 0..tasks-1")                                                           \
+    X(worker, "index of the worker that ran it")                                                \
+    X(seq, "completion order within the run, from 1 (as_completed would yield it then)")       \
+    X(cpu_start, "CPU it started on (sched_getcpu)")                                           \
+    X(cpu_end, "CPU it ended on")                                                               \
+    X(start_s, "seconds from the run's start to the task's start")                            \
+    X(end_s, "seconds from the run's start to the task's end")                                \
+    X(cpu_s, "CPU seconds of the thread while it ran the task")                                \
+    X(sleep_s, "seconds the task asked to sleep")                                              \
+    X(status, "done, lost (its worker died), running or pending (never started)")              \
+    X(signal, "lost: the signal that ended its worker, else empty")                            \
+    X(exit_status, "lost: its worker's exit status (-1 killed, -2 thread ended), else empty")
+
+/* samples.csv: one row per CPU per sampling interval of a run. */
+#define PB_SAMPLES_COLUMNS(X)                                                                  \
+    X(run_id, "the run, as in runs.csv")                                                        \
+    X(config_id, "the configuration, as in runs.csv")                                           \
+    X(rep, "the repetition, as in runs.csv")                                                    \
+    X(t_s, "end of the interval, seconds from the run's start (the first may end before it)")  \
+    X(dt_s, "length of the interval, seconds")                                                 \
+    X(cpu, "CPU number (OS numbering)")                                                         \
+    X(busy, "fraction of the interval the CPU was busy: user + system")                        \
+    X(user, "fraction in user mode (user + nice; guest time is inside it)")                    \
+    X(system, "fraction in the kernel (system + irq + softirq)")                               \
+    X(steal, "fraction stolen by the hypervisor (not counted as busy)")
+
 typedef struct pb_resultset {
     char dir[4096];
-    pb_csv_file runs;
+    pb_csv_file runs, tasks, samples;
     uint64_t next_run_id;
     int64_t t0_ns;             /* CLOCK_MONOTONIC when the set was created */
 } pb_resultset;
@@ -69,9 +104,11 @@ typedef struct pb_resultset {
 int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, const char *command,
                         pb_error *err);
 
-/* Append the row of one measured repetition. */
+/* Append one measured repetition: its runs.csv row, its tasks, and the
+ * sampler's intervals (sampler may be NULL). */
 int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *cfg,
-                         const pb_plan *plan, const pb_run_record *rec, pb_error *err);
+                         const pb_plan *plan, const pb_run_record *rec, const pb_sampler *sampler,
+                         pb_error *err);
 
 void pb_resultset_close(pb_resultset *rs);
 

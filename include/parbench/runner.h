@@ -47,12 +47,18 @@ typedef struct pb_run_record {
     int bound;                 /* 1: every worker bound as placed; 0: refused; -1: not pinned */
     int held;                  /* 1: every task started and ended on its worker's PUs; 0: not; -1: not pinned */
     int bind_error;            /* errno of a refused binding, 0 if none */
+    double sampler_cpu_s;      /* the CPU sampler's own CPU time during the run */
+    size_t samples;            /* sampler intervals recorded during the run */
     bool ok;                   /* every worker ended well and verification passed */
     char result[96];           /* the workload's result text */
     char note[512];            /* why ok is false; "" when ok */
 } pb_run_record;
 
+typedef struct pb_sampler pb_sampler;
+
 typedef struct pb_run_observer {
+    /* Sampled around every repetition when not NULL. */
+    pb_sampler *sampler;
     /* Before each repetition (progress display); may be NULL. */
     void (*run_starting)(void *user, const pb_config *, unsigned index, unsigned total);
     /* After each repetition, warm-ups included (rec->warmup). Non-zero stops

@@ -36,6 +36,9 @@ typedef struct pb_topology_summary {
 
 void pb_topology_summarize(const pb_topology *t, pb_topology_summary *s);
 
+/* The usable PUs (OS numbers, ascending); returns how many (at most max). */
+unsigned pb_topology_usable(const pb_topology *t, int *out, unsigned max);
+
 /* Print the tree: packages, NUMA nodes, cores and their PUs (allowed marked). */
 void pb_topology_print(const pb_topology *t, void *file);
 

@@ -106,6 +106,15 @@ void pb_progress_show(pb_progress *p, const pb_config *cfg, unsigned config_inde
                       unsigned config_total, unsigned rep_index, unsigned rep_total);
 void pb_progress_clear(pb_progress *p);
 
+/* --live: the per-CPU view (stderr, terminals only). start returns false
+ * when it cannot be shown. Messages printed while it is drawn go through
+ * pb_live_message so the two do not overwrite each other. */
+typedef struct pb_sampler pb_sampler;
+bool pb_live_start(pb_sampler *sampler);
+void pb_live_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pb_live_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pb_live_stop(void);
+
 /* The summary: one line per configuration. */
 typedef struct pb_summary_row {
     const pb_config *cfg;

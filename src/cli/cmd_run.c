@@ -10,6 +10,7 @@
 #include "parbench/machine.h"
 #include "parbench/registry.h"
 #include "parbench/resultset.h"
+#include "parbench/sampler.h"
 #include "parbench/topology.h"
 
 enum { MAX_JOBS = 64, MAX_CONFIGS = 20000, MAX_REPS = 100000, MAX_WARMUP = 1000 };
@@ -41,6 +42,11 @@ static const char run_help[] =
 "  -p, --pin POLICY        bind each worker before the timed region: none,\n"
 "                          compact, scatter, core, or a PU list such as 0,2,4-7\n"
 "                          (`parbench topology --pin P -n W` shows where)  (default: none)\n"
+"      --sample-hz N       per-CPU utilisation samples per second into\n"
+"                          samples.csv, 1 to 1000                 (default: 20)\n"
+"      --sample-all-cpus   sample every CPU, not only those this process may use\n"
+"      --live              a per-CPU view while it runs (on a terminal), for a\n"
+"                          projector; replaces the progress line\n"
 "      --task-timeout S    a task running longer than S seconds is killed and\n"
 "                          reported (processes); a thread cannot be killed, so\n"
 "                          parbench reports it and stops          (default: none)\n"
@@ -72,11 +78,23 @@ typedef struct run_state {
     uint64_t config_id;
     bool quiet;
     bool warned_bind;          /* the refused-binding warning is said once */
+    bool live;                 /* --live is drawing */
+    pb_sampler *sampler;
 } run_state;
 
 static void on_starting(void *user, const pb_config *cfg, unsigned index, unsigned total)
 {
     run_state *s = user;
+    if (s->live) {
+        char params[128];
+        pb_params_format(&cfg->params, params, sizeof params, false);
+        bool warm = index < cfg->warmup;
+        pb_live_status("[%u/%u] %s%s%s  %s W=%u  %s %u/%u", s->config_index + 1, s->config_total,
+                       cfg->workload->name, params[0] ? ":" : "", params, cfg->backend->name, cfg->workers,
+                       warm ? "warm-up" : "rep", warm ? index + 1 : index - cfg->warmup + 1,
+                       warm ? cfg->warmup : total - cfg->warmup);
+        return;
+    }
     pb_progress_show(&s->progress, cfg, s->config_index, s->config_total, index, total);
 }
 
@@ -86,7 +104,7 @@ static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const 
     run_state *s = user;
     if (rec->bound == 0 && !s->warned_bind) {
         pb_progress_clear(&s->progress);
-        fprintf(stderr, "parbench: warning: binding workers with --pin %s was refused (%s); runs go on unbound "
+        pb_live_message("parbench: warning: binding workers with --pin %s was refused (%s); runs go on unbound "
                         "and are marked bound=0 in runs.csv\n", rec->pin, strerror(rec->bind_error));
         s->warned_bind = true;
     }
@@ -101,10 +119,10 @@ static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const 
     row->ok_runs += rec->ok;
     if (!rec->ok) {
         pb_progress_clear(&s->progress);
-        fprintf(stderr, "parbench: %s under %s W=%u rep %u failed: %s\n", cfg->workload->name,
+        pb_live_message("parbench: %s under %s W=%u rep %u failed: %s\n", cfg->workload->name,
                 cfg->backend->name, cfg->workers, rec->rep, rec->note);
     }
-    return pb_resultset_add_run(&s->rs, s->config_id, cfg, plan, rec, err);
+    return pb_resultset_add_run(&s->rs, s->config_id, cfg, plan, rec, s->sampler, err);
 }
 
 static int usage_error(const pb_error *err)
@@ -134,6 +152,9 @@ int pb_cmd_run(int argc, char **argv)
         { "ipc", required_argument, NULL, 'I' },
         { "task-timeout", required_argument, NULL, 'T' },
         { "pin", required_argument, NULL, 'p' },
+        { "sample-hz", required_argument, NULL, 'H' },
+        { "sample-all-cpus", no_argument, NULL, 'A' },
+        { "live", no_argument, NULL, 'L' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -150,7 +171,8 @@ int pb_cmd_run(int argc, char **argv)
     optind = 1;
     opterr = 0;
     static pb_pin_policy pin;
-    bool have_pin = false;
+    bool have_pin = false, all_cpus = false, want_live = false;
+    unsigned sample_hz = PB_SAMPLE_HZ_DEFAULT;
     while ((c = getopt_long(argc, argv, ":s:w:b:n:r:o:p:qh", longopts, NULL)) != -1) {
         int rc = 0;
         switch (c) {
@@ -179,6 +201,9 @@ int pb_cmd_run(int argc, char **argv)
             rc = pb_pin_parse(optarg, &pin, &err);
             have_pin = true;
             break;
+        case 'H': rc = pb_cli_parse_count("--sample-hz", optarg, 1, PB_SAMPLE_HZ_MAX, &sample_hz, &err); break;
+        case 'A': all_cpus = true; break;
+        case 'L': want_live = true; break;
         case 'I': ipc_text = optarg; break;
         case 'T': rc = pb_cli_parse_seconds("--task-timeout", optarg, 86400, &task_timeout_ns, &err); break;
         case ':':
@@ -299,8 +324,22 @@ int pb_cmd_run(int argc, char **argv)
     if (out && pb_resultset_check_dir(out, &err))
         return usage_error(&err);
 
+    /* The sampler follows the CPUs this process may use (or all of them). */
+    pb_sampler *sampler = NULL;
+    {
+        int cpus[4096];
+        unsigned ncpus = 0;
+        const pb_topology *topo = pb_topology_this(&err);
+        if (!all_cpus && topo)
+            ncpus = pb_topology_usable(topo, cpus, 4096);
+        if (pb_sampler_create(&sampler, sample_hz, ncpus ? cpus : NULL, ncpus, &err)) {
+            fprintf(stderr, "parbench run: %s\n", err.msg);
+            return PB_EXIT_FAILED;
+        }
+    }
+
     /* From here on, results are written as they come. */
-    run_state st = { .quiet = quiet, .config_total = nconfigs };
+    run_state st = { .quiet = quiet, .config_total = nconfigs, .sampler = sampler };
     char command[2048];
     join_command(argc, argv, command, sizeof command);
     if (pb_resultset_create(&st.rs, out, "results", command, &err)) {
@@ -314,8 +353,9 @@ int pb_cmd_run(int argc, char **argv)
         fprintf(stderr, "parbench run: out of memory\n");
         return PB_EXIT_FAILED;
     }
-    pb_progress_init(&st.progress, nconfigs * (reps + warmup), quiet);
-    pb_run_observer obs = { .run_starting = on_starting, .run_done = on_done, .user = &st };
+    st.live = want_live && !quiet && pb_live_start(sampler);
+    pb_progress_init(&st.progress, nconfigs * (reps + warmup), quiet || st.live);
+    pb_run_observer obs = { .run_starting = on_starting, .run_done = on_done, .user = &st, .sampler = sampler };
     int status = PB_EXIT_OK;
     for (unsigned i = 0; i < nconfigs; i++) {
         pb_summary_row *row = &rows[i];
@@ -352,6 +392,8 @@ int pb_cmd_run(int argc, char **argv)
             status = PB_EXIT_FAILED;
     }
     pb_progress_clear(&st.progress);
+    pb_live_stop();
+    pb_sampler_destroy(sampler);
     pb_resultset_close(&st.rs);
     if (!quiet) {
         pb_summary_print(stdout, rows, nconfigs);

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -97,17 +98,23 @@ int pb_csv_open(pb_csv_file *f, const char *path, const char *const *header, uns
     return pb_csv_write(f, &row, err);
 }
 
-int pb_csv_write(pb_csv_file *f, const pb_csv_row *row, pb_error *err)
+static int check_row(pb_csv_file *f, const pb_csv_row *row, pb_error *err)
 {
     if (row->overflow)
         return pb_fail(err, PB_E_IO, "%s: a row is longer than %zu bytes", f->path, sizeof row->buf);
     if (row->fields != f->columns)
         return pb_fail(err, PB_E_IO, "%s: a row has %u fields, the header %u", f->path,
                        row->fields, f->columns);
+    return 0;
+}
+
+/* One write of whole rows; a short write is cut back to the last whole row. */
+static int write_whole(pb_csv_file *f, const char *data, size_t len, pb_error *err)
+{
     ssize_t n;
-    while ((n = write(f->fd, row->buf, row->len)) < 0 && errno == EINTR)
+    while ((n = write(f->fd, data, len)) < 0 && errno == EINTR)
         ;
-    if (n == (ssize_t)row->len) {
+    if (n == (ssize_t)len) {
         f->bytes += n;
         return 0;
     }
@@ -119,9 +126,52 @@ int pb_csv_write(pb_csv_file *f, const pb_csv_row *row, pb_error *err)
     return pb_fail_errno(err, PB_E_IO, e, "cannot write to %s", f->path);
 }
 
+int pb_csv_write(pb_csv_file *f, const pb_csv_row *row, pb_error *err)
+{
+    int rc = check_row(f, row, err);
+    if (rc == 0)
+        rc = pb_csv_flush(f, err);
+    return rc ? rc : write_whole(f, row->buf, row->len, err);
+}
+
+int pb_csv_flush(pb_csv_file *f, pb_error *err)
+{
+    if (!f->pending_len)
+        return 0;
+    int rc = write_whole(f, f->pending, f->pending_len, err);
+    f->pending_len = 0;   /* written, or cut back and reported: either way not written twice */
+    return rc;
+}
+
+int pb_csv_append(pb_csv_file *f, const pb_csv_row *row, pb_error *err)
+{
+    int rc = check_row(f, row, err);
+    if (rc)
+        return rc;
+    if (f->pending_len + row->len > f->pending_cap) {
+        if ((rc = pb_csv_flush(f, err)) != 0)
+            return rc;
+        if (!f->pending) {
+            f->pending_cap = (size_t)1 << 16;
+            f->pending = malloc(f->pending_cap);
+            if (!f->pending)
+                return write_whole(f, row->buf, row->len, err);
+        }
+    }
+    memcpy(f->pending + f->pending_len, row->buf, row->len);
+    f->pending_len += row->len;
+    return 0;
+}
+
 void pb_csv_close(pb_csv_file *f)
 {
-    if (f->fd >= 0)
+    if (f->fd >= 0) {
+        pb_error ignored;
+        pb_csv_flush(f, &ignored);
         close(f->fd);
+    }
     f->fd = -1;
+    free(f->pending);
+    f->pending = NULL;
+    f->pending_len = f->pending_cap = 0;
 }

@@ -10,6 +10,7 @@
 
 #include "parbench/clock.h"
 #include "parbench/machine.h"
+#include "parbench/sampler.h"
 
 static const char *const runs_header[] = {
 #define PB_X_(name, doc) #name,
@@ -17,6 +18,17 @@ static const char *const runs_header[] = {
 #undef PB_X_
 };
 enum { RUNS_COLUMNS = sizeof runs_header / sizeof runs_header[0] };
+static const char *const tasks_header[] = {
+#define PB_X_(name, doc) #name,
+    PB_TASKS_COLUMNS(PB_X_)
+#undef PB_X_
+};
+static const char *const samples_header[] = {
+#define PB_X_(name, doc) #name,
+    PB_SAMPLES_COLUMNS(PB_X_)
+#undef PB_X_
+};
+#define COUNT(a) (unsigned)(sizeof a / sizeof a[0])
 
 /* mkdir -p of every parent of `path` (not path itself). */
 static int make_parents(const char *path, pb_error *err)
@@ -115,7 +127,7 @@ int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, con
                         pb_error *err)
 {
     memset(rs, 0, sizeof *rs);
-    rs->runs.fd = -1;
+    rs->runs.fd = rs->tasks.fd = rs->samples.fd = -1;
     rs->next_run_id = 1;
     int rc;
     if (dir) {
@@ -149,11 +161,122 @@ int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, con
         return rc;
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/runs.csv", rs->dir);
-    return pb_csv_open(&rs->runs, path, runs_header, RUNS_COLUMNS, err);
+    if ((rc = pb_csv_open(&rs->runs, path, runs_header, RUNS_COLUMNS, err)) != 0)
+        return rc;
+    snprintf(path, sizeof path, "%s/tasks.csv", rs->dir);
+    if ((rc = pb_csv_open(&rs->tasks, path, tasks_header, COUNT(tasks_header), err)) != 0)
+        return rc;
+    snprintf(path, sizeof path, "%s/samples.csv", rs->dir);
+    return pb_csv_open(&rs->samples, path, samples_header, COUNT(samples_header), err);
+}
+
+static const char *status_name(int status)
+{
+    switch (status) {
+    case PB_TASK_DONE: return "done";
+    case PB_TASK_LOST: return "lost";
+    case PB_TASK_RUNNING: return "running";
+    default: return "pending";
+    }
+}
+
+static int add_tasks(pb_resultset *rs, uint64_t run_id, uint64_t config_id, const pb_plan *plan,
+                     const pb_run_record *rec, pb_error *err)
+{
+    for (size_t i = 0; i < plan->ntasks; i++) {
+        const pb_outcome *o = &plan->outcomes[i];
+        bool started = o->status != PB_TASK_PENDING;
+        pb_csv_row row;
+        pb_csv_begin(&row);
+        pb_csv_u64(&row, run_id);
+        pb_csv_u64(&row, config_id);
+        pb_csv_u64(&row, rec->rep);
+        pb_csv_u64(&row, i);
+        if (started) {
+            pb_csv_i64(&row, o->worker);
+            if (o->seq)
+                pb_csv_u64(&row, o->seq);
+            else
+                pb_csv_str(&row, "");
+            pb_csv_i64(&row, o->cpu_start);
+        } else {
+            pb_csv_str(&row, "");
+            pb_csv_str(&row, "");
+            pb_csv_str(&row, "");
+        }
+        bool done = o->status == PB_TASK_DONE;
+        if (done)
+            pb_csv_i64(&row, o->cpu_end);
+        else
+            pb_csv_str(&row, "");
+        if (started)
+            pb_csv_f64(&row, (double)(o->t_start_ns - rec->t_start_ns) / 1e9, 9);
+        else
+            pb_csv_str(&row, "");
+        if (done) {
+            pb_csv_f64(&row, (double)(o->t_end_ns - rec->t_start_ns) / 1e9, 9);
+            pb_csv_f64(&row, (double)o->cpu_ns / 1e9, 9);
+            pb_csv_f64(&row, (double)o->sleep_ns / 1e9, 9);
+        } else {
+            pb_csv_str(&row, "");
+            pb_csv_str(&row, "");
+            pb_csv_str(&row, "");
+        }
+        pb_csv_str(&row, status_name(o->status));
+        if (o->status == PB_TASK_LOST) {
+            if (o->signal)
+                pb_csv_i64(&row, o->signal);
+            else
+                pb_csv_str(&row, "");
+            if (o->signal)
+                pb_csv_str(&row, "");
+            else
+                pb_csv_i64(&row, o->exit_status);
+        } else {
+            pb_csv_str(&row, "");
+            pb_csv_str(&row, "");
+        }
+        pb_csv_end(&row);
+        int rc = pb_csv_append(&rs->tasks, &row, err);
+        if (rc)
+            return rc;
+    }
+    return pb_csv_flush(&rs->tasks, err);
+}
+
+static int add_samples(pb_resultset *rs, uint64_t run_id, uint64_t config_id, const pb_run_record *rec,
+                       const pb_sampler *s, pb_error *err)
+{
+    size_t n = pb_sampler_intervals(s, NULL);
+    for (size_t k = 0; k < n; k++) {
+        double t = (double)(pb_sampler_interval_end(s, k) - rec->t_start_ns) / 1e9;
+        double dt = (double)pb_sampler_interval_ns(s, k) / 1e9;
+        for (unsigned c = 0; c < pb_sampler_cpus(s); c++) {
+            pb_cpu_share sh = pb_sampler_share(s, k, c);
+            pb_csv_row row;
+            pb_csv_begin(&row);
+            pb_csv_u64(&row, run_id);
+            pb_csv_u64(&row, config_id);
+            pb_csv_u64(&row, rec->rep);
+            pb_csv_f64(&row, t, 6);
+            pb_csv_f64(&row, dt, 6);
+            pb_csv_i64(&row, pb_sampler_cpu_id(s, c));
+            pb_csv_f64(&row, (double)sh.user + (double)sh.system, 4);
+            pb_csv_f64(&row, sh.user, 4);
+            pb_csv_f64(&row, sh.system, 4);
+            pb_csv_f64(&row, sh.steal, 4);
+            pb_csv_end(&row);
+            int rc = pb_csv_append(&rs->samples, &row, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return pb_csv_flush(&rs->samples, err);
 }
 
 int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *cfg,
-                         const pb_plan *plan, const pb_run_record *rec, pb_error *err)
+                         const pb_plan *plan, const pb_run_record *rec, const pb_sampler *sampler,
+                         pb_error *err)
 {
     char params[1024];
     pb_params_format(&cfg->params, params, sizeof params, true);
@@ -199,11 +322,19 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
     pb_csv_i64(&row, rec->usage.maxrss_kb);
     pb_csv_u64(&row, rec->pus);
     pb_csv_u64(&row, rec->replaced);
+    pb_csv_f64(&row, rec->sampler_cpu_s, 9);
+    pb_csv_u64(&row, rec->samples);
     pb_csv_u64(&row, rec->ok ? 1 : 0);
     pb_csv_str(&row, rec->result);
     pb_csv_str(&row, rec->note);
     pb_csv_end(&row);
-    int rc = pb_csv_write(&rs->runs, &row, err);
+    /* tasks and samples first: a run in runs.csv always has them */
+    uint64_t run_id = rs->next_run_id;
+    int rc = add_tasks(rs, run_id, config_id, plan, rec, err);
+    if (rc == 0 && sampler)
+        rc = add_samples(rs, run_id, config_id, rec, sampler, err);
+    if (rc == 0)
+        rc = pb_csv_write(&rs->runs, &row, err);
     if (rc == 0)
         rs->next_run_id++;
     return rc;
@@ -212,6 +343,8 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
 void pb_resultset_close(pb_resultset *rs)
 {
     pb_csv_close(&rs->runs);
+    pb_csv_close(&rs->tasks);
+    pb_csv_close(&rs->samples);
 }
 
 void pb_resultset_print_schema(FILE *out)
@@ -220,6 +353,14 @@ void pb_resultset_print_schema(FILE *out)
     fprintf(out, "| column | meaning |\n| --- | --- |\n");
 #define PB_X_(name, doc) fprintf(out, "| `%s` | %s |\n", #name, doc);
     PB_RUNS_COLUMNS(PB_X_)
+#undef PB_X_
+    fprintf(out, "\ntasks.csv: one row per task per repetition\n\n| column | meaning |\n| --- | --- |\n");
+#define PB_X_(name, doc) fprintf(out, "| `%s` | %s |\n", #name, doc);
+    PB_TASKS_COLUMNS(PB_X_)
+#undef PB_X_
+    fprintf(out, "\nsamples.csv: one row per CPU per sampling interval of a run\n\n| column | meaning |\n| --- | --- |\n");
+#define PB_X_(name, doc) fprintf(out, "| `%s` | %s |\n", #name, doc);
+    PB_SAMPLES_COLUMNS(PB_X_)
 #undef PB_X_
     fprintf(out, "\nmachine.csv: `key,value` rows: schema_version, started_utc, command, host, os, kernel,\n"
                  "arch, cpu_model, packages, numa_nodes, cores, pus, pus_per_core, allowed_cpuset, hwloc_version,\n"

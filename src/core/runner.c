@@ -5,6 +5,7 @@
 
 #include "parbench/clock.h"
 #include "parbench/machine.h"
+#include "parbench/sampler.h"
 #include "parbench/topology.h"
 
 static double seconds(int64_t ns)
@@ -100,7 +101,14 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
         pb_plan_reset(&plan);
         pb_run_stats st = { 0 };
         pb_error run_err = { 0 };
+        if (obs->sampler)
+            pb_sampler_start(obs->sampler);
         int exec_rc = cfg->backend->execute(&ex, &plan, &st, &run_err);
+        if (obs->sampler) {
+            pb_sampler_stop(obs->sampler);
+            rec.sampler_cpu_s = seconds(pb_sampler_cpu_ns(obs->sampler));
+            rec.samples = pb_sampler_intervals(obs->sampler, NULL);
+        }
         fill_record(&rec, &st, pus);
         rec.ideal_s = pb_ideal_seconds(&plan, cfg->workers, pus);
         rec.chunk = st.chunk;

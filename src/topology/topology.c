@@ -142,3 +142,14 @@ void pb_topology_print(const pb_topology *t, void *file)
 {
     print_obj(file, t, hwloc_get_root_obj(t->topo), 0);
 }
+
+unsigned pb_topology_usable(const pb_topology *t, int *out, unsigned max)
+{
+    unsigned n = 0;
+    int id;
+    hwloc_bitmap_foreach_begin(id, t->usable)
+        if (n < max)
+            out[n++] = id;
+    hwloc_bitmap_foreach_end();
+    return n;
+}

@@ -1,0 +1,171 @@
+/* --live: a per-CPU view on the terminal while runs go, drawn on stderr
+ * only when it is a terminal, a few times a second, from the sampler's
+ * latest readings; and one line saying what runs and for how long. It is
+ * erased when it ends, and when parbench is interrupted. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "parbench/clock.h"
+#include "parbench/sampler.h"
+
+enum { MAX_LINES = 64, REFRESH_MS = 250 };
+
+static struct {
+    bool on;
+    pb_sampler *sampler;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    _Atomic bool quit;
+    unsigned drawn;                  /* lines on screen now */
+    char status[256];
+    int64_t t0;
+} live = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Erase what is drawn: cursor up over it, clear to the end of the screen. */
+static void erase_locked(void)
+{
+    if (live.drawn) {
+        fprintf(stderr, "\r\033[%uA\033[J", live.drawn);
+        live.drawn = 0;
+    }
+}
+
+static void draw_locked(void)
+{
+    pb_cpu_share share[1024];
+    unsigned n = pb_sampler_latest(live.sampler, share, 1024);
+    struct winsize ws;
+    unsigned cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
+    erase_locked();
+    unsigned lines = 0;
+    double elapsed = (double)(pb_now_ns() - live.t0) / 1e9;
+    fprintf(stderr, "\033[1m%.*s\033[0m  %.0fs\n", (int)(cols > 12 ? cols - 12 : cols), live.status, elapsed);
+    lines++;
+    if (n <= MAX_LINES - 2) {
+        /* one bar per CPU: user in '#', system in '=' */
+        unsigned width = cols > 40 ? (cols - 30 < 60 ? cols - 30 : 60) : 10;
+        for (unsigned c = 0; c < n; c++) {
+            unsigned u = (unsigned)(share[c].user * (float)width + 0.5f);
+            unsigned s = (unsigned)(share[c].system * (float)width + 0.5f);
+            if (u > width)
+                u = width;
+            if (s > width - u)
+                s = width - u;
+            char bar[128];
+            memset(bar, '#', u);
+            memset(bar + u, '=', s);
+            memset(bar + u + s, ' ', width - u - s);
+            bar[width] = '\0';
+            fprintf(stderr, "cpu%-4d [%s] %3.0f%%  user %3.0f%%  sys %3.0f%%\n", pb_sampler_cpu_id(live.sampler, c),
+                    bar, (share[c].user + share[c].system) * 100, share[c].user * 100, share[c].system * 100);
+            lines++;
+        }
+    } else {
+        /* many CPUs: one character each, in rows */
+        static const char *const shade[] = { " ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586",
+                                             "\u2587", "\u2588" };
+        unsigned per = cols > 20 ? cols - 12 : 8;
+        for (unsigned c = 0; c < n && lines < MAX_LINES; c += per) {
+            fprintf(stderr, "cpu%-5d ", pb_sampler_cpu_id(live.sampler, c));
+            for (unsigned k = c; k < n && k < c + per; k++) {
+                float busy = share[k].user + share[k].system;
+                int level = (int)(busy * 8 + 0.5f);
+                fputs(shade[level < 0 ? 0 : level > 8 ? 8 : level], stderr);
+            }
+            fputc('\n', stderr);
+            lines++;
+        }
+    }
+    fprintf(stderr, "  # user  = system   (sampled from /proc/stat)\n");
+    lines++;
+    live.drawn = lines;
+    fflush(stderr);
+}
+
+static void *live_main(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&live.quit)) {
+        pthread_mutex_lock(&live.lock);
+        draw_locked();
+        pthread_mutex_unlock(&live.lock);
+        nanosleep(&(struct timespec){ 0, REFRESH_MS * 1000000L }, NULL);
+    }
+    return NULL;
+}
+
+static void on_interrupt(int sig)
+{
+    /* leave the screen clean, then end as the signal would have */
+    if (live.drawn) {
+        char seq[32];
+        int n = snprintf(seq, sizeof seq, "\r\033[%uA\033[J", live.drawn);
+        ssize_t ignored = write(STDERR_FILENO, seq, (size_t)n);
+        (void)ignored;
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+bool pb_live_start(pb_sampler *sampler)
+{
+    if (!isatty(STDERR_FILENO))
+        return false;
+    live.sampler = sampler;
+    live.t0 = pb_now_ns();
+    atomic_store(&live.quit, false);
+    snprintf(live.status, sizeof live.status, "starting");
+    signal(SIGINT, on_interrupt);
+    signal(SIGTERM, on_interrupt);
+    live.on = pthread_create(&live.thread, NULL, live_main, NULL) == 0;
+    return live.on;
+}
+
+void pb_live_status(const char *fmt, ...)
+{
+    if (!live.on)
+        return;
+    pthread_mutex_lock(&live.lock);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(live.status, sizeof live.status, fmt, ap);
+    va_end(ap);
+    pthread_mutex_unlock(&live.lock);
+}
+
+void pb_live_message(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (live.on) {
+        pthread_mutex_lock(&live.lock);
+        erase_locked();
+    }
+    vfprintf(stderr, fmt, ap);
+    if (live.on)
+        pthread_mutex_unlock(&live.lock);
+    va_end(ap);
+}
+
+void pb_live_stop(void)
+{
+    if (!live.on)
+        return;
+    atomic_store(&live.quit, true);
+    pthread_join(live.thread, NULL);
+    pthread_mutex_lock(&live.lock);
+    erase_locked();
+    fflush(stderr);
+    pthread_mutex_unlock(&live.lock);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    live.on = false;
+}

@@ -1,0 +1,102 @@
+"""The CPU sampler and the three CSV files: a pinned busy loop shows its CPU
+busy, a sleeping workload shows idle CPUs, sample times increase and cover
+each run, runs/tasks/samples join on their ids, and a high sampling rate does
+not change a run's result. Not run in parallel with other tests: it reads
+the whole machine's CPUs."""
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+
+PARBENCH = sys.argv[1]
+failures = 0
+checks = 0
+
+
+def check(cond, what):
+    global failures, checks
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+
+
+def read(out, name):
+    with open(os.path.join(out, name), newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def run(tmp, name, args):
+    out = os.path.join(tmp, name)
+    p = subprocess.run([PARBENCH, "run", "-q", "--out", out] + args, capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0, f"{name}: exit {p.returncode}: {p.stderr}")
+    return out
+
+
+def mean_busy(samples, cpu):
+    v = [float(s["busy"]) for s in samples if s["cpu"] == str(cpu)]
+    return sum(v) / len(v) if v else float("nan")
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    cpus = int(subprocess.run(["nproc"], capture_output=True, text=True).stdout)
+
+    # a busy loop pinned to PU 0: PU 0 busy, the others far less so
+    out = run(tmp, "busy", ["-w", "counter:n=8e8,tasks=1", "-b", "serial", "-r", "1", "--warmup", "0",
+                            "--pin", "0", "--sample-hz", "100"])
+    samples = read(out, "samples.csv")
+    check(len(samples) >= 10 * cpus, f"busy: only {len(samples)} sample rows")
+    check(mean_busy(samples, 0) >= 0.8, f"busy: CPU 0 mean busy {mean_busy(samples, 0):.2f}")
+    for c in range(1, cpus):
+        check(mean_busy(samples, c) <= mean_busy(samples, 0) - 0.3,
+              f"busy: CPU {c} mean busy {mean_busy(samples, c):.2f} vs CPU 0 {mean_busy(samples, 0):.2f}")
+    check(all(0.0 <= float(s["busy"]) <= 1.0 and abs(float(s["busy"]) - float(s["user"]) - float(s["system"])) < 2e-4
+              for s in samples), "busy: fractions out of range or busy != user + system")
+
+    # a sleeping workload: the CPUs stay near idle
+    out = run(tmp, "sleep", ["-w", "square-cube:sleep_ms=40", "-b", "fork", "-n", "2", "-r", "1", "--warmup", "0",
+                             "--sample-hz", "100"])
+    samples = read(out, "samples.csv")
+    for c in range(cpus):
+        check(mean_busy(samples, c) <= 0.25, f"sleep: CPU {c} mean busy {mean_busy(samples, c):.2f}")
+
+    # the three files join; times increase and cover every run
+    out = run(tmp, "join", ["-w", "map:len=64,sleep_ms=2", "-w", "counter:n=2e7,tasks=3", "-b", "all", "-n", "2",
+                            "-r", "2", "--warmup", "0", "--sample-hz", "200"])
+    runs, tasks, samples = read(out, "runs.csv"), read(out, "tasks.csv"), read(out, "samples.csv")
+    by_run_tasks, by_run_samples = defaultdict(list), defaultdict(list)
+    for t in tasks:
+        by_run_tasks[t["run_id"]].append(t)
+    for s in samples:
+        by_run_samples[s["run_id"]].append(s)
+    check(set(by_run_tasks) == {r["run_id"] for r in runs}, "tasks.csv run_ids differ from runs.csv")
+    check(set(by_run_samples) <= {r["run_id"] for r in runs}, "samples.csv has runs that runs.csv lacks")
+    for r in runs:
+        rid, wall = r["run_id"], float(r["wall_s"])
+        ts = by_run_tasks[rid]
+        check(len(ts) == int(r["tasks"]) and sorted(int(t["task"]) for t in ts) == list(range(int(r["tasks"]))),
+              f"run {rid}: {len(ts)} task rows for {r['tasks']} tasks")
+        check(all(t["config_id"] == r["config_id"] and t["rep"] == r["rep"] and t["status"] == "done" for t in ts),
+              f"run {rid}: task rows disagree with the run")
+        check(sorted(int(t["seq"]) for t in ts) == list(range(1, len(ts) + 1)), f"run {rid}: completion order")
+        check(all(0 <= float(t["start_s"]) <= float(t["end_s"]) <= wall + 1e-6 for t in ts), f"run {rid}: task times")
+        ss = by_run_samples[rid]
+        check(len(ss) == int(r["samples"]) * cpus, f"run {rid}: {len(ss)} sample rows, runs.csv says {r['samples']}")
+        times = sorted({float(s["t_s"]) for s in ss})
+        check(times == [float(s["t_s"]) for s in ss][::cpus] if ss else True, f"run {rid}: sample times not increasing")
+        if times:
+            check(times[0] <= 1 / 200 + 0.01, f"run {rid}: first sample at {times[0]}")
+            check(times[-1] >= wall, f"run {rid}: last sample {times[-1]} before the run's end {wall}")
+        check(0 <= float(r["sampler_cpu_s"]) < wall + 0.01, f"run {rid}: sampler_cpu_s {r['sampler_cpu_s']}")
+
+    # a high sampling rate changes no result
+    slow = run(tmp, "slow", ["--suite", "quick", "--sample-hz", "1", "-r", "1"])
+    fast = run(tmp, "fast", ["--suite", "quick", "--sample-hz", "1000", "-r", "1"])
+    a = [(r["workload"], r["params"], r["backend"], r["workers"], r["ipc"], r["result"], r["ok"]) for r in read(slow, "runs.csv")]
+    b = [(r["workload"], r["params"], r["backend"], r["workers"], r["ipc"], r["result"], r["ok"]) for r in read(fast, "runs.csv")]
+    check(a == b and all(x[-1] == "1" for x in b), "results differ between 1 Hz and 1000 Hz sampling")
+
+print(f"sampler: {checks} checks, {failures} failed")
+sys.exit(1 if failures else 0)
