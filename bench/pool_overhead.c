@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "baselines.h"
 #include "cli/cli.h"
 #include "core/gate.h"
 #include "parbench/clock.h"
@@ -48,127 +49,51 @@ static double median(double *v, int n)
 
 enum { TRIALS = 7 };
 
-/* ---- bare baselines ---------------------------------------------------- */
+/* ---- bare baselines (bench/baselines.c), n operations, ns each ---------- */
 
-static void *empty_thread(void *arg)
+static double per_op_ns(void (*op)(void), int n)
 {
-    return arg;
+    int64_t t0 = pb_now_ns();
+    for (int i = 0; i < n; i++)
+        op();
+    return (double)(pb_now_ns() - t0) / n;
 }
 
 static double bare_thread_ns(int n)
 {
-    int64_t t0 = pb_now_ns();
-    for (int i = 0; i < n; i++) {
-        pthread_t t;
-        if (pthread_create(&t, NULL, empty_thread, NULL) != 0) {
-            perror("pthread_create");
-            exit(1);
-        }
-        pthread_join(t, NULL);
-    }
-    return (double)(pb_now_ns() - t0) / n;
+    return per_op_ns(pb_bl_thread_once, n);
 }
 
 static double bare_fork_ns(int n)
 {
+    return per_op_ns(pb_bl_fork_once, n);
+}
+
+static double round_trips_ns(pb_bl_kind kind, int n)
+{
+    pb_bl_partner *p = pb_bl_partner_start(kind);
+    pb_bl_round_trip(p);   /* the partner is up */
     int64_t t0 = pb_now_ns();
-    for (int i = 0; i < n; i++) {
-        pid_t pid = fork();
-        if (pid == 0)
-            _exit(0);
-        if (pid < 0) {
-            perror("fork");
-            exit(1);
-        }
-        waitpid(pid, NULL, 0);
-    }
-    return (double)(pb_now_ns() - t0) / n;
-}
-
-/* A futex ping-pong: the waiter sleeps in the kernel each time, as an idle
- * pool worker does. word: 0 = ping side's turn, 1 = pong side's turn. */
-typedef struct pingpong {
-    _Atomic uint32_t word;
-    int rounds;
-} pingpong;
-
-static void pong(pingpong *pp)
-{
-    for (int i = 0; i < pp->rounds; i++) {
-        while (atomic_load(&pp->word) != 1)
-            pb_futex_wait(&pp->word, 0, NULL);
-        atomic_store(&pp->word, 0);
-        pb_futex_wake(&pp->word, 1);
-    }
-}
-
-static void *pong_thread(void *arg)
-{
-    pong(arg);
-    return NULL;
-}
-
-static double ping(pingpong *pp)
-{
-    int64_t t0 = pb_now_ns();
-    for (int i = 0; i < pp->rounds; i++) {
-        atomic_store(&pp->word, 1);
-        pb_futex_wake(&pp->word, 1);
-        while (atomic_load(&pp->word) != 0)
-            pb_futex_wait(&pp->word, 1, NULL);
-    }
-    return (double)(pb_now_ns() - t0) / pp->rounds;
+    for (int i = 0; i < n; i++)
+        pb_bl_round_trip(p);
+    double ns = (double)(pb_now_ns() - t0) / n;
+    pb_bl_partner_stop(p);
+    return ns;
 }
 
 static double futex_threads_ns(int n)
 {
-    pingpong pp = { .rounds = n };
-    pthread_t t;
-    pthread_create(&t, NULL, pong_thread, &pp);
-    double ns = ping(&pp);
-    pthread_join(t, NULL);
-    return ns;
+    return round_trips_ns(PB_BL_FUTEX_THREAD, n);
 }
 
 static double futex_processes_ns(int n)
 {
-    pingpong *pp = mmap(NULL, sizeof *pp, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    pp->rounds = n;
-    atomic_store(&pp->word, 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        pong(pp);
-        _exit(0);
-    }
-    double ns = ping(pp);
-    waitpid(pid, NULL, 0);
-    munmap(pp, sizeof *pp);
-    return ns;
+    return round_trips_ns(PB_BL_FUTEX_PROCESS, n);
 }
 
 static double pipe_round_trip_ns(int n)
 {
-    int there[2], back[2];
-    if (pipe(there) || pipe(back)) {
-        perror("pipe");
-        exit(1);
-    }
-    pid_t pid = fork();
-    char c = 0;
-    if (pid == 0) {
-        for (int i = 0; i < n; i++)
-            if (read(there[0], &c, 1) != 1 || write(back[1], &c, 1) != 1)
-                _exit(1);
-        _exit(0);
-    }
-    int64_t t0 = pb_now_ns();
-    for (int i = 0; i < n; i++)
-        if (write(there[1], &c, 1) != 1 || read(back[0], &c, 1) != 1)
-            break;
-    double ns = (double)(pb_now_ns() - t0) / n;
-    waitpid(pid, NULL, 0);
-    close(there[0]), close(there[1]), close(back[0]), close(back[1]);
-    return ns;
+    return round_trips_ns(PB_BL_PIPE, n);
 }
 
 /* Run time of a thread so far, from the scheduler (/proc/.../schedstat). */

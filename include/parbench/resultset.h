@@ -112,6 +112,9 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
 
 void pb_resultset_close(pb_resultset *rs);
 
+/* Write machine.csv into an existing folder (bench binaries use it). */
+int pb_resultset_write_machine(const char *dir, const char *command, pb_error *err);
+
 /* Check that `dir` could be created as a new result set (it does not exist,
  * and its parent exists or can be created), without creating anything. */
 int pb_resultset_check_dir(const char *dir, pb_error *err);

@@ -101,7 +101,7 @@ static void emit_pair(void *user, const char *key, const char *value)
     m->rc = pb_csv_write(m->file, &row, m->err);
 }
 
-static int write_machine(const char *dir, const char *command, pb_error *err)
+int pb_resultset_write_machine(const char *dir, const char *command, pb_error *err)
 {
     static const char *const header[] = { "key", "value" };
     char path[PATH_MAX + 32];
@@ -157,7 +157,7 @@ int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, con
         }
     }
     rs->t0_ns = pb_now_ns();
-    if ((rc = write_machine(rs->dir, command, err)) != 0)
+    if ((rc = pb_resultset_write_machine(rs->dir, command, err)) != 0)
         return rc;
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/runs.csv", rs->dir);
