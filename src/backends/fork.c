@@ -171,7 +171,7 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
     }
     st->t_gate = pb_now_ns();
     pb_gate_release(s->ctl, (rc && s->started < W) ? PB_GATE_ABORT : PB_GATE_OPEN);
-    if (s->started == W)
+    if (s->started == W && ex->config.task_timeout_ns > 0)   /* otherwise wait4 is the wait */
         pb_wait_workers_done(s->ctl, ex->config.task_timeout_ns, check_children, s);
 
     for (unsigned w = 0; w < s->started; w++) {

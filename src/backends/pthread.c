@@ -160,7 +160,8 @@ static int pthread_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, p
         pb_gate_wait_ready(s->ctl, 1000, NULL, NULL);
     st->t_gate = pb_now_ns();
     pb_gate_release(s->ctl, rc ? PB_GATE_ABORT : PB_GATE_OPEN);
-    if (rc == 0) {
+    if (rc == 0 && s->timeout_ns > 0) {
+        /* only a timeout needs watching; otherwise joining is the wait (one wake-up fewer) */
         int wrc = pb_wait_workers_done(s->ctl, s->timeout_ns, check_threads, s);
         if (wrc == PB_E_HUNG) {
             st->t_work_end = st->t_end = pb_now_ns();
@@ -171,9 +172,19 @@ static int pthread_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, p
             return pb_fail(err, PB_E_HUNG, "pthread: %s", st->note);
         }
     }
-    for (unsigned w = 0; w < s->started; w++)
-        if (!s->joined[w])
-            pthread_join(s->threads[w], NULL);
+    for (unsigned w = 0; w < s->started; w++) {
+        if (s->joined[w])
+            continue;
+        pthread_join(s->threads[w], NULL);
+        if (!atomic_load(&s->ctl->slot[w].finished)) {   /* it left through pthread_exit in a task */
+            char what[160];
+            int64_t cur = pb_progress_task(atomic_load(&s->ctl->slot[w].progress));
+            snprintf(what, sizeof what, "thread worker %u ended its thread (pthread_exit) in task %lld", w,
+                     (long long)cur);
+            note_add(st, what);
+            pb_slot_mark_lost(s->ctl, plan, w, 0, -2);
+        }
+    }
     st->t_end = pb_now_ns();
     pb_meter_end(&meter, &st->usage);   /* maxrss: the process's, threads share it */
 
