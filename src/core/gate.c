@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "parbench/clock.h"
+#include "parbench/machine.h"
 #include "parbench/topology.h"
 
 /* Shared (not FUTEX_PRIVATE) operations: the waiters may be other processes. */
@@ -60,6 +61,8 @@ pb_control *pb_control_create(unsigned workers, pb_error *err)
     }
     c->workers = workers;
     c->bytes = bytes;
+    /* with a free PU for every worker and the parent, waiting awake costs nobody */
+    c->spin_ns = workers < pb_allowed_pus() ? 50000 : 0;
     pb_control_reset(c);
     return c;
 }
@@ -84,6 +87,11 @@ bool pb_gate_arrive(pb_control *c)
     if (atomic_fetch_add(&c->ready, 1) + 1 == c->workers)
         pb_futex_wake(&c->ready, INT_MAX);
     uint32_t s;
+    if (c->spin_ns) {   /* a PU is free for each worker: wait for the gate awake, briefly */
+        int64_t until = pb_now_ns() + c->spin_ns;
+        while (atomic_load(&c->state) == PB_GATE_CLOSED && pb_now_ns() < until)
+            __builtin_ia32_pause();
+    }
     while ((s = atomic_load(&c->state)) == PB_GATE_CLOSED)
         pb_futex_wait(&c->state, PB_GATE_CLOSED, NULL);
     return s == PB_GATE_OPEN;

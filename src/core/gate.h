@@ -55,6 +55,7 @@ typedef struct pb_control {
     _Atomic uint32_t done_workers;   /* workers whose tasks are done; the parent waits on it */
     _Atomic uint32_t seq;            /* tasks finished so far in the run: completion order */
     unsigned workers;
+    int64_t spin_ns;           /* workers spin this long at the gate before sleeping (0: they sleep) */
     size_t bytes;              /* size of this mapping */
     pb_worker_slot slot[];     /* one per worker, one cache line each */
 } pb_control;
