@@ -85,7 +85,7 @@
     X(t_s, "end of the interval, seconds from the run's start (the first may end before it)")  \
     X(dt_s, "length of the interval, seconds")                                                 \
     X(cpu, "CPU number (OS numbering)")                                                         \
-    X(busy, "fraction of the interval the CPU was busy: user + system")                        \
+    X(busy, "fraction of the interval's ticks the CPU was busy: user + system; empty when no tick fell in it") \
     X(user, "fraction in user mode (user + nice; guest time is inside it)")                    \
     X(system, "fraction in the kernel (system + irq + softirq)")                               \
     X(steal, "fraction stolen by the hypervisor (not counted as busy)")

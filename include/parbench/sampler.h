@@ -19,9 +19,10 @@
 
 typedef struct pb_sampler pb_sampler;
 
-/* One CPU over one interval between two readings. */
+/* One CPU over one interval between two readings: fractions of the ticks
+ * that fell in it; NAN when none did (an interval shorter than a tick). */
 typedef struct pb_cpu_share {
-    float user, system, steal;   /* fractions of the interval */
+    float user, system, steal;
 } pb_cpu_share;
 
 /* Start the sampler thread (it sleeps until a window opens). cpus: the CPUs

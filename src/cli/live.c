@@ -2,6 +2,7 @@
  * only when it is a terminal, a few times a second, from the sampler's
  * latest readings; and one line saying what runs and for how long. It is
  * erased when it ends, and when parbench is interrupted. */
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -53,6 +54,8 @@ static void draw_locked(void)
         /* one bar per CPU: user in '#', system in '=' */
         unsigned width = cols > 40 ? (cols - 30 < 60 ? cols - 30 : 60) : 10;
         for (unsigned c = 0; c < n; c++) {
+            if (isnan(share[c].user))
+                share[c].user = share[c].system = 0;   /* no tick yet in the window shown */
             unsigned u = (unsigned)(share[c].user * (float)width + 0.5f);
             unsigned s = (unsigned)(share[c].system * (float)width + 0.5f);
             if (u > width)
@@ -76,7 +79,7 @@ static void draw_locked(void)
         for (unsigned c = 0; c < n && lines < MAX_LINES; c += per) {
             fprintf(stderr, "cpu%-5d ", pb_sampler_cpu_id(live.sampler, c));
             for (unsigned k = c; k < n && k < c + per; k++) {
-                float busy = share[k].user + share[k].system;
+                float busy = isnan(share[k].user) ? 0 : share[k].user + share[k].system;
                 int level = (int)(busy * 8 + 0.5f);
                 fputs(shade[level < 0 ? 0 : level > 8 ? 8 : level], stderr);
             }

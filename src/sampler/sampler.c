@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -268,10 +269,10 @@ int64_t pb_sampler_interval_ns(const pb_sampler *s, size_t k)
 
 static pb_cpu_share share_between(const uint64_t *a, const uint64_t *b)
 {
-    pb_cpu_share sh = { 0, 0, 0 };
+    pb_cpu_share sh = { NAN, NAN, NAN };
     uint64_t total = b[3] - a[3];
     if (total == 0)
-        return sh;                   /* no tick in the interval: nothing is known, report 0 */
+        return sh;                   /* no tick fell in the interval: nothing is known (not 0) */
     sh.user = (float)(b[0] - a[0]) / (float)total;
     sh.system = (float)(b[1] - a[1]) / (float)total;
     sh.steal = (float)(b[2] - a[2]) / (float)total;
