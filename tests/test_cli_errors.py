@@ -4,17 +4,9 @@ import subprocess
 import sys
 import tempfile
 
+from checks import check, report
+
 PARBENCH = sys.argv[1]
-failures = 0
-checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def run(args, cwd):
@@ -102,5 +94,4 @@ with tempfile.TemporaryDirectory() as cwd:
         check(text in p.stdout, f"{args}: stdout lacks {text!r}")
     check(os.listdir(cwd) == [], "help or list wrote files")
 
-print(f"cli_errors: {checks} checks, {failures} failed")
-sys.exit(1 if failures else 0)
+report("cli_errors")

@@ -11,17 +11,9 @@ import tempfile
 import time
 import uuid
 
+from checks import check, report
+
 PARBENCH = sys.argv[1]
-failures = 0
-checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def processes_with(token):
@@ -110,5 +102,4 @@ with tempfile.TemporaryDirectory() as tmp:
             time.sleep(0.02)
         check(processes_with(token) == [], f"{backend}/{ipc}: workers outlived a killed parent")
 
-print(f"fault_cli: {checks} checks, {failures} failed")
-sys.exit(1 if failures else 0)
+report("fault_cli")

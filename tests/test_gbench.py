@@ -8,17 +8,9 @@ import subprocess
 import sys
 import tempfile
 
+from checks import check, report
+
 BUILD = sys.argv[1]
-failures = 0
-checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def run(prog, out, extra=()):
@@ -75,5 +67,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check(set(os.listdir(out)) >= {"matrix.json", "matrix.csv", "overhead.json", "overhead.csv", "machine.csv"},
           f"files: {os.listdir(out)}")
 
-print(f"gbench: {checks} checks, {failures} failed")
-sys.exit(1 if failures else 0)
+report("gbench")

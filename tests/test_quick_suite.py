@@ -7,17 +7,9 @@ import sys
 import tempfile
 from collections import defaultdict
 
+from checks import check, report
+
 PARBENCH = sys.argv[1]
-failures = 0
-checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def schema_columns():
@@ -138,5 +130,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check(refused and all(r["bound"] == "0" and r["placement_held"] == "" and r["ok"] == "1" for r in refused),
           f"refused rows: {[(r['bound'], r['placement_held'], r['ok']) for r in refused]}")
 
-print(f"quick_suite: {checks} checks, {failures} failed")
-sys.exit(1 if failures else 0)
+report("quick_suite")

@@ -10,17 +10,9 @@ import sys
 import tempfile
 from collections import defaultdict
 
+from checks import check, report
+
 PARBENCH = sys.argv[1]
-failures = 0
-checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def read(out, name):
@@ -121,5 +113,4 @@ with tempfile.TemporaryDirectory() as tmp:
     b = [(r["workload"], r["params"], r["backend"], r["workers"], r["ipc"], r["result"], r["ok"]) for r in read(fast, "runs.csv")]
     check(a == b and all(x[-1] == "1" for x in b), "results differ between 1 Hz and 1000 Hz sampling")
 
-print(f"sampler: {checks} checks, {failures} failed")
-sys.exit(1 if failures else 0)
+report("sampler")

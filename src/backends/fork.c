@@ -65,13 +65,6 @@ static int any_child_gone(void *arg)
     return 0;
 }
 
-static void note_add(pb_run_stats *st, const char *what)
-{
-    size_t len = strlen(st->note);
-    if (len < sizeof st->note - 1)
-        snprintf(st->note + len, sizeof st->note - len, "%s%s", len ? "; " : "", what);
-}
-
 /* While waiting for the children: who ended early, who overran (killed). */
 static int check_children(void *arg, int64_t timeout_ns)
 {
@@ -88,7 +81,7 @@ static int check_children(void *arg, int64_t timeout_ns)
             char what[160];
             snprintf(what, sizeof what, "worker %u was killed after %.3f s in task %lld (--task-timeout)",
                      w, (double)ran / 1e9, (long long)task);
-            note_add(s->st, what);
+            pb_stats_note(s->st, what);
             kill(s->pids[w], SIGKILL);
             s->killed[w] = true;
             continue;
@@ -160,7 +153,7 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
         if (pid < 0) {
             rc = pb_fail_errno(err, PB_E_WORKER, errno, "fork: cannot start worker %u of %u",
                                s->started + 1, W);
-            note_add(st, err->msg);
+            pb_stats_note(st, err->msg);
             break;
         }
         s->pids[s->started] = pid;
@@ -191,7 +184,7 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
             char what[160];
             describe_status(what, sizeof what, w, got, status);
             if (!s->killed[w])
-                note_add(st, what);
+                pb_stats_note(st, what);
             pb_slot_mark_lost(s->ctl, plan, w, WIFSIGNALED(status) ? WTERMSIG(status) : 0,
                               WIFSIGNALED(status) ? -1 : WEXITSTATUS(status));
             rc = pb_fail(err, PB_E_WORKER, "fork: %s", st->note);

@@ -144,13 +144,6 @@ void pb_pool_worker_main(pb_pool *p, unsigned w)
 
 /* ---- the parent's side ------------------------------------------------- */
 
-static void note_add(pb_run_stats *st, const char *what)
-{
-    size_t len = strlen(st->note);
-    if (len < sizeof st->note - 1)
-        snprintf(st->note + len, sizeof st->note - len, "%s%s", len ? "; " : "", what);
-}
-
 /* Read every outcome waiting in the result pipe. */
 static void drain_results(pb_pool *p)
 {
@@ -243,7 +236,7 @@ static int bury(pb_pool *p, unsigned w, const char *how, int sig, int exit_statu
             snprintf(what, sizeof what, "%s worker %u %s in task %lld; replaced", p->ops->kind, w, how, (long long)cur);
         else
             snprintf(what, sizeof what, "%s worker %u %s between tasks; replaced", p->ops->kind, w, how);
-        note_add(st, what);
+        pb_stats_note(st, what);
     }
     if (next < hi) {
         if (p->pipe_ipc) {
@@ -287,7 +280,7 @@ static int check_workers(pb_pool *p, bool in_run, pb_run_stats *st, pb_error *er
             snprintf(how, sizeof how, "%s worker %u has run task %lld for over %.3f s (--task-timeout) "
                      "and cannot be stopped", p->ops->kind, w, (long long)cur, (double)p->task_timeout_ns / 1e9);
             if (st)
-                note_add(st, how);
+                pb_stats_note(st, how);
             return pb_fail(err, PB_E_HUNG,
                            "%s: task %lld has run for over %.3f s in worker thread %u; a thread cannot be "
                            "stopped from outside, so parbench must stop", p->name, (long long)cur,

@@ -57,11 +57,14 @@ static void *worker_main(void *p)
     return NULL;
 }
 
-static void note_add(pb_run_stats *st, const char *what)
+/* Worker w's thread has been joined without finishing: a task ended it. */
+static void report_thread_exit(pthread_state *s, pb_run_stats *st, unsigned w)
 {
-    size_t len = strlen(st->note);
-    if (len < sizeof st->note - 1)
-        snprintf(st->note + len, sizeof st->note - len, "%s%s", len ? "; " : "", what);
+    char what[160];
+    int64_t cur = pb_progress_task(atomic_load(&s->ctl->slot[w].progress));
+    snprintf(what, sizeof what, "thread worker %u ended its thread (pthread_exit) in task %lld", w, (long long)cur);
+    pb_stats_note(st, what);
+    pb_slot_mark_lost(s->ctl, s->plan, w, 0, -2);
 }
 
 /* While waiting for the workers: threads that ended early, tasks that overran. */
@@ -74,11 +77,7 @@ static int check_threads(void *arg, int64_t timeout_ns)
             continue;
         if (pthread_tryjoin_np(s->threads[w], NULL) == 0) {
             s->joined[w] = true;
-            char what[160];
-            int64_t cur = pb_progress_task(atomic_load(&s->ctl->slot[w].progress));
-            snprintf(what, sizeof what, "thread worker %u ended its thread (pthread_exit) in task %lld", w, (long long)cur);
-            note_add(s->st, what);
-            pb_slot_mark_lost(s->ctl, s->plan, w, 0, -2);
+            report_thread_exit(s, s->st, w);
             continue;
         }
         int64_t task, ran = pb_slot_overrun(s->ctl, s->plan, w, timeout_ns, &task);
@@ -86,7 +85,7 @@ static int check_threads(void *arg, int64_t timeout_ns)
             char what[200];
             snprintf(what, sizeof what, "thread worker %u has run task %lld for %.3f s (--task-timeout) and cannot be stopped",
                      w, (long long)task, (double)ran / 1e9);
-            note_add(s->st, what);
+            pb_stats_note(s->st, what);
             s->hung = true;
             return PB_E_HUNG;
         }
@@ -152,7 +151,7 @@ static int pthread_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, p
         if (e) {
             rc = pb_fail_errno(err, PB_E_WORKER, e, "pthread: cannot create worker %u of %u",
                                s->started + 1, W);
-            note_add(st, err->msg);
+            pb_stats_note(st, err->msg);
             break;
         }
     }
@@ -176,14 +175,8 @@ static int pthread_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, p
         if (s->joined[w])
             continue;
         pthread_join(s->threads[w], NULL);
-        if (!atomic_load(&s->ctl->slot[w].finished)) {   /* it left through pthread_exit in a task */
-            char what[160];
-            int64_t cur = pb_progress_task(atomic_load(&s->ctl->slot[w].progress));
-            snprintf(what, sizeof what, "thread worker %u ended its thread (pthread_exit) in task %lld", w,
-                     (long long)cur);
-            note_add(st, what);
-            pb_slot_mark_lost(s->ctl, plan, w, 0, -2);
-        }
+        if (!atomic_load(&s->ctl->slot[w].finished))   /* it left through pthread_exit in a task */
+            report_thread_exit(s, st, w);
     }
     st->t_end = pb_now_ns();
     pb_meter_end(&meter, &st->usage);   /* maxrss: the process's, threads share it */

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -167,6 +168,13 @@ void pb_slot_mark_lost(pb_control *c, const pb_plan *plan, unsigned w, int sig, 
     o->worker = (int32_t)w;
     o->signal = (int16_t)sig;
     o->exit_status = (int16_t)exit_status;
+}
+
+void pb_stats_note(pb_run_stats *st, const char *what)
+{
+    size_t len = strlen(st->note);
+    if (len < sizeof st->note - 1)
+        snprintf(st->note + len, sizeof st->note - len, "%s%s", len ? "; " : "", what);
 }
 
 int64_t pb_control_last_done(const pb_control *c)

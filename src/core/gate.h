@@ -95,6 +95,9 @@ void pb_slot_mark_lost(pb_control *c, const pb_plan *plan, unsigned w, int sig, 
 /* The first binding refusal noted in any slot, 0 if none. */
 int pb_control_bind_error(const pb_control *c);
 
+/* Append one sentence to a run's note ("; " between sentences). */
+void pb_stats_note(pb_run_stats *st, const char *what);
+
 /* Parent: the latest done stamp (0 if no worker finished). */
 int64_t pb_control_last_done(const pb_control *c);
 
