@@ -18,6 +18,8 @@ static const char main_help[] =
 "  list     workloads with their parameters, backends, suites\n"
 "  schema   the columns of runs.csv and machine.csv\n"
 "  topology packages, cores and PUs (hwloc), and where --pin puts workers\n"
+"  plot     draw a result set (newest by default): PNG and SVG next to it\n"
+"  report   a result set's summary as Markdown; --compare two result sets\n"
 "\n"
 "Options:\n"
 "  -h, --help     this help; `parbench COMMAND --help` for a command's\n"
@@ -47,7 +49,12 @@ int main(int argc, char **argv)
         return pb_cmd_schema(argc - 1, argv + 1);
     if (strcmp(argv[1], "topology") == 0)
         return pb_cmd_topology(argc - 1, argv + 1);
-    fprintf(stderr, "parbench: unknown command '%s' (commands: run, list, schema, topology)\nTry 'parbench --help'.\n",
+    if (strcmp(argv[1], "plot") == 0)
+        return pb_cmd_plot(argc - 1, argv + 1);
+    if (strcmp(argv[1], "report") == 0)
+        return pb_cmd_report(argc - 1, argv + 1);
+    fprintf(stderr, "parbench: unknown command '%s' (commands: run, list, schema, topology, plot, report)\n"
+                    "Try 'parbench --help'.\n",
             argv[1]);
     return PB_EXIT_USAGE;
 }

@@ -18,8 +18,8 @@ static const pb_suite_entry default_entries[] = {
     { "map:len=1e7,fn=sqrt", "all", "1,2", NULL },
     { "map:len=1e7,fn=gather", "all", "1,2", NULL },
     /* what handing a task to a worker costs: many near-empty tasks */
-    { "counter:n=1,tasks=2e4", "all", "2", NULL },
-    { "counter:n=1,tasks=2e4", "process-pool", "2", "pipe" },
+    { "counter:n=1,tasks=1000", "all", "2", NULL },
+    { "counter:n=1,tasks=1000", "process-pool", "2", "pipe" },
     { NULL, NULL, NULL, NULL },
 };
 

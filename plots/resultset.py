@@ -1,0 +1,85 @@
+"""Reading a parbench result set with the standard library, checked: a
+missing or truncated file, or a row that does not parse, is an error that
+names the file and line."""
+import csv
+import os
+
+
+class ResultSetError(Exception):
+    pass
+
+
+RUNS_NEEDED = ("run_id", "config_id", "workload", "params", "backend", "workers", "ipc", "rep", "wall_s",
+               "ideal_s", "busy_cores", "ok", "pus")
+NUMERIC = {"wall_s", "spawn_s", "work_s", "join_s", "user_s", "sys_s", "busy_cores", "cpu_util", "ideal_s",
+           "efficiency", "startup_s", "t_s", "dt_s", "busy", "user", "system", "start_s", "end_s", "cpu_s"}
+
+
+def _read(path, needed=(), required=True):
+    if not os.path.isfile(path):
+        if required:
+            raise ResultSetError(f"{path}: missing (is this a parbench result set?)")
+        return None
+    with open(path, newline="", encoding="utf-8") as f:
+        raw = f.read()
+    if raw and not raw.endswith("\n"):
+        raise ResultSetError(f"{path}: truncated (the last line is not complete)")
+    rows = []
+    reader = csv.DictReader(raw.splitlines())
+    if reader.fieldnames is None:
+        raise ResultSetError(f"{path}: empty (no header row)")
+    missing = [c for c in needed if c not in reader.fieldnames]
+    if missing:
+        raise ResultSetError(f"{path}: line 1: missing column(s) {', '.join(missing)}")
+    for row in reader:
+        line = reader.line_num
+        if None in row or any(v is None for v in row.values()):
+            raise ResultSetError(f"{path}: line {line}: wrong number of fields")
+        for k, v in row.items():
+            if k in NUMERIC and v != "":
+                try:
+                    float(v)
+                except ValueError:
+                    raise ResultSetError(f"{path}: line {line}: {k}={v!r} is not a number") from None
+        rows.append(row)
+    return rows
+
+
+class ResultSet:
+    def __init__(self, folder):
+        if not os.path.isdir(folder):
+            raise ResultSetError(f"{folder}: not a folder")
+        self.folder = folder
+        self.runs = _read(os.path.join(folder, "runs.csv"), RUNS_NEEDED)
+        if not self.runs:
+            raise ResultSetError(f"{os.path.join(folder, 'runs.csv')}: no run recorded")
+        self.samples = _read(os.path.join(folder, "samples.csv"), ("run_id", "t_s", "cpu", "busy"), False) or []
+        self.tasks = _read(os.path.join(folder, "tasks.csv"), ("run_id", "task", "worker", "start_s", "end_s"),
+                           False) or []
+        m = _read(os.path.join(folder, "machine.csv"), ("key", "value"), False) or []
+        self.machine = {r["key"]: r["value"] for r in m}
+        self.bench = {}
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".csv") and name not in ("runs.csv", "samples.csv", "tasks.csv", "machine.csv"):
+                rows = _read(os.path.join(folder, name), ("benchmark", "run_type", "metric", "value"), False)
+                if rows is not None:
+                    self.bench[name[:-4]] = rows
+
+    def configs(self):
+        """Configurations in run order: key -> list of runs."""
+        out = {}
+        for r in self.runs:
+            out.setdefault(r["config_id"], []).append(r)
+        return out
+
+
+def config_label(r, with_params=True):
+    params = f":{r['params']}" if with_params else ""
+    ipc = "/pipe" if r.get("ipc") == "pipe" else ""
+    return f"{r['workload']}{params} {r['backend']}{ipc} W={r['workers']}"
+
+
+def median(v):
+    s = sorted(v)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2

@@ -1,0 +1,97 @@
+/* parbench plot and parbench report: the pictures and the Markdown report
+ * of a result set are made by the scripts in plots/ (matplotlib, standard
+ * library CSV); these commands find the result set and run them. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pb_build_config.h"
+
+/* The newest result set under results/ (folder names start with the UTC time). */
+static int newest_result_set(char *out, size_t size)
+{
+    DIR *d = opendir("results");
+    struct dirent *e;
+    char best[256] = "";
+    while (d && (e = readdir(d))) {
+        char path[512];
+        struct stat st;
+        snprintf(path, sizeof path, "results/%s", e->d_name);
+        if (e->d_name[0] == '.' || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        snprintf(path, sizeof path, "results/%s/runs.csv", e->d_name);
+        if (access(path, R_OK) == 0 && strcmp(e->d_name, best) > 0)
+            snprintf(best, sizeof best, "%s", e->d_name);
+    }
+    if (d)
+        closedir(d);
+    if (!best[0])
+        return -1;
+    snprintf(out, size, "results/%s", best);
+    return 0;
+}
+
+static int run_script(const char *script, char **args, int nargs)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", PB_PLOTS_DIR, script);
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "parbench: cannot find %s (the plotting scripts live in the source tree's plots/)\n", path);
+        return PB_EXIT_FAILED;
+    }
+    char *argv[8] = { (char *)PB_PYTHON, path };
+    int n = 2;
+    for (int i = 0; i < nargs && n < 7; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    fflush(NULL);
+    execv(PB_PYTHON, argv);
+    fprintf(stderr, "parbench: cannot run %s: %s\n", PB_PYTHON, strerror(errno));
+    return PB_EXIT_FAILED;
+}
+
+int pb_cmd_plot(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("Usage: parbench plot [RESULT_SET]\n\n"
+               "Draw a result set's pictures next to it (PNG and SVG): wall time, speedup and\n"
+               "efficiency against workers, per-CPU utilisation heatmaps, task timelines, and\n"
+               "the bench programs' per-task costs. Default: the newest set under results/.\n");
+        return PB_EXIT_OK;
+    }
+    if (argc > 2) {
+        fprintf(stderr, "parbench plot: unexpected argument '%s'\nTry 'parbench plot --help'.\n", argv[2]);
+        return PB_EXIT_USAGE;
+    }
+    char dir[512];
+    if (argc == 2)
+        snprintf(dir, sizeof dir, "%s", argv[1]);
+    else if (newest_result_set(dir, sizeof dir) != 0) {
+        fprintf(stderr, "parbench plot: no result set under results/ (run `parbench run` first, or name one)\n");
+        return PB_EXIT_USAGE;
+    }
+    char *args[] = { dir };
+    return run_script("plot.py", args, 1);
+}
+
+int pb_cmd_report(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("Usage: parbench report RESULT_SET [--compare OTHER_SET]\n\n"
+               "Print a result set's summary as Markdown (and write report.md into it), the\n"
+               "machine described at the top, outlying repetitions flagged. With --compare,\n"
+               "the ratio of OTHER_SET's medians to RESULT_SET's per configuration, with the\n"
+               "noise of each side and a Mann-Whitney U test (compare.md and compare.png).\n");
+        return PB_EXIT_OK;
+    }
+    if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--compare") == 0)) {
+        fprintf(stderr, "parbench report: expected RESULT_SET [--compare OTHER_SET]\nTry 'parbench report --help'.\n");
+        return PB_EXIT_USAGE;
+    }
+    return run_script("report.py", argv + 1, argc - 1);
+}

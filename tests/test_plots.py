@@ -1,0 +1,106 @@
+"""The plotting and report scripts on a small result set made here: every
+picture is written, the report's figures match the CSV, a result set
+compared with itself gives ratios of 1, and bad input is refused with the
+file (and line) named and no half-written image left."""
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from checks import check, report
+
+PARBENCH, SOURCE = sys.argv[1], sys.argv[2]
+PY = "/usr/bin/python3"
+PLOT = os.path.join(SOURCE, "plots", "plot.py")
+REPORT = os.path.join(SOURCE, "plots", "report.py")
+
+
+def run(args):
+    return subprocess.run(args, capture_output=True, text=True, timeout=300)
+
+
+def images(folder):
+    return sorted(f for f in os.listdir(folder) if f.endswith((".png", ".svg", ".part")))
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    out = os.path.join(tmp, "set")
+    p = run([PARBENCH, "run", "-q", "--out", out, "-w", "sleep-square:tasks=6,min_ms=2,max_ms=6", "-w",
+             "counter:n=2e6,tasks=4", "-b", "all", "-n", "1,2,4", "-r", "3", "--warmup", "0", "--sample-hz", "200"])
+    check(p.returncode == 0, f"making the set: {p.stderr}")
+    p = run([PARBENCH, "plot", out])
+    check(p.returncode == 0, f"parbench plot: {p.returncode} {p.stderr}")
+    want = {"wall", "speedup", "cpu_1", "cpu_2", "tasks_1", "tasks_2"}
+    for name in want:
+        for ext in ("png", "svg"):
+            path = os.path.join(out, f"{name}.{ext}")
+            check(os.path.isfile(path) and os.path.getsize(path) > 1000, f"{name}.{ext} written")
+    check(not any(f.endswith(".part") for f in os.listdir(out)), "a temporary image left behind")
+    check(all(os.path.join(out, f"{n}.png") in p.stdout for n in want), f"paths printed: {p.stdout}")
+
+    # the report's medians are the CSV's
+    p = run([PARBENCH, "report", out])
+    check(p.returncode == 0, f"parbench report: {p.stderr}")
+    text = open(os.path.join(out, "report.md")).read()
+    with open(os.path.join(out, "runs.csv"), newline="") as f:
+        runs = list(csv.DictReader(f))
+    by_config = {}
+    for r in runs:
+        by_config.setdefault(r["config_id"], []).append(float(r["wall_s"]))
+    sys.path.insert(0, os.path.join(SOURCE, "plots"))
+    from report import fmt_time  # noqa: E402
+    from resultset import median  # noqa: E402
+    for cid, walls in by_config.items():
+        check(f"| {fmt_time(median(walls))} | {fmt_time(min(walls))} | {fmt_time(max(walls))} |" in text,
+              f"config {cid}: median {fmt_time(median(walls))} not in the report")
+    table = [line for line in text.splitlines() if line.startswith("| ")]
+    check(len(table) == len(by_config) + 2, "one report row per configuration, after the header and its rule")
+    check("AMD" in text or "cpu" in text.lower() or "PUs" in text, "machine described at the top")
+
+    # a set compared with itself: every ratio 1
+    p = run([PARBENCH, "report", out, "--compare", out])
+    check(p.returncode == 0, f"compare: {p.stderr}")
+    rows = [l for l in open(os.path.join(out, "compare.md")).read().splitlines() if l.startswith("| ") and "---" not in l]
+    ratios = [float(l.split("|")[6]) for l in rows[1:]]
+    check(len(ratios) == len(by_config) and all(abs(r - 1) < 1e-9 for r in ratios), f"self-comparison ratios {ratios}")
+    check(os.path.isfile(os.path.join(out, "compare.png")), "compare.png")
+    check(all("too few repetitions" in l for l in rows[1:]), "3 repetitions a side are called too few for the U test")
+
+    # Mann-Whitney: clearly different samples differ, identical ones do not
+    from report import mann_whitney_p  # noqa: E402
+    check(mann_whitney_p([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]) < 0.05, "U test: separated samples")
+    check(abs(mann_whitney_p([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]) - 2 / 252) < 1e-12, "U test: exact p for 5 v 5")
+    check(mann_whitney_p([1, 3, 5, 7], [2, 4, 6, 8]) > 0.5, "U test: interleaved samples")
+
+    # bad input: named, refused, nothing half-written
+    bad = os.path.join(tmp, "bad")
+    os.mkdir(bad)
+    p = run([PY, PLOT, bad])
+    check(p.returncode != 0 and "runs.csv: missing" in p.stderr, f"not a result set: {p.stderr}")
+    p = run([PY, PLOT, os.path.join(tmp, "nothing")])
+    check(p.returncode != 0 and "not a folder" in p.stderr, f"no such folder: {p.stderr}")
+    trunc = os.path.join(tmp, "trunc")
+    shutil.copytree(out, trunc)
+    for f in images(trunc):
+        os.remove(os.path.join(trunc, f))
+    data = open(os.path.join(trunc, "runs.csv"), "rb").read()
+    open(os.path.join(trunc, "runs.csv"), "wb").write(data[:-7])
+    p = run([PY, PLOT, trunc])
+    check(p.returncode != 0 and "runs.csv: truncated" in p.stderr, f"truncated: {p.stderr}")
+    check(images(trunc) == [], f"images written from a truncated set: {images(trunc)}")
+    with open(os.path.join(out, "runs.csv"), newline="") as f:
+        table = list(csv.reader(f))
+    table[3][table[0].index("wall_s")] = "fast"
+    with open(os.path.join(trunc, "runs.csv"), "w", newline="") as f:
+        csv.writer(f).writerows(table)
+    p = run([PY, REPORT, trunc])
+    check(p.returncode != 0 and "runs.csv: line 4: wall_s='fast' is not a number" in p.stderr, f"bad field: {p.stderr}")
+    with open(os.path.join(trunc, "runs.csv"), "w", newline="") as f:
+        csv.writer(f).writerow(table[0])
+    p = run([PY, PLOT, trunc])
+    check(p.returncode != 0 and "no run recorded" in p.stderr, f"empty: {p.stderr}")
+    check(images(trunc) == [], "images written from an empty set")
+
+report("plots")
