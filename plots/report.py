@@ -217,7 +217,7 @@ def plot_compare(folder, ratios):
     fig.tight_layout()
     path = os.path.join(folder, "compare.png")
     tmp = os.path.join(folder, ".compare.png.part")
-    fig.savefig(tmp, dpi=110, format="png")
+    fig.savefig(tmp, dpi=110, format="png", bbox_inches="tight")
     os.replace(tmp, path)
     plt.close(fig)
     return path
