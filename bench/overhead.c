@@ -201,8 +201,14 @@ static void ratio(const char *what, const char *a, const char *b, const char *go
 static void after(void)
 {
     printf("per-task cost ratios (wall time per task, or per operation, same run):\n");
-    ratio("pthread backend / pthread_create+join", "backend/pthread/W:1/tasks:1", "bare/pthread_create_join", "<=1.25");
-    ratio("fork backend / fork+_exit+waitpid", "backend/fork/W:1/tasks:1", "bare/fork_exit_waitpid/heap_mb/0", "<=1.25");
+    ratio("pthread backend, 1 task / pthread_create+join", "backend/pthread/W:1/tasks:1", "bare/pthread_create_join",
+          "<=1.25");
+    ratio("fork backend, 1 task / fork+_exit+waitpid", "backend/fork/W:1/tasks:1", "bare/fork_exit_waitpid/heap_mb/0",
+          "<=1.25");
+    ratio("pthread backend, 64 threads / pthread_create+join", "backend/pthread/W:64/tasks:64",
+          "bare/pthread_create_join", "<=1.25");
+    ratio("fork backend, 64 processes / fork+_exit+waitpid", "backend/fork/W:64/tasks:64",
+          "bare/fork_exit_waitpid/heap_mb/0", "<=1.25");
     ratio("thread-pool batch / pthread_create+join", "pool/thread-pool/W:2/tasks:1000", "bare/pthread_create_join",
           "<=0.2");
     ratio("process-pool batch (shm) / fork+_exit+waitpid", "pool/process-pool/W:2/tasks:1000",
@@ -246,6 +252,9 @@ int main(int argc, char **argv)
 
     add_style("backend/pthread/W:1/tasks:1", &pb_backend_pthread, PB_IPC_ARENA, 1, 1);
     add_style("backend/fork/W:1/tasks:1", &pb_backend_fork, PB_IPC_ARENA, 1, 1);
+    /* one thread or process per task, 64 of them: the course's "one worker per task" */
+    add_style("backend/pthread/W:64/tasks:64", &pb_backend_pthread, PB_IPC_ARENA, 64, 64);
+    add_style("backend/fork/W:64/tasks:64", &pb_backend_fork, PB_IPC_ARENA, 64, 64);
     add_style("pool/thread-pool/W:2/tasks:1", &pb_backend_thread_pool, PB_IPC_ARENA, 2, 1);
     add_style("pool/process-pool/W:2/tasks:1", &pb_backend_process_pool, PB_IPC_ARENA, 2, 1);
     add_style("pool/thread-pool/W:2/tasks:1000", &pb_backend_thread_pool, PB_IPC_ARENA, 2, 1000);

@@ -255,7 +255,7 @@ def plot_overhead(rs, written):
 
 
 def newest(root):
-    sets = sorted(d for d in os.listdir(root) if d != "reference" and os.path.isfile(os.path.join(root, d, "runs.csv")))
+    sets = sorted(d for d in os.listdir(root) if d[:1].isdigit() and os.path.isfile(os.path.join(root, d, "runs.csv")))
     if not sets:
         raise ResultSetError(f"{root}: no result set (run `parbench run` first)")
     return os.path.join(root, sets[-1])

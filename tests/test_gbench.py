@@ -62,7 +62,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(p.returncode == 0, f"overhead: exit {p.returncode}\n{p.stderr[-2000:]}")
     data, rows = load(out, "overhead")
     derived = {r["benchmark"]: float(r["value"]) for r in rows if r["run_type"] == "derived" and r["value"]}
-    check("pthread backend / pthread_create+join" in derived and derived["pthread backend / pthread_create+join"] > 0,
+    check(derived.get("pthread backend, 1 task / pthread_create+join", 0) > 0,
           f"overhead ratios: {derived}")
     check(set(os.listdir(out)) >= {"matrix.json", "matrix.csv", "overhead.json", "overhead.csv", "machine.csv"},
           f"files: {os.listdir(out)}")

@@ -1,6 +1,7 @@
 /* parbench plot and parbench report: the pictures and the Markdown report
  * of a result set are made by the scripts in plots/ (matplotlib, standard
  * library CSV); these commands find the result set and run them. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +13,8 @@
 #include "cli.h"
 #include "pb_build_config.h"
 
-/* The newest result set under results/ (folder names start with the UTC time). */
+/* The newest result set under results/: folder names start with the UTC
+ * time, so the greatest such name (reference/ and others are not runs). */
 static int newest_result_set(char *out, size_t size)
 {
     DIR *d = opendir("results");
@@ -22,7 +24,7 @@ static int newest_result_set(char *out, size_t size)
         char path[512];
         struct stat st;
         snprintf(path, sizeof path, "results/%s", e->d_name);
-        if (e->d_name[0] == '.' || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        if (!isdigit((unsigned char)e->d_name[0]) || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
             continue;
         snprintf(path, sizeof path, "results/%s/runs.csv", e->d_name);
         if (access(path, R_OK) == 0 && strcmp(e->d_name, best) > 0)
