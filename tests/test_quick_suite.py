@@ -130,4 +130,31 @@ with tempfile.TemporaryDirectory() as tmp:
     check(refused and all(r["bound"] == "0" and r["placement_held"] == "" and r["ok"] == "1" for r in refused),
           f"refused rows: {[(r['bound'], r['placement_held'], r['ok']) for r in refused]}")
 
+    # the disk fills up mid-run (RLIMIT_FSIZE): a clear error, exit 1, and every
+    # file still holds whole rows only, each run in runs.csv with all its tasks
+    import resource
+    import signal
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (60000, resource.RLIM_INFINITY))
+    out = os.path.join(tmp, "full")
+    p = subprocess.run([PARBENCH, "run", "--suite", "quick", "--out", out], capture_output=True, text=True,
+                       preexec_fn=small_files)
+    check(p.returncode == 1 and "cannot write" in p.stderr and "rows already written are intact" in p.stderr,
+          f"full disk: exit {p.returncode}, {p.stderr!r}")
+    for name in ("runs.csv", "tasks.csv", "samples.csv", "machine.csv"):
+        raw = open(os.path.join(out, name), "rb").read()
+        with open(os.path.join(out, name), newline="") as f:
+            table = list(csv.reader(f))
+        check(raw.endswith(b"\r\n") and len({len(r) for r in table}) == 1, f"full disk: {name} has a torn row")
+    with open(os.path.join(out, "runs.csv"), newline="") as f:
+        done = list(csv.DictReader(f))
+    with open(os.path.join(out, "tasks.csv"), newline="") as f:
+        task_runs = {}
+        for t in csv.DictReader(f):
+            task_runs[t["run_id"]] = task_runs.get(t["run_id"], 0) + 1
+    check(done and all(task_runs.get(r["run_id"]) == int(r["tasks"]) for r in done),
+          "full disk: a run in runs.csv lacks some of its tasks")
+
 report("quick_suite")
