@@ -20,6 +20,7 @@ static const char main_help[] =
 "  topology packages, cores and PUs (hwloc), and where --pin puts workers\n"
 "  plot     draw a result set (newest by default): PNG and SVG next to it\n"
 "  report   a result set's summary as Markdown; --compare two result sets\n"
+"  demo     lessons of the course notes as narrated, measured runs (--lang ko)\n"
 "\n"
 "Options:\n"
 "  -h, --help     this help; `parbench COMMAND --help` for a command's\n"
@@ -49,11 +50,13 @@ int main(int argc, char **argv)
         return pb_cmd_schema(argc - 1, argv + 1);
     if (strcmp(argv[1], "topology") == 0)
         return pb_cmd_topology(argc - 1, argv + 1);
+    if (strcmp(argv[1], "demo") == 0)
+        return pb_cmd_demo(argc - 1, argv + 1);
     if (strcmp(argv[1], "plot") == 0)
         return pb_cmd_plot(argc - 1, argv + 1);
     if (strcmp(argv[1], "report") == 0)
         return pb_cmd_report(argc - 1, argv + 1);
-    fprintf(stderr, "parbench: unknown command '%s' (commands: run, list, schema, topology, plot, report)\n"
+    fprintf(stderr, "parbench: unknown command '%s' (commands: run, list, schema, topology, plot, report, demo)\n"
                     "Try 'parbench --help'.\n",
             argv[1]);
     return PB_EXIT_USAGE;

@@ -1,0 +1,347 @@
+/* parbench demo: lessons of the course notes as narrated, measured runs.
+ * Each demo says what is about to happen, runs real code, measures, and
+ * says what the numbers show, in English or (--lang ko) in Korean, the
+ * course's language. A demo checks the facts it teaches and exits 1 if one
+ * does not hold. --quick shortens the sleeps and counts (for tests). */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "parbench/clock.h"
+#include "parbench/registry.h"
+#include "parbench/runner.h"
+
+typedef struct demo_ctx {
+    bool ko;                   /* narrate in Korean */
+    bool quick;                /* short sleeps and counts */
+    int failed;                /* facts that did not hold */
+} demo_ctx;
+
+static void say(const demo_ctx *c, const char *en, const char *ko)
+{
+    printf("%s\n", c->ko ? ko : en);
+}
+
+static void fact(demo_ctx *c, bool holds, const char *en, const char *ko)
+{
+    if (!holds) {
+        c->failed++;
+        printf("  !! %s\n", c->ko ? ko : en);
+    }
+}
+
+/* ---- running a workload through the runner ------------------------------ */
+
+typedef struct measured {
+    double wall_s;             /* median over the repetitions */
+    double busy;
+    bool ok;
+} measured;
+
+static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const pb_run_record *rec, pb_error *err)
+{
+    (void)cfg, (void)plan, (void)err;
+    measured *m = user;
+    if (!rec->warmup) {
+        m->wall_s = rec->wall_s;   /* one repetition: the demo shows one run, as the notes do */
+        m->busy = rec->busy_cores;
+        m->ok = rec->ok;
+    }
+    return 0;
+}
+
+static measured run(const char *spec, const pb_backend *b, unsigned workers)
+{
+    pb_workload_spec ws;
+    pb_error err;
+    measured m = { 0, 0, false };
+    if (pb_cli_parse_workload(spec, &ws, &err) != 0) {
+        fprintf(stderr, "parbench demo: %s\n", err.msg);
+        return m;
+    }
+    pb_config cfg = { .workload = ws.workload, .params = ws.params, .backend = b, .workers = workers,
+                      .reps = 1, .warmup = 0 };
+    pb_run_observer obs = { .run_done = on_done, .user = &m };
+    if (pb_run_config(&cfg, &obs, &err) != 0)
+        fprintf(stderr, "parbench demo: %s\n", err.msg);
+    return m;
+}
+
+/* ---- the demos ------------------------------------------------------------- */
+
+static void demo_square_cube(demo_ctx *c)
+{
+    int ms = c->quick ? 20 : 200;
+    char spec[64];
+    snprintf(spec, sizeof spec, "square-cube:sleep_ms=%d", ms);
+    say(c, "Note 003: square [5, 10, 15, 20] in one task and cube them in another, sleeping before each element.",
+        "노트 003: 한 작업은 [5, 10, 15, 20]을 제곱하고 다른 작업은 세제곱합니다. 원소마다 먼저 잠듭니다.");
+    printf(c->ko ? "  원소마다 %d ms, 모두 8번 잠듭니다.\n" : "  %d ms per element, eight sleeps in all.\n", ms);
+    measured s = run(spec, &pb_backend_serial, 1);
+    measured t = run(spec, &pb_backend_pthread, 2);
+    measured p = run(spec, &pb_backend_fork, 2);
+    printf(c->ko ? "  순차 처리          %7.3f s\n  스레드 2개         %7.3f s\n  프로세스 2개       %7.3f s\n"
+                 : "  serial             %7.3f s\n  2 threads          %7.3f s\n  2 processes        %7.3f s\n",
+           s.wall_s, t.wall_s, p.wall_s);
+    say(c, "Lesson: while a task sleeps (waits for I/O), another can run: threads and processes both halve the time.",
+        "교훈: 한 작업이 잠든(I/O를 기다리는) 동안 다른 작업이 돌 수 있어, 스레드와 프로세스 모두 시간을 절반으로 줄입니다.");
+    double ideal = 8 * ms / 1000.0;
+    fact(c, s.ok && t.ok && p.ok, "a result did not verify", "검증에 실패한 결과가 있습니다");
+    fact(c, s.wall_s >= ideal && t.wall_s < 0.75 * s.wall_s && p.wall_s < 0.75 * s.wall_s,
+         "the parallel runs were not clearly faster", "병렬 실행이 뚜렷하게 빠르지 않았습니다");
+
+    say(c, "\nThe same with CPU-bound work (counting), where the picture changes:",
+        "\n같은 비교를 CPU를 쓰는 작업(세기)으로 하면 그림이 바뀝니다:");
+    const char *cspec = c->quick ? "counter:n=2e7,tasks=2" : "counter:n=2e8,tasks=2";
+    s = run(cspec, &pb_backend_serial, 1);
+    t = run(cspec, &pb_backend_pthread, 2);
+    p = run(cspec, &pb_backend_fork, 2);
+    printf(c->ko ? "  순차 처리          %7.3f s\n  스레드 2개         %7.3f s  (코어 %.2f개 사용)\n"
+                   "  프로세스 2개       %7.3f s  (코어 %.2f개 사용)\n"
+                 : "  serial             %7.3f s\n  2 threads          %7.3f s  (%.2f cores busy)\n"
+                   "  2 processes        %7.3f s  (%.2f cores busy)\n",
+           s.wall_s, t.wall_s, t.busy, p.wall_s, p.busy);
+    say(c, "Lesson: counting needs a CPU the whole time: two workers gain only as much as there are free cores. "
+           "In C threads scale like processes; in CPython the GIL would keep threads at one core.",
+        "교훈: 세기는 내내 CPU가 필요하므로, 두 작업자는 남는 코어만큼만 빨라집니다. "
+        "C에서는 스레드도 프로세스처럼 확장되지만, CPython에서는 GIL 때문에 스레드가 코어 하나에 머뭅니다.");
+    fact(c, s.ok && t.ok && p.ok, "a result did not verify", "검증에 실패한 결과가 있습니다");
+}
+
+static void demo_pool_map(demo_ctx *c)
+{
+    int ms = c->quick ? 20 : 200;
+    char spec[64];
+    snprintf(spec, sizeof spec, "map:len=10,sleep_ms=%d", ms);
+    say(c, "Note 003: Pool.map applies a function to 10 elements, each taking a sleep first.",
+        "노트 003: Pool.map이 원소 10개에 함수를 적용하며, 원소마다 먼저 잠듭니다.");
+    measured s = run(spec, &pb_backend_serial, 1);
+    measured t = run(spec, &pb_backend_thread_pool, 10);
+    measured p = run(spec, &pb_backend_process_pool, 10);
+    measured p2 = run(spec, &pb_backend_process_pool, 2);
+    printf(c->ko ? "  순차 처리                 %7.3f s\n  스레드 풀 (10)            %7.3f s\n"
+                   "  프로세스 풀 (10)          %7.3f s\n  프로세스 풀 (2, 청크 2)   %7.3f s\n"
+                 : "  serial                    %7.3f s\n  thread pool (10)          %7.3f s\n"
+                   "  process pool (10)         %7.3f s\n  process pool (2, chunk 2) %7.3f s\n",
+           s.wall_s, t.wall_s, p.wall_s, p2.wall_s);
+    say(c, "Lesson: with one worker per element the sleeps overlap (10x); with 2 workers and chunks of 2, "
+           "five chunks are shared by two workers: 3 chunks x 2 elements for the busier one.",
+        "교훈: 원소마다 작업자가 있으면 잠이 겹칩니다(10배). 작업자 2개에 청크 크기 2면 청크 5개를 둘이 나눠, "
+        "더 바쁜 쪽이 청크 3개 x 원소 2개를 처리합니다.");
+    fact(c, s.ok && t.ok && p.ok && p2.ok, "a result did not verify", "검증에 실패한 결과가 있습니다");
+    fact(c, t.wall_s < s.wall_s / 4 && p.wall_s < s.wall_s / 4, "the pools did not overlap the sleeps",
+         "풀이 잠을 겹치지 못했습니다");
+}
+
+/* Lost updates: increments of one counter from two threads (or processes). */
+typedef struct race {
+    long n;
+    int mode;                  /* 0 unsynchronised, 1 mutex, 2 atomic */
+    volatile long *plain;
+    _Atomic long *atomic;
+    pthread_mutex_t *lock;
+    _Atomic int *go;           /* both workers start together */
+} race;
+
+static void *race_worker(void *arg)
+{
+    race *r = arg;
+    while (!atomic_load(r->go))
+        ;
+    for (long i = 0; i < r->n; i++) {
+        if (r->mode == 0) {
+            long v = *r->plain;   /* read, add, write back: another writer may come between */
+            *r->plain = v + 1;
+        } else if (r->mode == 1) {
+            pthread_mutex_lock(r->lock);
+            *r->plain += 1;
+            pthread_mutex_unlock(r->lock);
+        } else {
+            atomic_fetch_add_explicit(r->atomic, 1, memory_order_relaxed);
+        }
+    }
+    return NULL;
+}
+
+static void demo_race(demo_ctx *c)
+{
+    long n = c->quick ? 200000 : 5000000;
+    say(c, "Notes 003/004: two workers each add 1 to a shared balance, many times over, with no lock.",
+        "노트 003/004: 두 작업자가 공유된 잔액에 1씩 여러 번 더합니다. 잠금은 없습니다.");
+    printf(c->ko ? "  작업자마다 %ld번, 정답은 %ld\n" : "  %ld times each: the right total is %ld\n", n, 2 * n);
+    /* the counter lives in shared memory so that processes can race too */
+    struct shared { volatile long plain; _Atomic long atomic; _Atomic int go; pthread_mutex_t lock; } *sh =
+        mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    pthread_mutex_init(&sh->lock, &attr);
+    static const char *const names_en[] = { "threads, no lock ", "threads, mutex   ", "threads, atomic  " };
+    static const char *const names_ko[] = { "스레드, 잠금 없음", "스레드, 뮤텍스   ", "스레드, 원자 연산" };
+    long totals[3];
+    for (int mode = 0; mode < 3; mode++) {
+        sh->plain = 0;
+        atomic_store(&sh->atomic, 0);
+        atomic_store(&sh->go, 0);
+        race r = { n, mode, &sh->plain, &sh->atomic, &sh->lock, &sh->go };
+        pthread_t a, b;
+        pthread_create(&a, NULL, race_worker, &r);
+        pthread_create(&b, NULL, race_worker, &r);
+        int64_t t0 = pb_now_ns();
+        atomic_store(&sh->go, 1);
+        pthread_join(a, NULL);
+        pthread_join(b, NULL);
+        double s = (double)(pb_now_ns() - t0) / 1e9;
+        totals[mode] = mode == 2 ? atomic_load(&sh->atomic) : sh->plain;
+        printf(c->ko ? "  %s  합계 %9ld  잃어버린 갱신 %8ld  %8.3f ms\n" : "  %s  total %9ld  lost %8ld  %8.3f ms\n",
+               c->ko ? names_ko[mode] : names_en[mode], totals[mode], 2 * n - totals[mode], s * 1e3);
+    }
+    /* and two processes on the shared page, no lock */
+    sh->plain = 0;
+    atomic_store(&sh->go, 0);
+    race r = { n, 0, &sh->plain, &sh->atomic, &sh->lock, &sh->go };
+    pid_t kids[2];
+    fflush(stdout);
+    for (int k = 0; k < 2; k++)
+        if ((kids[k] = fork()) == 0) {
+            race_worker(&r);   /* waits for go, as the threads did */
+            _exit(0);
+        }
+    atomic_store(&sh->go, 1);
+    for (int k = 0; k < 2; k++)
+        waitpid(kids[k], NULL, 0);
+    printf(c->ko ? "  프로세스, 잠금 없음  합계 %9ld  잃어버린 갱신 %8ld\n" : "  processes, no lock  total %9ld  lost %8ld\n",
+           sh->plain, 2 * n - sh->plain);
+    say(c, "Lesson: 'balance += 1' is a read, an add and a write; without a lock two workers overwrite each "
+           "other. A mutex or an atomic add makes the total exact, at a cost you can see in the times.",
+        "교훈: 'balance += 1'은 읽기, 더하기, 쓰기입니다. 잠금이 없으면 두 작업자가 서로의 값을 덮어씁니다. "
+        "뮤텍스나 원자적 더하기는 합계를 정확하게 만들지만, 그 비용이 시간에 보입니다.");
+    fact(c, totals[1] == 2 * n && totals[2] == 2 * n, "a synchronised total was wrong", "동기화한 합계가 틀렸습니다");
+    fact(c, totals[0] <= 2 * n && sh->plain <= 2 * n, "an unsynchronised total exceeded the right one",
+         "동기화하지 않은 합계가 정답보다 큽니다");
+    pthread_mutex_destroy(&sh->lock);
+    munmap((void *)sh, sizeof *sh);
+}
+
+static long global_result;   /* a global, as global_result = [] in the notes */
+
+static void demo_global(demo_ctx *c)
+{
+    say(c, "Note 003: a child process appends squares to a global list; the parent then looks at it.",
+        "노트 003: 자식 프로세스가 전역 리스트에 제곱을 더하고, 부모가 그 리스트를 봅니다.");
+    global_result = 0;
+    long *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    *shared = 0;
+    fflush(stdout);   /* nothing printed so far may be printed again by the child */
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (long v = 2; v <= 6; v++) {
+            global_result += v * v;   /* 4 + 9 + 16 + 25 + 36 */
+            *shared += v * v;
+        }
+        printf(c->ko ? "  자식 안에서: 전역 = %ld, 공유 메모리 = %ld\n" : "  inside the child: global = %ld, shared memory = %ld\n",
+               global_result, *shared);
+        fflush(stdout);
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    printf(c->ko ? "  부모에서:    전역 = %ld, 공유 메모리 = %ld\n" : "  in the parent:    global = %ld, shared memory = %ld\n",
+           global_result, *shared);
+    say(c, "Lesson: fork gives the child a copy of every variable; its changes stay in the copy. Only memory "
+           "mapped as shared (multiprocessing.Value/Array; parbench's arena) is seen by both.",
+        "교훈: fork는 자식에게 모든 변수의 복사본을 줍니다. 자식의 변경은 그 복사본에만 남습니다. 공유로 매핑된 "
+        "메모리(multiprocessing.Value/Array, parbench의 아레나)만 둘 다 봅니다.");
+    fact(c, global_result == 0 && *shared == 90, "the child's change showed in the parent, or the shared one did not",
+         "자식의 변경이 부모에 보였거나, 공유 메모리의 변경이 보이지 않았습니다");
+    munmap(shared, sizeof *shared);
+}
+
+typedef struct demo {
+    const char *name;
+    const char *notes;
+    const char *summary_en, *summary_ko;
+    void (*run)(demo_ctx *);
+} demo;
+
+static const demo demos[] = {
+    { "square-cube", "003", "serial vs threads vs processes, with sleeps and then CPU-bound",
+      "순차 vs 스레드 vs 프로세스: 잠자는 작업, 그다음 CPU 작업", demo_square_cube },
+    { "global", "000/001/003", "a global changed in a forked child, then the same in shared memory",
+      "fork한 자식이 바꾼 전역 변수, 그리고 공유 메모리", demo_global },
+    { "pool-map", "003", "Pool.map over 10 sleeping elements under both pools, with chunks",
+      "잠자는 원소 10개에 대한 Pool.map: 두 풀과 청크", demo_pool_map },
+    { "race", "003/004", "lost updates without a lock, exact totals with a mutex and with atomics",
+      "잠금 없는 잃어버린 갱신, 뮤텍스와 원자 연산으로 정확한 합계", demo_race },
+};
+enum { NDEMOS = sizeof demos / sizeof demos[0] };
+
+int pb_cmd_demo(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "lang", required_argument, NULL, 'l' },
+        { "all", no_argument, NULL, 'a' },
+        { "quick", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    demo_ctx ctx = { 0 };
+    bool all = false;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":l:aqh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            if (strcmp(optarg, "ko") != 0 && strcmp(optarg, "en") != 0) {
+                fprintf(stderr, "parbench demo: --lang: '%s' is not a language here (en, ko)\n", optarg);
+                return PB_EXIT_USAGE;
+            }
+            ctx.ko = strcmp(optarg, "ko") == 0;
+            break;
+        case 'a': all = true; break;
+        case 'q': ctx.quick = true; break;
+        case 'h':
+            printf("Usage: parbench demo [NAME | --all] [--lang en|ko] [--quick]\n\n"
+                   "Lessons of the course notes as narrated, measured runs. Without a name, lists them.\n"
+                   "Each demo checks the facts it teaches and exits 1 if one does not hold.\n"
+                   "  --lang ko   narrate in Korean, the course's language (default: English)\n"
+                   "  --quick     shorter sleeps and counts\n");
+            return PB_EXIT_OK;
+        case ':':
+            fprintf(stderr, "parbench demo: %s needs a value\n", argv[optind - 1]);
+            return PB_EXIT_USAGE;
+        default:
+            fprintf(stderr, "parbench demo: unknown option '%s'\nTry 'parbench demo --help'.\n", argv[optind - 1]);
+            return PB_EXIT_USAGE;
+        }
+    }
+    if (optind == argc && !all) {
+        printf(ctx.ko ? "데모 (parbench demo 이름):\n" : "Demos (parbench demo NAME):\n");
+        for (int i = 0; i < NDEMOS; i++)
+            printf("  %-12s %-12s %s\n", demos[i].name, demos[i].notes,
+                   ctx.ko ? demos[i].summary_ko : demos[i].summary_en);
+        return PB_EXIT_OK;
+    }
+    for (int i = 0; i < NDEMOS; i++) {
+        if (!all && strcmp(argv[optind], demos[i].name) != 0)
+            continue;
+        printf("\n== %s ==\n", demos[i].name);
+        fflush(stdout);
+        demos[i].run(&ctx);
+        fflush(stdout);
+        if (!all)
+            return ctx.failed ? PB_EXIT_FAILED : PB_EXIT_OK;
+    }
+    if (!all) {
+        fprintf(stderr, "parbench demo: unknown demo '%s' (parbench demo lists them)\n", argv[optind]);
+        return PB_EXIT_USAGE;
+    }
+    return ctx.failed ? PB_EXIT_FAILED : PB_EXIT_OK;
+}

@@ -1,0 +1,41 @@
+"""Each demo in its short mode, in English and in Korean: it ends well, and
+the facts that do not depend on timing are in its output (the synchronised
+totals are exact; the child's change to a global is invisible to the parent,
+the shared one is not). Lost updates and speedups depend on timing: the
+demos report them and check them only in forms that cannot be flaky."""
+import subprocess
+import sys
+
+from checks import check, report
+
+PARBENCH = sys.argv[1]
+
+
+def demo(*args):
+    return subprocess.run([PARBENCH, "demo", *args], capture_output=True, text=True, timeout=120)
+
+
+p = demo()
+check(p.returncode == 0 and all(n in p.stdout for n in ("square-cube", "global", "pool-map", "race")), "the list")
+for lang in ("en", "ko"):
+    for name in ("square-cube", "global", "pool-map", "race"):
+        p = demo(name, "--quick", "--lang", lang)
+        check(p.returncode == 0, f"{name} ({lang}): exit {p.returncode}: {p.stdout[-500:]} {p.stderr}")
+        check("!!" not in p.stdout, f"{name} ({lang}): a fact did not hold: {p.stdout}")
+        check(("교훈" if lang == "ko" else "Lesson") in p.stdout, f"{name} ({lang}): no lesson")
+    p = demo("global", "--quick", "--lang", lang)
+    parent = [l for l in p.stdout.splitlines() if ("부모에서" if lang == "ko" else "in the parent") in l]
+    check(len(parent) == 1 and parent[0].split("=")[1].split(",")[0].strip() == "0" and parent[0].endswith("90"),
+          f"global ({lang}): {parent}")
+    p = demo("race", "--quick", "--lang", lang)
+    exact = [l for l in p.stdout.splitlines() if ("뮤텍스" in l or "원자" in l or "mutex" in l or "atomic" in l)
+             and ("400000" in l)]
+    check(len(exact) == 2, f"race ({lang}): synchronised totals not exact: {p.stdout}")
+p = demo("--all", "--quick")
+check(p.returncode == 0 and p.stdout.count("== ") == 4, "--all runs every demo in course order")
+p = demo("nope")
+check(p.returncode == 2 and "unknown demo 'nope'" in p.stderr, f"unknown demo: {p.stderr}")
+p = demo("race", "--lang", "fr")
+check(p.returncode == 2 and "--lang" in p.stderr, f"bad language: {p.stderr}")
+
+report("demos")
