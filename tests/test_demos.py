@@ -16,9 +16,10 @@ def demo(*args):
 
 
 p = demo()
-check(p.returncode == 0 and all(n in p.stdout for n in ("square-cube", "global", "pool-map", "race")), "the list")
+DEMOS = ("square-cube", "named-processes", "life-cycle", "global", "pool-map", "race")
+check(p.returncode == 0 and all(n in p.stdout for n in DEMOS), "the list")
 for lang in ("en", "ko"):
-    for name in ("square-cube", "global", "pool-map", "race"):
+    for name in DEMOS:
         p = demo(name, "--quick", "--lang", lang)
         check(p.returncode == 0, f"{name} ({lang}): exit {p.returncode}: {p.stdout[-500:]} {p.stderr}")
         check("!!" not in p.stdout, f"{name} ({lang}): a fact did not hold: {p.stdout}")
@@ -31,8 +32,14 @@ for lang in ("en", "ko"):
     exact = [l for l in p.stdout.splitlines() if ("뮤텍스" in l or "원자" in l or "mutex" in l or "atomic" in l)
              and ("400000" in l)]
     check(len(exact) == 2, f"race ({lang}): synchronised totals not exact: {p.stdout}")
+    p = demo("life-cycle", "--quick", "--lang", lang)
+    check(any(" Z " in l for l in p.stdout.splitlines()), f"life-cycle ({lang}): no zombie seen: {p.stdout}")
+    p = demo("named-processes", "--quick", "--lang", lang)
+    pids = {l.split()[2] for l in p.stdout.splitlines() if l.strip().startswith("worker-")}
+    check(len(pids) == 8, f"named-processes ({lang}): {len(pids)} distinct pids")
 p = demo("--all", "--quick")
-check(p.returncode == 0 and p.stdout.count("== ") == 4, "--all runs every demo in course order")
+check(p.returncode == 0 and [l[3:-3] for l in p.stdout.splitlines() if l.startswith("== ")] == list(DEMOS),
+      "--all runs every demo in course order")
 p = demo("nope")
 check(p.returncode == 2 and "unknown demo 'nope'" in p.stderr, f"unknown demo: {p.stderr}")
 p = demo("race", "--lang", "fr")

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -263,6 +265,131 @@ static void demo_global(demo_ctx *c)
     munmap(shared, sizeof *shared);
 }
 
+/* Notes 000/001/002: many processes, each named, sleeping a random time and squaring its number. */
+static void demo_named(demo_ctx *c)
+{
+    int n = c->quick ? 8 : 50, lo = c->quick ? 5 : 100, hi = c->quick ? 30 : 300;
+    printf(c->ko ? "노트 000/001/002: 프로세스 %d개에 이름을 붙이고, 각자 %d~%d ms 무작위로 잠든 뒤 자기 번호를 제곱합니다.\n"
+                 : "Notes 000/001/002: %d named processes, each sleeping a random %d-%d ms, then squaring its number.\n",
+           n, lo, hi);
+    int fds[2];
+    if (pipe(fds) != 0) {
+        c->failed++;
+        return;
+    }
+    fflush(stdout);
+    int64_t t0 = pb_now_ns();
+    for (int i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            char name[16];
+            snprintf(name, sizeof name, "worker-%d", i);
+            prctl(PR_SET_NAME, name);
+            struct timespec ts = { 0, (long)(lo + (i * 7919) % (hi - lo + 1)) * 1000000L };
+            nanosleep(&ts, NULL);
+            char line[128];
+            int len = snprintf(line, sizeof line, "%d %d %d %ld %s\n", i, (int)getpid(), (int)getppid(), (long)i * i, name);
+            ssize_t w = write(fds[1], line, (size_t)len);   /* one line, one write: lines never mix */
+            _exit(w == len ? 0 : 1);
+        }
+    }
+    close(fds[1]);
+    FILE *in = fdopen(fds[0], "r");
+    int seen = 0, right = 0;
+    char line[128];
+    while (in && fgets(line, sizeof line, in)) {
+        int i, pid, ppid;
+        long sq;
+        char name[32];
+        if (sscanf(line, "%d %d %d %ld %31s", &i, &pid, &ppid, &sq, name) != 5)
+            continue;
+        seen++;
+        right += sq == (long)i * i && ppid == getpid();
+        if (seen <= 10 || seen == n)
+            printf(c->ko ? "  %-10s pid %-7d 부모 %-7d %2d의 제곱 = %ld\n" : "  %-10s pid %-7d parent %-7d %2d squared = %ld\n",
+                   name, pid, ppid, i, sq);
+        else if (seen == 11)
+            printf("  ...\n");
+    }
+    if (in)
+        fclose(in);
+    for (int i = 0; i < n; i++)
+        wait(NULL);
+    printf(c->ko ? "  %d개 모두 %.3f s 안에 끝남 (가장 긴 잠: %d ms)\n" : "  all %d done in %.3f s (the longest sleep: %d ms)\n",
+           seen, (double)(pb_now_ns() - t0) / 1e9, hi);
+    say(c, "Lesson: each process has its own pid and the same parent; they finish in the order their sleeps end, "
+           "not the order they were started, and all of them together take about as long as the longest one.",
+        "교훈: 프로세스마다 pid가 다르고 부모는 같습니다. 시작한 순서가 아니라 잠이 끝난 순서로 끝나며, "
+        "모두 합쳐도 가장 긴 것만큼만 걸립니다.");
+    fact(c, seen == n && right == n, "a process did not report its square", "제곱을 보고하지 않은 프로세스가 있습니다");
+}
+
+/* State letter of a process in /proc (Z: zombie), or '?' when it is gone. */
+static char proc_state(pid_t pid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return '?';
+    size_t k = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[k] = '\0';
+    char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' ? p[2] : '?';
+}
+
+static void *daemon_thread(void *arg)
+{
+    (void)arg;
+    for (;;)
+        pause();   /* never ends: only the process's exit ends it */
+    return NULL;
+}
+
+/* Notes 000/002/004: start, is_alive, terminate, join; a zombie; daemons. */
+static void demo_life_cycle(demo_ctx *c)
+{
+    say(c, "Notes 000/002/004: a process's life: started, alive, terminated, a zombie until joined, then gone.",
+        "노트 000/002/004: 프로세스의 일생: 시작, 살아 있음, 종료, join 전까지 좀비, 그리고 사라짐.");
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (;;)
+            pause();
+    }
+    char alive = proc_state(pid);
+    printf(c->ko ? "  시작 직후            상태 %c  (is_alive: %s)\n" : "  just started         state %c  (is_alive: %s)\n",
+           alive, alive != '?' && alive != 'Z' ? "True" : "False");
+    kill(pid, SIGTERM);   /* terminate() */
+    char zombie = '?';
+    for (int i = 0; i < 200 && (zombie = proc_state(pid)) != 'Z'; i++)
+        nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+    printf(c->ko ? "  terminate() 뒤       상태 %c  (좀비: 끝났지만 아직 join되지 않음)\n"
+                 : "  after terminate()    state %c  (a zombie: ended, not yet joined)\n", zombie);
+    int status = 0;
+    waitpid(pid, &status, 0);   /* join() */
+    char gone = proc_state(pid);
+    printf(c->ko ? "  join() 뒤            %s  (종료 신호 %d)\n" : "  after join()         %s  (ended by signal %d)\n",
+           gone == '?' ? (c->ko ? "/proc에서 사라짐" : "gone from /proc") : "still there",
+           WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    pthread_t t;
+    pthread_create(&t, NULL, daemon_thread, NULL);
+    pthread_detach(t);
+    say(c, "  A daemon thread now runs forever; it will not keep parbench alive: the process's exit ends it. "
+           "A non-daemon (joined) thread would make exit wait.",
+        "  이제 데몬 스레드가 영원히 돕니다. parbench를 붙잡아 두지 않으며, 프로세스가 끝나면 함께 끝납니다. "
+        "데몬이 아닌(join하는) 스레드라면 종료가 기다립니다.");
+    say(c, "Lesson: until a parent joins (waits for) a child, the ended child stays in the process table as a "
+           "zombie; join reaps it. parbench reaps every worker, so no zombie outlives a run.",
+        "교훈: 부모가 join(대기)하기 전까지 끝난 자식은 좀비로 프로세스 표에 남습니다. join이 이를 거둡니다. "
+        "parbench는 모든 작업자를 거두므로 실행 뒤에 남는 좀비가 없습니다.");
+    fact(c, alive != '?' && alive != 'Z', "the child was not alive after start", "시작 뒤 자식이 살아 있지 않았습니다");
+    fact(c, zombie == 'Z', "the ended child was not seen as a zombie", "끝난 자식이 좀비로 보이지 않았습니다");
+    fact(c, gone == '?' && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM, "join did not reap the child",
+         "join이 자식을 거두지 않았습니다");
+}
+
 typedef struct demo {
     const char *name;
     const char *notes;
@@ -273,6 +400,10 @@ typedef struct demo {
 static const demo demos[] = {
     { "square-cube", "003", "serial vs threads vs processes, with sleeps and then CPU-bound",
       "순차 vs 스레드 vs 프로세스: 잠자는 작업, 그다음 CPU 작업", demo_square_cube },
+    { "named-processes", "000/001/002", "many named processes with pids and parents, random sleeps",
+      "이름 붙인 여러 프로세스: pid, 부모, 무작위 잠", demo_named },
+    { "life-cycle", "000/002/004", "start, is_alive, terminate, a zombie in /proc, join, a daemon thread",
+      "시작, is_alive, terminate, /proc의 좀비, join, 데몬 스레드", demo_life_cycle },
     { "global", "000/001/003", "a global changed in a forked child, then the same in shared memory",
       "fork한 자식이 바꾼 전역 변수, 그리고 공유 메모리", demo_global },
     { "pool-map", "003", "Pool.map over 10 sleeping elements under both pools, with chunks",
