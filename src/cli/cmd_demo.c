@@ -324,6 +324,93 @@ static void demo_named(demo_ctx *c)
     fact(c, seen == n && right == n, "a process did not report its square", "제곱을 보고하지 않은 프로세스가 있습니다");
 }
 
+/* Outcomes of one run through the process pool, kept for a demo. */
+typedef struct futures_run {
+    pb_outcome out[64];
+    size_t n;
+} futures_run;
+
+static int keep_outcomes(void *user, const pb_config *cfg, const pb_plan *plan, const pb_run_record *rec,
+                         pb_error *err)
+{
+    (void)cfg, (void)rec, (void)err;
+    futures_run *f = user;
+    f->n = plan->ntasks < 64 ? plan->ntasks : 64;
+    memcpy(f->out, plan->outcomes, f->n * sizeof f->out[0]);
+    return 0;
+}
+
+static futures_run futures_once(const char *spec, int64_t timeout_ns)
+{
+    futures_run f = { .n = 0 };
+    pb_workload_spec ws;
+    pb_error err;
+    if (pb_cli_parse_workload(spec, &ws, &err) != 0)
+        return f;
+    pb_config cfg = { .workload = ws.workload, .params = ws.params, .backend = &pb_backend_process_pool,
+                      .workers = 8, .reps = 1, .chunk = 1, .task_timeout_ns = timeout_ns };
+    pb_run_observer obs = { .run_done = keep_outcomes, .user = &f };
+    pb_run_config(&cfg, &obs, &err);
+    return f;
+}
+
+/* Notes 000/001/004: ProcessPoolExecutor, as_completed, a timeout, a failing task. */
+static void demo_futures(demo_ctx *c)
+{
+    int scale = c->quick ? 1 : 10;
+    char spec[128];
+    say(c, "Notes 000/001/004: eight tasks (simulated downloads: sleeps of random length) submitted to a pool "
+           "of eight processes; as_completed yields them as they finish.",
+        "노트 000/001/004: 작업 8개(모의 다운로드: 길이가 무작위인 잠)를 프로세스 8개의 풀에 제출합니다. "
+        "as_completed는 끝나는 순서대로 돌려줍니다.");
+    snprintf(spec, sizeof spec, "sleep-square:tasks=8,min_ms=%d,max_ms=%d,seed=3", 5 * scale, 40 * scale);
+    futures_run f = futures_once(spec, 0);
+    size_t order[64];
+    for (size_t i = 0; i < f.n; i++)
+        order[i] = i;
+    for (size_t i = 1; i < f.n; i++)   /* by completion order */
+        for (size_t j = i; j > 0 && f.out[order[j]].seq < f.out[order[j - 1]].seq; j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    size_t done = 0;
+    for (size_t k = 0; k < f.n; k++) {
+        const pb_outcome *o = &f.out[order[k]];
+        done += o->status == PB_TASK_DONE;
+        printf(c->ko ? "  %zu번째 완료: 작업 %zu (잠 %4.0f ms) -> %llu\n" : "  finished #%zu: task %zu (slept %4.0f ms) -> %llu\n",
+               k + 1, order[k], (double)o->sleep_ns / 1e6, (unsigned long long)o->value);
+    }
+    fact(c, done == 8, "a task did not finish", "끝나지 않은 작업이 있습니다");
+
+    say(c, "\nNow task 2 fails (its worker exits, like an exception in the notes) and task 5 hangs past a timeout:",
+        "\n이번에는 작업 2가 실패하고(노트의 예외처럼 작업자가 끝남) 작업 5는 제한 시간을 넘겨 멈춥니다:");
+    snprintf(spec, sizeof spec, "sleep-square:tasks=8,min_ms=%d,max_ms=%d,seed=3,fault=exit@2", 5 * scale, 40 * scale);
+    futures_run failing = futures_once(spec, 0);
+    snprintf(spec, sizeof spec, "sleep-square:tasks=8,min_ms=%d,max_ms=%d,seed=3,fault=hang@5", 5 * scale, 40 * scale);
+    int64_t timeout = (int64_t)(100 * scale) * 1000000;
+    futures_run hanging = futures_once(spec, timeout);
+    size_t ok_fail = 0, ok_hang = 0;
+    for (size_t i = 0; i < 8; i++) {
+        ok_fail += failing.out[i].status == PB_TASK_DONE;
+        ok_hang += hanging.out[i].status == PB_TASK_DONE;
+    }
+    const pb_outcome *e = &failing.out[2], *h = &hanging.out[5];
+    printf(c->ko ? "  작업 2: 실패 (작업자 종료 상태 %d); 나머지 %zu개 성공\n" : "  task 2: failed (its worker exited with status %d); the other %zu succeeded\n",
+           e->exit_status, ok_fail);
+    printf(c->ko ? "  작업 5: %d ms 제한 시간 초과 (신호 %d로 종료); 나머지 %zu개 성공\n"
+                 : "  task 5: timed out after %d ms (killed by signal %d); the other %zu succeeded\n",
+           100 * scale, h->signal, ok_hang);
+    say(c, "Lesson: results come back as tasks finish, not as they were submitted; a pool of processes reports a "
+           "failing or overrunning task and replaces its worker, while every other task still completes.",
+        "교훈: 결과는 제출한 순서가 아니라 끝나는 순서로 돌아옵니다. 프로세스 풀은 실패하거나 시간을 넘긴 작업을 "
+        "보고하고 작업자를 바꾸며, 나머지 작업은 모두 끝납니다.");
+    fact(c, failing.n == 8 && e->status == PB_TASK_LOST && e->exit_status == 3 && ok_fail == 7,
+         "the failing task was not reported alone", "실패한 작업만 따로 보고되지 않았습니다");
+    fact(c, hanging.n == 8 && h->status == PB_TASK_LOST && h->signal == SIGKILL && ok_hang == 7,
+         "the timeout did not fire alone", "제한 시간이 그 작업에만 걸리지 않았습니다");
+}
+
 /* State letter of a process in /proc (Z: zombie), or '?' when it is gone. */
 static char proc_state(pid_t pid)
 {
@@ -408,6 +495,8 @@ static const demo demos[] = {
       "fork한 자식이 바꾼 전역 변수, 그리고 공유 메모리", demo_global },
     { "pool-map", "003", "Pool.map over 10 sleeping elements under both pools, with chunks",
       "잠자는 원소 10개에 대한 Pool.map: 두 풀과 청크", demo_pool_map },
+    { "futures", "000/001/004", "as_completed order, a failing task and a timeout in a process pool",
+      "as_completed 순서, 프로세스 풀에서 실패한 작업과 제한 시간", demo_futures },
     { "race", "003/004", "lost updates without a lock, exact totals with a mutex and with atomics",
       "잠금 없는 잃어버린 갱신, 뮤텍스와 원자 연산으로 정확한 합계", demo_race },
 };
