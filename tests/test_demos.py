@@ -16,7 +16,7 @@ def demo(*args):
 
 
 p = demo()
-DEMOS = ("square-cube", "named-processes", "life-cycle", "global", "pool-map", "futures", "race")
+DEMOS = ("basics", "square-cube", "named-processes", "life-cycle", "global", "pool-map", "ipc", "futures", "race")
 check(p.returncode == 0 and all(n in p.stdout for n in DEMOS), "the list")
 for lang in ("en", "ko"):
     for name in DEMOS:
