@@ -16,7 +16,8 @@ def demo(*args):
 
 
 p = demo()
-DEMOS = ("basics", "square-cube", "named-processes", "life-cycle", "global", "pool-map", "ipc", "futures", "race")
+DEMOS = ("basics", "square-cube", "named-processes", "life-cycle", "global", "pool-map", "ipc", "futures", "race",
+         "sync")
 check(p.returncode == 0 and all(n in p.stdout for n in DEMOS), "the list")
 for lang in ("en", "ko"):
     for name in DEMOS:
@@ -34,6 +35,8 @@ for lang in ("en", "ko"):
     check(len(exact) == 2, f"race ({lang}): synchronised totals not exact: {p.stdout}")
     p = demo("life-cycle", "--quick", "--lang", lang)
     check(any(" Z " in l for l in p.stdout.splitlines()), f"life-cycle ({lang}): no zombie seen: {p.stdout}")
+    p = demo("sync", "--quick", "--lang", lang)
+    check(p.stdout.count("정확" if lang == "ko" else "exact") == 2, f"sync ({lang}): producer/consumer totals: {p.stdout}")
     p = demo("futures", "--quick", "--lang", lang)
     check(p.stdout.count("7 succeeded" if lang == "en" else "나머지 7개 성공") == 2,
           f"futures ({lang}): the failure and the timeout did not stay alone: {p.stdout}")
