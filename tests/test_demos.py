@@ -36,7 +36,7 @@ for lang in ("en", "ko"):
     p = demo("life-cycle", "--quick", "--lang", lang)
     check(any(" Z " in l for l in p.stdout.splitlines()), f"life-cycle ({lang}): no zombie seen: {p.stdout}")
     p = demo("sync", "--quick", "--lang", lang)
-    check(p.stdout.count("정확" if lang == "ko" else "exact") == 2, f"sync ({lang}): producer/consumer totals: {p.stdout}")
+    check(p.stdout.count("합계 정확" if lang == "ko" else "total exact") == 2, f"sync ({lang}): producer/consumer totals: {p.stdout}")
     p = demo("futures", "--quick", "--lang", lang)
     check(p.stdout.count("7 succeeded" if lang == "en" else "나머지 7개 성공") == 2,
           f"futures ({lang}): the failure and the timeout did not stay alone: {p.stdout}")
