@@ -17,7 +17,7 @@ def demo(*args):
 
 p = demo()
 DEMOS = ("basics", "square-cube", "named-processes", "life-cycle", "global", "pool-map", "ipc", "futures", "race",
-         "sync")
+         "gil", "sync")
 check(p.returncode == 0 and all(n in p.stdout for n in DEMOS), "the list")
 for lang in ("en", "ko"):
     for name in DEMOS:

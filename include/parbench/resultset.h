@@ -31,6 +31,7 @@
     X(oversubscribed, "1 when there were more workers than the PUs (or cores) they run on")   \
     X(bound, "1 when every worker was bound as placed, 0 when binding was refused; empty when not pinned") \
     X(placement_held, "1 when every task started and ended on its worker's PUs; empty when not pinned") \
+    X(gil, "1 when --gil gave each process one global lock, as CPython's; else 0")          \
     X(ipc, "how outcomes came back: arena (written in shared memory) or pipe (sent over a pipe)") \
     X(chunk, "tasks a worker took at a time: pools claim chunks; other backends get one static block") \
     X(rep, "repetition number, 1..reps (warm-ups are not recorded)")                          \

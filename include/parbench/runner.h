@@ -24,6 +24,7 @@ typedef struct pb_config {
     pb_ipc ipc;                /* how outcomes come back */
     int64_t task_timeout_ns;   /* 0 = none */
     const pb_pin_policy *pin;  /* NULL: workers are not bound */
+    bool gil;                  /* one global lock per process, as CPython's (parbench/gil.h) */
 } pb_config;
 
 typedef struct pb_run_record {

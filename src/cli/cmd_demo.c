@@ -65,7 +65,14 @@ static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const 
     return 0;
 }
 
+static measured run_gil(const char *spec, const pb_backend *b, unsigned workers, bool gil);
+
 static measured run(const char *spec, const pb_backend *b, unsigned workers)
+{
+    return run_gil(spec, b, workers, false);
+}
+
+static measured run_gil(const char *spec, const pb_backend *b, unsigned workers, bool gil)
 {
     pb_workload_spec ws;
     pb_error err;
@@ -75,7 +82,7 @@ static measured run(const char *spec, const pb_backend *b, unsigned workers)
         return m;
     }
     pb_config cfg = { .workload = ws.workload, .params = ws.params, .backend = b, .workers = workers,
-                      .reps = 1, .warmup = 0 };
+                      .reps = 1, .warmup = 0, .gil = gil };
     pb_run_observer obs = { .run_done = on_done, .user = &m };
     if (pb_run_config(&cfg, &obs, &err) != 0)
         fprintf(stderr, "parbench demo: %s\n", err.msg);
@@ -269,6 +276,40 @@ static void demo_global(demo_ctx *c)
     fact(c, global_result == 0 && *shared == 90, "the child's change showed in the parent, or the shared one did not",
          "자식의 변경이 부모에 보였거나, 공유 메모리의 변경이 보이지 않았습니다");
     munmap(shared, sizeof *shared);
+}
+
+/* Notes 000/004: why Python threads do not speed up CPU-bound code. */
+static void demo_gil(demo_ctx *c)
+{
+    const char *cpu = c->quick ? "counter:n=4e7,tasks=2" : "counter:n=4e8,tasks=2";
+    const char *io = c->quick ? "sleep-square:tasks=8,min_ms=10,max_ms=20" : "sleep-square:tasks=8,min_ms=100,max_ms=200";
+    say(c, "Notes 000/004: CPython lets one thread at a time run Python code (the GIL). parbench's --gil gives each "
+           "process one such lock, handed over every 5 ms and while sleeping. Two threads count, then two processes:",
+        "노트 000/004: CPython은 한 번에 한 스레드만 파이썬 코드를 돌립니다(GIL). parbench의 --gil은 프로세스마다 이런 "
+        "잠금을 하나 두고, 5 ms마다 그리고 잠들 때 넘깁니다. 두 스레드가 세고, 이어서 두 프로세스가 셉니다:");
+    measured s = run(cpu, &pb_backend_serial, 1);
+    measured t_free = run(cpu, &pb_backend_pthread, 2);
+    measured t_gil = run_gil(cpu, &pb_backend_pthread, 2, true);
+    measured p_gil = run_gil(cpu, &pb_backend_fork, 2, true);
+    printf(c->ko ? "  순차 처리                 %7.3f s\n  스레드 2개, GIL 없음      %7.3f s  (코어 %.2f개)\n"
+                   "  스레드 2개, GIL           %7.3f s  (코어 %.2f개)\n  프로세스 2개, 각자 GIL    %7.3f s  (코어 %.2f개)\n"
+                 : "  serial                      %7.3f s\n  2 threads, no GIL           %7.3f s  (%.2f cores busy)\n"
+                   "  2 threads, GIL              %7.3f s  (%.2f cores busy)\n  2 processes, a GIL each     %7.3f s  (%.2f cores busy)\n",
+           s.wall_s, t_free.wall_s, t_free.busy, t_gil.wall_s, t_gil.busy, p_gil.wall_s, p_gil.busy);
+    measured io_s = run(io, &pb_backend_serial, 1);
+    measured io_gil = run_gil(io, &pb_backend_pthread, 8, true);
+    printf(c->ko ? "  잠자는 작업 8개: 순차 %.3f s, 스레드 8개 + GIL %.3f s\n"
+                 : "  8 sleeping tasks: serial %.3f s, 8 threads with the GIL %.3f s\n", io_s.wall_s, io_gil.wall_s);
+    say(c, "Lesson: under a GIL, CPU-bound threads take turns on one core and gain nothing; processes each have "
+           "their own and scale; threads that sleep (wait for I/O) let go of it and still overlap.",
+        "교훈: GIL 아래에서 CPU를 쓰는 스레드들은 코어 하나를 번갈아 쓰므로 얻는 것이 없습니다. 프로세스는 각자 GIL이 "
+        "있어 확장되고, 잠드는(I/O를 기다리는) 스레드는 GIL을 놓으므로 여전히 겹칩니다.");
+    fact(c, s.ok && t_free.ok && t_gil.ok && p_gil.ok && io_s.ok && io_gil.ok, "a result did not verify",
+         "검증에 실패한 결과가 있습니다");
+    fact(c, t_gil.busy <= 1.25, "threads under the GIL kept more than one core busy",
+         "GIL 아래 스레드가 코어 하나보다 많이 썼습니다");
+    fact(c, io_gil.wall_s < 0.75 * io_s.wall_s, "sleeping threads under the GIL did not overlap",
+         "GIL 아래에서 잠드는 스레드가 겹치지 않았습니다");
 }
 
 /* The notes' comparison table, measured: what creating a thread or a process costs. */
@@ -796,6 +837,8 @@ static const demo demos[] = {
       "as_completed 순서, 프로세스 풀에서 실패한 작업과 제한 시간", demo_futures },
     { "race", "003/004", "lost updates without a lock, exact totals with a mutex and with atomics",
       "잠금 없는 잃어버린 갱신, 뮤텍스와 원자 연산으로 정확한 합계", demo_race },
+    { "gil", "000/004", "why CPU-bound threads stop scaling under a GIL while processes and sleepers do not",
+      "GIL 아래에서 CPU 스레드는 확장되지 않지만 프로세스와 잠드는 스레드는 그렇지 않은 이유", demo_gil },
     { "sync", "004", "a deadlock detected with a timed lock, a semaphore, producer/consumer with an event",
       "시간 제한 잠금으로 찾는 교착 상태, 세마포어, 이벤트가 있는 생산자/소비자", demo_sync },
 };

@@ -47,6 +47,9 @@ static const char run_help[] =
 "      --sample-all-cpus   sample every CPU, not only those this process may use\n"
 "      --live              a per-CPU view while it runs (on a terminal), for a\n"
 "                          projector; replaces the progress line\n"
+"      --gil               one global lock per process, released every 5 ms and\n"
+"                          while sleeping, as CPython's GIL: CPU-bound threads\n"
+"                          stop scaling, processes and sleeping threads do not\n"
 "      --task-timeout S    a task running longer than S seconds is killed and\n"
 "                          reported (processes); a thread cannot be killed, so\n"
 "                          parbench reports it and stops          (default: none)\n"
@@ -155,6 +158,7 @@ int pb_cmd_run(int argc, char **argv)
         { "sample-hz", required_argument, NULL, 'H' },
         { "sample-all-cpus", no_argument, NULL, 'A' },
         { "live", no_argument, NULL, 'L' },
+        { "gil", no_argument, NULL, 'G' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -171,7 +175,7 @@ int pb_cmd_run(int argc, char **argv)
     optind = 1;
     opterr = 0;
     static pb_pin_policy pin;
-    bool have_pin = false, all_cpus = false, want_live = false;
+    bool have_pin = false, all_cpus = false, want_live = false, gil = false;
     unsigned sample_hz = PB_SAMPLE_HZ_DEFAULT;
     while ((c = getopt_long(argc, argv, ":s:w:b:n:r:o:p:qh", longopts, NULL)) != -1) {
         int rc = 0;
@@ -204,6 +208,7 @@ int pb_cmd_run(int argc, char **argv)
         case 'H': rc = pb_cli_parse_count("--sample-hz", optarg, 1, PB_SAMPLE_HZ_MAX, &sample_hz, &err); break;
         case 'A': all_cpus = true; break;
         case 'L': want_live = true; break;
+        case 'G': gil = true; break;
         case 'I': ipc_text = optarg; break;
         case 'T': rc = pb_cli_parse_seconds("--task-timeout", optarg, 86400, &task_timeout_ns, &err); break;
         case ':':
@@ -311,7 +316,7 @@ int pb_cmd_run(int argc, char **argv)
                                                        .reps = reps, .warmup = warmup,
                                                        .chunk = chunk, .ipc = (pb_ipc)t,
                                                        .task_timeout_ns = task_timeout_ns,
-                                                       .pin = have_pin ? &pin : NULL };
+                                                       .pin = have_pin ? &pin : NULL, .gil = gil };
                 }
             }
         }

@@ -13,6 +13,7 @@
 
 #include "core/crash.h"
 #include "parbench/clock.h"
+#include "parbench/gil.h"
 
 /* Byte written over a plan's output before each repetition. */
 #define PB_POISON 0xA5
@@ -20,8 +21,10 @@
 void pb_task_sleep(pb_outcome *out, int64_t ns)
 {
     struct timespec req = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+    pb_gil_drop();   /* sleeping (I/O) lets go of the GIL, as in CPython */
     while (clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &req) == EINTR)
         ;
+    pb_gil_take();
     out->sleep_ns += ns;
 }
 
@@ -108,9 +111,11 @@ void pb_run_one_task(const pb_plan *plan, size_t task, int worker, pb_outcome *o
     __atomic_store_n(&out->status, PB_TASK_RUNNING, __ATOMIC_RELEASE);
     if (plan->params.fault != PB_FAULT_NONE && task == plan->params.fault_task)
         inject_fault(plan);
+    pb_gil_take();   /* no-op unless --gil */
     int64_t cpu0 = pb_thread_cpu_ns();
     plan->workload->run_task(plan, task, out);
     out->cpu_ns = pb_thread_cpu_ns() - cpu0;
+    pb_gil_drop();
     out->t_end_ns = pb_now_ns();
     out->cpu_end = sched_getcpu();
     __atomic_store_n(&out->status, PB_TASK_DONE, __ATOMIC_RELEASE);

@@ -300,6 +300,7 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
         pb_csv_str(&row, "");
     else
         pb_csv_u64(&row, (uint64_t)rec->held);
+    pb_csv_u64(&row, cfg->gil ? 1 : 0);
     pb_csv_str(&row, pb_ipc_name(cfg->ipc));
     pb_csv_u64(&row, rec->chunk);
     pb_csv_u64(&row, rec->rep);

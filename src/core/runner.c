@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "parbench/clock.h"
+#include "parbench/gil.h"
 #include "parbench/machine.h"
 #include "parbench/sampler.h"
 #include "parbench/topology.h"
@@ -78,6 +79,7 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
         pb_plan_destroy(&plan);
         return err->code;
     }
+    pb_gil_enable(cfg->gil ? PB_GIL_SWITCH_NS : 0);
     pb_exec ex = { .backend = cfg->backend,
                    .config = { .workers = cfg->workers, .chunk = cfg->chunk, .ipc = cfg->ipc,
                                .task_timeout_ns = cfg->task_timeout_ns, .placement = &placement } };
@@ -134,6 +136,8 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
             rc = pb_fail(err, PB_E_HUNG, "%s", run_err.msg);
     }
     cfg->backend->close(&ex);
+    if (rc != PB_E_HUNG)
+        pb_gil_enable(0);
     if (rc != PB_E_HUNG) {
         pb_placement_free(&placement);
         pb_plan_destroy(&plan);   /* hung: other threads may still be in tasks; the exit frees it */

@@ -4,6 +4,7 @@
  * iteration, so the loop cannot be folded and its time grows with n. */
 #include <stdio.h>
 
+#include "parbench/gil.h"
 #include "parbench/workload.h"
 
 static const pb_param_spec params[] = {
@@ -41,9 +42,14 @@ static int plan(pb_plan *plan, pb_error *err)
 static void run_task(const pb_plan *plan, size_t task, pb_outcome *out)
 {
     uint64_t n = pb_param(&plan->params, "n"), x = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        x += 1;
-        __asm__ volatile("" : "+r"(x));   /* the add must happen, once per iteration */
+    for (uint64_t done = 0; done < n;) {
+        uint64_t block = n - done < 65536 ? n - done : 65536;
+        for (uint64_t i = 0; i < block; i++) {
+            x += 1;
+            __asm__ volatile("" : "+r"(x));   /* the add must happen, once per iteration */
+        }
+        done += block;
+        pb_gil_checkpoint();   /* between blocks: --gil lets a waiting thread in */
     }
     ((uint64_t *)plan->output)[task] = x;
     out->value = x;
