@@ -31,7 +31,7 @@ for lang in ("en", "ko"):
           f"global ({lang}): {parent}")
     p = demo("race", "--quick", "--lang", lang)
     exact = [l for l in p.stdout.splitlines() if ("뮤텍스" in l or "원자" in l or "mutex" in l or "atomic" in l)
-             and ("400000" in l)]
+             and ("4000000" in l)]
     check(len(exact) == 2, f"race ({lang}): synchronised totals not exact: {p.stdout}")
     p = demo("life-cycle", "--quick", "--lang", lang)
     check(any(" Z " in l for l in p.stdout.splitlines()), f"life-cycle ({lang}): no zombie seen: {p.stdout}")

@@ -159,6 +159,7 @@ static void demo_pool_map(demo_ctx *c)
 typedef struct race {
     long n;
     int mode;                  /* 0 unsynchronised, 1 mutex, 2 atomic */
+    _Atomic long *unsynced;    /* read and written apart: the read-add-write of `balance += 1` */
     volatile long *plain;
     _Atomic long *atomic;
     pthread_mutex_t *lock;
@@ -172,8 +173,10 @@ static void *race_worker(void *arg)
         ;
     for (long i = 0; i < r->n; i++) {
         if (r->mode == 0) {
-            long v = *r->plain;   /* read, add, write back: another writer may come between */
-            *r->plain = v + 1;
+            /* read, add, write back, as three steps: another writer may come between them
+             * (each step is atomic, so this is defined C; the increment as a whole is not) */
+            long v = atomic_load_explicit(r->unsynced, memory_order_relaxed);
+            atomic_store_explicit(r->unsynced, v + 1, memory_order_relaxed);
         } else if (r->mode == 1) {
             pthread_mutex_lock(r->lock);
             *r->plain += 1;
@@ -187,12 +190,12 @@ static void *race_worker(void *arg)
 
 static void demo_race(demo_ctx *c)
 {
-    long n = c->quick ? 200000 : 5000000;
+    long n = c->quick ? 2000000 : 20000000;
     say(c, "Notes 003/004: two workers each add 1 to a shared balance, many times over, with no lock.",
         "노트 003/004: 두 작업자가 공유된 잔액에 1씩 여러 번 더합니다. 잠금은 없습니다.");
     printf(c->ko ? "  작업자마다 %ld번, 정답은 %ld\n" : "  %ld times each: the right total is %ld\n", n, 2 * n);
     /* the counter lives in shared memory so that processes can race too */
-    struct shared { volatile long plain; _Atomic long atomic; _Atomic int go; pthread_mutex_t lock; } *sh =
+    struct shared { volatile long plain; _Atomic long unsynced, atomic; _Atomic int go; pthread_mutex_t lock; } *sh =
         mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
@@ -203,9 +206,10 @@ static void demo_race(demo_ctx *c)
     long totals[3];
     for (int mode = 0; mode < 3; mode++) {
         sh->plain = 0;
+        atomic_store(&sh->unsynced, 0);
         atomic_store(&sh->atomic, 0);
         atomic_store(&sh->go, 0);
-        race r = { n, mode, &sh->plain, &sh->atomic, &sh->lock, &sh->go };
+        race r = { n, mode, &sh->unsynced, &sh->plain, &sh->atomic, &sh->lock, &sh->go };
         pthread_t a, b;
         pthread_create(&a, NULL, race_worker, &r);
         pthread_create(&b, NULL, race_worker, &r);
@@ -214,14 +218,14 @@ static void demo_race(demo_ctx *c)
         pthread_join(a, NULL);
         pthread_join(b, NULL);
         double s = (double)(pb_now_ns() - t0) / 1e9;
-        totals[mode] = mode == 2 ? atomic_load(&sh->atomic) : sh->plain;
+        totals[mode] = mode == 0 ? atomic_load(&sh->unsynced) : mode == 2 ? atomic_load(&sh->atomic) : sh->plain;
         printf(c->ko ? "  %s  합계 %9ld  잃어버린 갱신 %8ld  %8.3f ms\n" : "  %s  total %9ld  lost %8ld  %8.3f ms\n",
                c->ko ? names_ko[mode] : names_en[mode], totals[mode], 2 * n - totals[mode], s * 1e3);
     }
     /* and two processes on the shared page, no lock */
-    sh->plain = 0;
+    atomic_store(&sh->unsynced, 0);
     atomic_store(&sh->go, 0);
-    race r = { n, 0, &sh->plain, &sh->atomic, &sh->lock, &sh->go };
+    race r = { n, 0, &sh->unsynced, &sh->plain, &sh->atomic, &sh->lock, &sh->go };
     pid_t kids[2];
     fflush(stdout);
     for (int k = 0; k < 2; k++)
@@ -232,14 +236,15 @@ static void demo_race(demo_ctx *c)
     atomic_store(&sh->go, 1);
     for (int k = 0; k < 2; k++)
         waitpid(kids[k], NULL, 0);
+    long procs = atomic_load(&sh->unsynced);
     printf(c->ko ? "  프로세스, 잠금 없음  합계 %9ld  잃어버린 갱신 %8ld\n" : "  processes, no lock  total %9ld  lost %8ld\n",
-           sh->plain, 2 * n - sh->plain);
+           procs, 2 * n - procs);
     say(c, "Lesson: 'balance += 1' is a read, an add and a write; without a lock two workers overwrite each "
            "other. A mutex or an atomic add makes the total exact, at a cost you can see in the times.",
         "교훈: 'balance += 1'은 읽기, 더하기, 쓰기입니다. 잠금이 없으면 두 작업자가 서로의 값을 덮어씁니다. "
         "뮤텍스나 원자적 더하기는 합계를 정확하게 만들지만, 그 비용이 시간에 보입니다.");
     fact(c, totals[1] == 2 * n && totals[2] == 2 * n, "a synchronised total was wrong", "동기화한 합계가 틀렸습니다");
-    fact(c, totals[0] <= 2 * n && sh->plain <= 2 * n, "an unsynchronised total exceeded the right one",
+    fact(c, totals[0] <= 2 * n && procs <= 2 * n, "an unsynchronised total exceeded the right one",
          "동기화하지 않은 합계가 정답보다 큽니다");
     pthread_mutex_destroy(&sh->lock);
     munmap((void *)sh, sizeof *sh);
@@ -335,8 +340,7 @@ static void demo_basics(demo_ctx *c)
         "가지므로 페이지 테이블이 복사되고, 쓰는 페이지마다 한 번씩 폴트가 납니다(copy-on-write). 노트의 표가 말하는 "
         "'무겁다'가 바로 이 숫자입니다.");
     fact(c, t.ok && p.ok, "a result did not verify", "검증에 실패한 결과가 있습니다");
-    fact(c, p.spawn_s > t.spawn_s && p.minflt > t.minflt, "processes were not costlier to create than threads",
-         "프로세스가 스레드보다 만들기 비싸지 않았습니다");
+    /* the costs are reported, not asserted: they depend on the machine (and on sanitizers) */
 }
 
 /* Notes 000/001/004: Queue and Pipe between processes, and shared memory. */
