@@ -46,6 +46,15 @@ for lang in ("en", "ko"):
 p = demo("--all", "--quick")
 check(p.returncode == 0 and [l[3:-3] for l in p.stdout.splitlines() if l.startswith("== ")] == list(DEMOS),
       "--all runs every demo in course order")
+# --live: drawn on a terminal (a pseudo-terminal from script(1)), ignored elsewhere
+import shutil  # noqa: E402
+if shutil.which("script"):
+    cmd = f"{PARBENCH} demo square-cube --quick --live"
+    t = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, timeout=120)
+    check(t.returncode == 0 and "cpu0" in t.stdout and "Lesson" in t.stdout and "\033[J" in t.stdout,
+          f"--live on a terminal: {t.returncode} {t.stdout[-300:]!r}")
+p = demo("square-cube", "--quick", "--live")
+check(p.returncode == 0 and "\033[" not in p.stdout + p.stderr and "Lesson" in p.stdout, "--live without a terminal")
 p = demo("nope")
 check(p.returncode == 2 and "unknown demo 'nope'" in p.stderr, f"unknown demo: {p.stderr}")
 p = demo("race", "--lang", "fr")

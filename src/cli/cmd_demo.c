@@ -4,6 +4,7 @@
  * course's language. A demo checks the facts it teaches and exits 1 if one
  * does not hold. --quick shortens the sleeps and counts (for tests). */
 #include <getopt.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -20,23 +21,44 @@
 #include "parbench/clock.h"
 #include "parbench/registry.h"
 #include "parbench/runner.h"
+#include "parbench/sampler.h"
+#include "parbench/topology.h"
 
 typedef struct demo_ctx {
     bool ko;                   /* narrate in Korean */
     bool quick;                /* short sleeps and counts */
+    bool live;                 /* --live draws: text goes around the view */
     int failed;                /* facts that did not hold */
 } demo_ctx;
 
+static pid_t demo_parent;
+
+/* Print a demo's text: around the live view when it is drawn (in the parent
+ * only: a forked child must not touch the view's lock). */
+static void show(const demo_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void show(const demo_ctx *c, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (c->live && getpid() == demo_parent)
+        pb_live_message("%s", buf);
+    else
+        fputs(buf, c->live ? stderr : stdout);
+}
+
 static void say(const demo_ctx *c, const char *en, const char *ko)
 {
-    printf("%s\n", c->ko ? ko : en);
+    show(c, "%s\n", c->ko ? ko : en);
 }
 
 static void fact(demo_ctx *c, bool holds, const char *en, const char *ko)
 {
     if (!holds) {
         c->failed++;
-        printf("  !! %s\n", c->ko ? ko : en);
+        show(c, "  !! %s\n", c->ko ? ko : en);
     }
 }
 
@@ -98,11 +120,11 @@ static void demo_square_cube(demo_ctx *c)
     snprintf(spec, sizeof spec, "square-cube:sleep_ms=%d", ms);
     say(c, "Note 003: square [5, 10, 15, 20] in one task and cube them in another, sleeping before each element.",
         "노트 003: 한 작업은 [5, 10, 15, 20]을 제곱하고 다른 작업은 세제곱합니다. 원소마다 먼저 잠듭니다.");
-    printf(c->ko ? "  원소마다 %d ms, 모두 8번 잠듭니다.\n" : "  %d ms per element, eight sleeps in all.\n", ms);
+    show(c, c->ko ? "  원소마다 %d ms, 모두 8번 잠듭니다.\n" : "  %d ms per element, eight sleeps in all.\n", ms);
     measured s = run(spec, &pb_backend_serial, 1);
     measured t = run(spec, &pb_backend_pthread, 2);
     measured p = run(spec, &pb_backend_fork, 2);
-    printf(c->ko ? "  순차 처리          %7.3f s\n  스레드 2개         %7.3f s\n  프로세스 2개       %7.3f s\n"
+    show(c, c->ko ? "  순차 처리          %7.3f s\n  스레드 2개         %7.3f s\n  프로세스 2개       %7.3f s\n"
                  : "  serial             %7.3f s\n  2 threads          %7.3f s\n  2 processes        %7.3f s\n",
            s.wall_s, t.wall_s, p.wall_s);
     say(c, "Lesson: while a task sleeps (waits for I/O), another can run: threads and processes both halve the time.",
@@ -118,7 +140,7 @@ static void demo_square_cube(demo_ctx *c)
     s = run(cspec, &pb_backend_serial, 1);
     t = run(cspec, &pb_backend_pthread, 2);
     p = run(cspec, &pb_backend_fork, 2);
-    printf(c->ko ? "  순차 처리          %7.3f s\n  스레드 2개         %7.3f s  (코어 %.2f개 사용)\n"
+    show(c, c->ko ? "  순차 처리          %7.3f s\n  스레드 2개         %7.3f s  (코어 %.2f개 사용)\n"
                    "  프로세스 2개       %7.3f s  (코어 %.2f개 사용)\n"
                  : "  serial             %7.3f s\n  2 threads          %7.3f s  (%.2f cores busy)\n"
                    "  2 processes        %7.3f s  (%.2f cores busy)\n",
@@ -141,7 +163,7 @@ static void demo_pool_map(demo_ctx *c)
     measured t = run(spec, &pb_backend_thread_pool, 10);
     measured p = run(spec, &pb_backend_process_pool, 10);
     measured p2 = run(spec, &pb_backend_process_pool, 2);
-    printf(c->ko ? "  순차 처리                 %7.3f s\n  스레드 풀 (10)            %7.3f s\n"
+    show(c, c->ko ? "  순차 처리                 %7.3f s\n  스레드 풀 (10)            %7.3f s\n"
                    "  프로세스 풀 (10)          %7.3f s\n  프로세스 풀 (2, 청크 2)   %7.3f s\n"
                  : "  serial                    %7.3f s\n  thread pool (10)          %7.3f s\n"
                    "  process pool (10)         %7.3f s\n  process pool (2, chunk 2) %7.3f s\n",
@@ -193,7 +215,7 @@ static void demo_race(demo_ctx *c)
     long n = c->quick ? 2000000 : 20000000;
     say(c, "Notes 003/004: two workers each add 1 to a shared balance, many times over, with no lock.",
         "노트 003/004: 두 작업자가 공유된 잔액에 1씩 여러 번 더합니다. 잠금은 없습니다.");
-    printf(c->ko ? "  작업자마다 %ld번, 정답은 %ld\n" : "  %ld times each: the right total is %ld\n", n, 2 * n);
+    show(c, c->ko ? "  작업자마다 %ld번, 정답은 %ld\n" : "  %ld times each: the right total is %ld\n", n, 2 * n);
     /* the counter lives in shared memory so that processes can race too */
     struct shared { volatile long plain; _Atomic long unsynced, atomic; _Atomic int go; pthread_mutex_t lock; } *sh =
         mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -219,7 +241,7 @@ static void demo_race(demo_ctx *c)
         pthread_join(b, NULL);
         double s = (double)(pb_now_ns() - t0) / 1e9;
         totals[mode] = mode == 0 ? atomic_load(&sh->unsynced) : mode == 2 ? atomic_load(&sh->atomic) : sh->plain;
-        printf(c->ko ? "  %s  합계 %9ld  잃어버린 갱신 %8ld  %8.3f ms\n" : "  %s  total %9ld  lost %8ld  %8.3f ms\n",
+        show(c, c->ko ? "  %s  합계 %9ld  잃어버린 갱신 %8ld  %8.3f ms\n" : "  %s  total %9ld  lost %8ld  %8.3f ms\n",
                c->ko ? names_ko[mode] : names_en[mode], totals[mode], 2 * n - totals[mode], s * 1e3);
     }
     /* and two processes on the shared page, no lock */
@@ -237,7 +259,7 @@ static void demo_race(demo_ctx *c)
     for (int k = 0; k < 2; k++)
         waitpid(kids[k], NULL, 0);
     long procs = atomic_load(&sh->unsynced);
-    printf(c->ko ? "  프로세스, 잠금 없음  합계 %9ld  잃어버린 갱신 %8ld\n" : "  processes, no lock  total %9ld  lost %8ld\n",
+    show(c, c->ko ? "  프로세스, 잠금 없음  합계 %9ld  잃어버린 갱신 %8ld\n" : "  processes, no lock  total %9ld  lost %8ld\n",
            procs, 2 * n - procs);
     say(c, "Lesson: 'balance += 1' is a read, an add and a write; without a lock two workers overwrite each "
            "other. A mutex or an atomic add makes the total exact, at a cost you can see in the times.",
@@ -266,13 +288,13 @@ static void demo_global(demo_ctx *c)
             global_result += v * v;   /* 4 + 9 + 16 + 25 + 36 */
             *shared += v * v;
         }
-        printf(c->ko ? "  자식 안에서: 전역 = %ld, 공유 메모리 = %ld\n" : "  inside the child: global = %ld, shared memory = %ld\n",
+        show(c, c->ko ? "  자식 안에서: 전역 = %ld, 공유 메모리 = %ld\n" : "  inside the child: global = %ld, shared memory = %ld\n",
                global_result, *shared);
         fflush(stdout);
         _exit(0);
     }
     waitpid(pid, NULL, 0);
-    printf(c->ko ? "  부모에서:    전역 = %ld, 공유 메모리 = %ld\n" : "  in the parent:    global = %ld, shared memory = %ld\n",
+    show(c, c->ko ? "  부모에서:    전역 = %ld, 공유 메모리 = %ld\n" : "  in the parent:    global = %ld, shared memory = %ld\n",
            global_result, *shared);
     say(c, "Lesson: fork gives the child a copy of every variable; its changes stay in the copy. Only memory "
            "mapped as shared (multiprocessing.Value/Array; parbench's arena) is seen by both.",
@@ -296,14 +318,14 @@ static void demo_gil(demo_ctx *c)
     measured t_free = run(cpu, &pb_backend_pthread, 2);
     measured t_gil = run_gil(cpu, &pb_backend_pthread, 2, true);
     measured p_gil = run_gil(cpu, &pb_backend_fork, 2, true);
-    printf(c->ko ? "  순차 처리                 %7.3f s\n  스레드 2개, GIL 없음      %7.3f s  (코어 %.2f개)\n"
+    show(c, c->ko ? "  순차 처리                 %7.3f s\n  스레드 2개, GIL 없음      %7.3f s  (코어 %.2f개)\n"
                    "  스레드 2개, GIL           %7.3f s  (코어 %.2f개)\n  프로세스 2개, 각자 GIL    %7.3f s  (코어 %.2f개)\n"
                  : "  serial                      %7.3f s\n  2 threads, no GIL           %7.3f s  (%.2f cores busy)\n"
                    "  2 threads, GIL              %7.3f s  (%.2f cores busy)\n  2 processes, a GIL each     %7.3f s  (%.2f cores busy)\n",
            s.wall_s, t_free.wall_s, t_free.busy, t_gil.wall_s, t_gil.busy, p_gil.wall_s, p_gil.busy);
     measured io_s = run(io, &pb_backend_serial, 1);
     measured io_gil = run_gil(io, &pb_backend_pthread, 8, true);
-    printf(c->ko ? "  잠자는 작업 8개: 순차 %.3f s, 스레드 8개 + GIL %.3f s\n"
+    show(c, c->ko ? "  잠자는 작업 8개: 순차 %.3f s, 스레드 8개 + GIL %.3f s\n"
                  : "  8 sleeping tasks: serial %.3f s, 8 threads with the GIL %.3f s\n", io_s.wall_s, io_gil.wall_s);
     say(c, "Lesson: under a GIL, CPU-bound threads take turns on one core and gain nothing; processes each have "
            "their own and scale; threads that sleep (wait for I/O) let go of it and still overlap.",
@@ -323,12 +345,12 @@ static void demo_basics(demo_ctx *c)
     unsigned w = c->quick ? 16 : 64;
     char spec[64];
     snprintf(spec, sizeof spec, "counter:n=1,tasks=%u", w);
-    printf(c->ko ? "노트의 비교표(스레드 vs 프로세스)를 직접 잽니다: 빈 작업자 %u개를 만들고 시작 관문에 세웁니다.\n"
+    show(c, c->ko ? "노트의 비교표(스레드 vs 프로세스)를 직접 잽니다: 빈 작업자 %u개를 만들고 시작 관문에 세웁니다.\n"
                  : "The notes' table of threads vs processes, measured: %u empty workers created and lined up at the start gate.\n",
            w);
     measured t = run(spec, &pb_backend_pthread, w);
     measured p = run(spec, &pb_backend_fork, w);
-    printf(c->ko ? "  스레드     작업자당 생성 %7.1f us, 작업자당 페이지 폴트 %6.1f, 가장 큰 상주 메모리 %6ld KiB (프로세스 전체)\n"
+    show(c, c->ko ? "  스레드     작업자당 생성 %7.1f us, 작업자당 페이지 폴트 %6.1f, 가장 큰 상주 메모리 %6ld KiB (프로세스 전체)\n"
                    "  프로세스   작업자당 생성 %7.1f us, 작업자당 페이지 폴트 %6.1f, 가장 큰 상주 메모리 %6ld KiB (자식 하나)\n"
                  : "  threads    %7.1f us to create each, %6.1f page faults each, largest resident set %6ld KiB (the whole process)\n"
                    "  processes  %7.1f us to create each, %6.1f page faults each, largest resident set %6ld KiB (one child)\n",
@@ -349,7 +371,7 @@ static void demo_ipc(demo_ctx *c)
     unsigned tasks = c->quick ? 500 : 20000;
     char spec[64];
     snprintf(spec, sizeof spec, "counter:n=1000,tasks=%u", tasks);
-    printf(c->ko ? "노트 000/001/004: 프로세스들이 센 결과 %u개를 부모에게 돌려보냅니다: 공유 메모리로, 그리고 파이프로\n"
+    show(c, c->ko ? "노트 000/001/004: 프로세스들이 센 결과 %u개를 부모에게 돌려보냅니다: 공유 메모리로, 그리고 파이프로\n"
                    "(multiprocessing.Queue와 Pipe가 쓰는 통로).\n"
                  : "Notes 000/001/004: processes send %u counting results back to the parent: through shared memory, and "
                    "through pipes (what multiprocessing.Queue and Pipe use underneath).\n", tasks);
@@ -368,7 +390,7 @@ static void demo_ipc(demo_ctx *c)
         per[k] = m.wall_s * 1e6 / tasks;
         ok[k] = m.ok;
     }
-    printf(c->ko ? "  공유 메모리 (Value/Array 같은)   결과당 %6.2f us\n  파이프 (Queue/Pipe 같은)         결과당 %6.2f us  (%.1f배)\n"
+    show(c, c->ko ? "  공유 메모리 (Value/Array 같은)   결과당 %6.2f us\n  파이프 (Queue/Pipe 같은)         결과당 %6.2f us  (%.1f배)\n"
                  : "  shared memory (like Value/Array)  %6.2f us per result\n  pipes (like Queue/Pipe)           %6.2f us per result  (%.1fx)\n",
            per[0], per[1], per[0] > 0 ? per[1] / per[0] : 0);
     say(c, "Lesson: a pipe copies every result through the kernel with a system call on each side; shared memory "
@@ -382,7 +404,7 @@ static void demo_ipc(demo_ctx *c)
 static void demo_named(demo_ctx *c)
 {
     int n = c->quick ? 8 : 50, lo = c->quick ? 5 : 100, hi = c->quick ? 30 : 300;
-    printf(c->ko ? "노트 000/001/002: 프로세스 %d개에 이름을 붙이고, 각자 %d~%d ms 무작위로 잠든 뒤 자기 번호를 제곱합니다.\n"
+    show(c, c->ko ? "노트 000/001/002: 프로세스 %d개에 이름을 붙이고, 각자 %d~%d ms 무작위로 잠든 뒤 자기 번호를 제곱합니다.\n"
                  : "Notes 000/001/002: %d named processes, each sleeping a random %d-%d ms, then squaring its number.\n",
            n, lo, hi);
     int fds[2];
@@ -419,16 +441,16 @@ static void demo_named(demo_ctx *c)
         seen++;
         right += sq == (long)i * i && ppid == getpid();
         if (seen <= 10 || seen == n)
-            printf(c->ko ? "  %-10s pid %-7d 부모 %-7d %2d의 제곱 = %ld\n" : "  %-10s pid %-7d parent %-7d %2d squared = %ld\n",
+            show(c, c->ko ? "  %-10s pid %-7d 부모 %-7d %2d의 제곱 = %ld\n" : "  %-10s pid %-7d parent %-7d %2d squared = %ld\n",
                    name, pid, ppid, i, sq);
         else if (seen == 11)
-            printf("  ...\n");
+            show(c, "  ...\n");
     }
     if (in)
         fclose(in);
     for (int i = 0; i < n; i++)
         wait(NULL);
-    printf(c->ko ? "  %d개 모두 %.3f s 안에 끝남 (가장 긴 잠: %d ms)\n" : "  all %d done in %.3f s (the longest sleep: %d ms)\n",
+    show(c, c->ko ? "  %d개 모두 %.3f s 안에 끝남 (가장 긴 잠: %d ms)\n" : "  all %d done in %.3f s (the longest sleep: %d ms)\n",
            seen, (double)(pb_now_ns() - t0) / 1e9, hi);
     say(c, "Lesson: each process has its own pid and the same parent; they finish in the order their sleeps end, "
            "not the order they were started, and all of them together take about as long as the longest one.",
@@ -491,7 +513,7 @@ static void demo_futures(demo_ctx *c)
     for (size_t k = 0; k < f.n; k++) {
         const pb_outcome *o = &f.out[order[k]];
         done += o->status == PB_TASK_DONE;
-        printf(c->ko ? "  %zu번째 완료: 작업 %zu (잠 %4.0f ms) -> %llu\n" : "  finished #%zu: task %zu (slept %4.0f ms) -> %llu\n",
+        show(c, c->ko ? "  %zu번째 완료: 작업 %zu (잠 %4.0f ms) -> %llu\n" : "  finished #%zu: task %zu (slept %4.0f ms) -> %llu\n",
                k + 1, order[k], (double)o->sleep_ns / 1e6, (unsigned long long)o->value);
     }
     fact(c, done == 8, "a task did not finish", "끝나지 않은 작업이 있습니다");
@@ -509,9 +531,9 @@ static void demo_futures(demo_ctx *c)
         ok_hang += hanging.out[i].status == PB_TASK_DONE;
     }
     const pb_outcome *e = &failing.out[2], *h = &hanging.out[5];
-    printf(c->ko ? "  작업 2: 실패 (작업자 종료 상태 %d); 나머지 %zu개 성공\n" : "  task 2: failed (its worker exited with status %d); the other %zu succeeded\n",
+    show(c, c->ko ? "  작업 2: 실패 (작업자 종료 상태 %d); 나머지 %zu개 성공\n" : "  task 2: failed (its worker exited with status %d); the other %zu succeeded\n",
            e->exit_status, ok_fail);
-    printf(c->ko ? "  작업 5: %d ms 제한 시간 초과 (신호 %d로 종료); 나머지 %zu개 성공\n"
+    show(c, c->ko ? "  작업 5: %d ms 제한 시간 초과 (신호 %d로 종료); 나머지 %zu개 성공\n"
                  : "  task 5: timed out after %d ms (killed by signal %d); the other %zu succeeded\n",
            100 * scale, h->signal, ok_hang);
     say(c, "Lesson: results come back as tasks finish, not as they were submitted; a pool of processes reports a "
@@ -677,12 +699,12 @@ static void demo_sync(demo_ctx *c)
     pthread_mutex_init(&s.a, NULL);
     pthread_mutex_init(&s.b, NULL);
     int stuck = run_two_locks(&s);
-    printf(c->ko ? "  반대 순서: 스레드 %d개가 %lld ms 동안 기다리다 포기 -> 교착 상태\n"
+    show(c, c->ko ? "  반대 순서: 스레드 %d개가 %lld ms 동안 기다리다 포기 -> 교착 상태\n"
                  : "  opposite order: %d thread(s) gave up after waiting %lld ms -> a deadlock\n",
            stuck, (long long)(timeout / 1000000));
     s.ordered = true;
     int stuck_ordered = run_two_locks(&s);
-    printf(c->ko ? "  같은 순서 (항상 A 다음 B): 포기한 스레드 %d개\n" : "  same order (always A then B): %d thread(s) gave up\n",
+    show(c, c->ko ? "  같은 순서 (항상 A 다음 B): 포기한 스레드 %d개\n" : "  same order (always A then B): %d thread(s) gave up\n",
            stuck_ordered);
     fact(c, stuck >= 1 && stuck_ordered == 0, "the deadlock was not seen, or the fix did not work",
          "교착 상태가 보이지 않았거나 해결책이 통하지 않았습니다");
@@ -696,7 +718,7 @@ static void demo_sync(demo_ctx *c)
         pthread_create(&t[i], NULL, limited_worker, &l);
     for (int i = 0; i < 8; i++)
         pthread_join(t[i], NULL);
-    printf(c->ko ? "  동시에 가장 많았을 때 %d개, 전체 %.0f ms (작업 하나 %lld ms)\n"
+    show(c, c->ko ? "  동시에 가장 많았을 때 %d개, 전체 %.0f ms (작업 하나 %lld ms)\n"
                  : "  at most %d inside at once, %.0f ms in all (one task: %lld ms)\n",
            atomic_load(&l.most), (double)(pb_now_ns() - t0) / 1e6, (long long)(l.work_ns / 1000000));
     fact(c, atomic_load(&l.most) <= 3, "more than 3 tasks were inside", "3개보다 많은 작업이 들어갔습니다");
@@ -704,9 +726,9 @@ static void demo_sync(demo_ctx *c)
 
     long n = c->quick ? 20000 : 200000;
     if (c->ko)
-        printf("\n생산자/소비자: 크기 %d인 큐로 %ld개를 넘기고, 끝은 이벤트로 알립니다.\n", QCAP, n);
+        show(c, "\n생산자/소비자: 크기 %d인 큐로 %ld개를 넘기고, 끝은 이벤트로 알립니다.\n", QCAP, n);
     else
-        printf("\nProducer/consumer: %ld items through a queue of %d, the end signalled by an event.\n", n, QCAP);
+        show(c, "\nProducer/consumer: %ld items through a queue of %d, the end signalled by an event.\n", n, QCAP);
     bqueue *q = mmap(NULL, sizeof *q, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     long want = n * (n + 1) / 2, *psum = mmap(NULL, sizeof(long), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     double rate[2] = { 0, 0 };
@@ -734,7 +756,7 @@ static void demo_sync(demo_ctx *c)
         }
         rate[k] = (double)n / ((double)(pb_now_ns() - start) / 1e9);
     }
-    printf(c->ko ? "  스레드 사이    초당 %9.0f개, 합계 %s\n  프로세스 사이  초당 %9.0f개, 합계 %s\n"
+    show(c, c->ko ? "  스레드 사이    초당 %9.0f개, 합계 %s\n  프로세스 사이  초당 %9.0f개, 합계 %s\n"
                  : "  between threads    %9.0f items/s, total %s\n  between processes  %9.0f items/s, total %s\n",
            rate[0], got[0] == want ? (c->ko ? "정확" : "exact") : (c->ko ? "틀림" : "WRONG"), rate[1],
            got[1] == want ? (c->ko ? "정확" : "exact") : (c->ko ? "틀림" : "WRONG"));
@@ -784,18 +806,18 @@ static void demo_life_cycle(demo_ctx *c)
             pause();
     }
     char alive = proc_state(pid);
-    printf(c->ko ? "  시작 직후            상태 %c  (is_alive: %s)\n" : "  just started         state %c  (is_alive: %s)\n",
+    show(c, c->ko ? "  시작 직후            상태 %c  (is_alive: %s)\n" : "  just started         state %c  (is_alive: %s)\n",
            alive, alive != '?' && alive != 'Z' ? "True" : "False");
     kill(pid, SIGTERM);   /* terminate() */
     char zombie = '?';
     for (int i = 0; i < 200 && (zombie = proc_state(pid)) != 'Z'; i++)
         nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
-    printf(c->ko ? "  terminate() 뒤       상태 %c  (좀비: 끝났지만 아직 join되지 않음)\n"
+    show(c, c->ko ? "  terminate() 뒤       상태 %c  (좀비: 끝났지만 아직 join되지 않음)\n"
                  : "  after terminate()    state %c  (a zombie: ended, not yet joined)\n", zombie);
     int status = 0;
     waitpid(pid, &status, 0);   /* join() */
     char gone = proc_state(pid);
-    printf(c->ko ? "  join() 뒤            %s  (종료 신호 %d)\n" : "  after join()         %s  (ended by signal %d)\n",
+    show(c, c->ko ? "  join() 뒤            %s  (종료 신호 %d)\n" : "  after join()         %s  (ended by signal %d)\n",
            gone == '?' ? (c->ko ? "/proc에서 사라짐" : "gone from /proc") : "still there",
            WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     pthread_t t;
@@ -854,6 +876,7 @@ int pb_cmd_demo(int argc, char **argv)
         { "lang", required_argument, NULL, 'l' },
         { "all", no_argument, NULL, 'a' },
         { "quick", no_argument, NULL, 'q' },
+        { "live", no_argument, NULL, 'L' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -873,12 +896,14 @@ int pb_cmd_demo(int argc, char **argv)
             break;
         case 'a': all = true; break;
         case 'q': ctx.quick = true; break;
+        case 'L': ctx.live = true; break;
         case 'h':
             printf("Usage: parbench demo [NAME | --all] [--lang en|ko] [--quick]\n\n"
                    "Lessons of the course notes as narrated, measured runs. Without a name, lists them.\n"
                    "Each demo checks the facts it teaches and exits 1 if one does not hold.\n"
                    "  --lang ko   narrate in Korean, the course's language (default: English)\n"
-                   "  --quick     shorter sleeps and counts\n");
+                   "  --quick     shorter sleeps and counts\n"
+                   "  --live      the per-CPU view while the demos run (on a terminal)\n");
             return PB_EXIT_OK;
         case ':':
             fprintf(stderr, "parbench demo: %s needs a value\n", argv[optind - 1]);
@@ -895,19 +920,43 @@ int pb_cmd_demo(int argc, char **argv)
                    ctx.ko ? demos[i].summary_ko : demos[i].summary_en);
         return PB_EXIT_OK;
     }
+    const demo *chosen = NULL;
+    for (int i = 0; i < NDEMOS && !all; i++)
+        if (strcmp(argv[optind], demos[i].name) == 0)
+            chosen = &demos[i];
+    if (!all && !chosen) {
+        fprintf(stderr, "parbench demo: unknown demo '%s' (parbench demo lists them)\n", argv[optind]);
+        return PB_EXIT_USAGE;
+    }
+    /* --live: one sampling window over the whole demo, the view on stderr */
+    demo_parent = getpid();
+    pb_sampler *sampler = NULL;
+    if (ctx.live) {
+        pb_error err;
+        int cpus[4096];
+        unsigned n = 0;
+        const pb_topology *topo = pb_topology_this(&err);
+        if (topo)
+            n = pb_topology_usable(topo, cpus, 4096);
+        ctx.live = pb_sampler_create(&sampler, 10, n ? cpus : NULL, n, &err) == 0;
+        if (ctx.live) {
+            pb_sampler_start(sampler);
+            ctx.live = pb_live_start(sampler);
+        }
+    }
     for (int i = 0; i < NDEMOS; i++) {
-        if (!all && strcmp(argv[optind], demos[i].name) != 0)
+        if (!all && &demos[i] != chosen)
             continue;
-        printf("\n== %s ==\n", demos[i].name);
+        pb_live_status("parbench demo %s", demos[i].name);
+        show(&ctx, "\n== %s ==\n", demos[i].name);
         fflush(stdout);
         demos[i].run(&ctx);
         fflush(stdout);
-        if (!all)
-            return ctx.failed ? PB_EXIT_FAILED : PB_EXIT_OK;
     }
-    if (!all) {
-        fprintf(stderr, "parbench demo: unknown demo '%s' (parbench demo lists them)\n", argv[optind]);
-        return PB_EXIT_USAGE;
+    if (sampler) {
+        pb_live_stop();
+        pb_sampler_stop(sampler);
+        pb_sampler_destroy(sampler);
     }
     return ctx.failed ? PB_EXIT_FAILED : PB_EXIT_OK;
 }
