@@ -94,20 +94,30 @@ static measured run(const char *spec, const pb_backend *b, unsigned workers)
     return run_gil(spec, b, workers, false);
 }
 
-static measured run_gil(const char *spec, const pb_backend *b, unsigned workers, bool gil)
+/* Run `spec` with cfg's backend and settings (its workload and parameters
+ * are filled in here), reporting to `done`. */
+static void run_spec(const char *spec, pb_config cfg, int (*done)(void *, const pb_config *, const pb_plan *,
+                                                                  const pb_run_record *, pb_error *), void *user)
 {
     pb_workload_spec ws;
     pb_error err;
-    measured m = { 0 };
     if (pb_cli_parse_workload(spec, &ws, &err) != 0) {
         fprintf(stderr, "parbench demo: %s\n", err.msg);
-        return m;
+        return;
     }
-    pb_config cfg = { .workload = ws.workload, .params = ws.params, .backend = b, .workers = workers,
-                      .reps = 1, .warmup = 0, .gil = gil };
-    pb_run_observer obs = { .run_done = on_done, .user = &m };
+    cfg.workload = ws.workload;
+    cfg.params = ws.params;
+    if (cfg.reps == 0)
+        cfg.reps = 1;
+    pb_run_observer obs = { .run_done = done, .user = user };
     if (pb_run_config(&cfg, &obs, &err) != 0)
         fprintf(stderr, "parbench demo: %s\n", err.msg);
+}
+
+static measured run_gil(const char *spec, const pb_backend *b, unsigned workers, bool gil)
+{
+    measured m = { 0 };
+    run_spec(spec, (pb_config){ .backend = b, .workers = workers, .gil = gil }, on_done, &m);
     return m;
 }
 
@@ -375,18 +385,12 @@ static void demo_ipc(demo_ctx *c)
                    "(multiprocessing.Queue와 Pipe가 쓰는 통로).\n"
                  : "Notes 000/001/004: processes send %u counting results back to the parent: through shared memory, and "
                    "through pipes (what multiprocessing.Queue and Pipe use underneath).\n", tasks);
-    pb_workload_spec ws;
-    pb_error err;
     double per[2] = { 0, 0 };
     bool ok[2] = { false, false };
     for (int k = 0; k < 2; k++) {
-        if (pb_cli_parse_workload(spec, &ws, &err) != 0)
-            break;
         measured m = { 0 };
-        pb_config cfg = { .workload = ws.workload, .params = ws.params, .backend = &pb_backend_process_pool,
-                          .workers = 2, .reps = 1, .warmup = 1, .chunk = 1, .ipc = k ? PB_IPC_PIPE : PB_IPC_ARENA };
-        pb_run_observer obs = { .run_done = on_done, .user = &m };
-        pb_run_config(&cfg, &obs, &err);
+        run_spec(spec, (pb_config){ .backend = &pb_backend_process_pool, .workers = 2, .warmup = 1, .chunk = 1,
+                                    .ipc = k ? PB_IPC_PIPE : PB_IPC_ARENA }, on_done, &m);
         per[k] = m.wall_s * 1e6 / tasks;
         ok[k] = m.ok;
     }
@@ -478,14 +482,8 @@ static int keep_outcomes(void *user, const pb_config *cfg, const pb_plan *plan, 
 static futures_run futures_once(const char *spec, int64_t timeout_ns)
 {
     futures_run f = { .n = 0 };
-    pb_workload_spec ws;
-    pb_error err;
-    if (pb_cli_parse_workload(spec, &ws, &err) != 0)
-        return f;
-    pb_config cfg = { .workload = ws.workload, .params = ws.params, .backend = &pb_backend_process_pool,
-                      .workers = 8, .reps = 1, .chunk = 1, .task_timeout_ns = timeout_ns };
-    pb_run_observer obs = { .run_done = keep_outcomes, .user = &f };
-    pb_run_config(&cfg, &obs, &err);
+    run_spec(spec, (pb_config){ .backend = &pb_backend_process_pool, .workers = 8, .chunk = 1,
+                                .task_timeout_ns = timeout_ns }, keep_outcomes, &f);
     return f;
 }
 
