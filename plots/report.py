@@ -100,6 +100,15 @@ def report(rs):
             "ideal / median. outliers: repetitions with a modified z-score above 14.826 (kept in every figure)."]
     if flagged:
         out.append(f"{flagged} repetition(s) flagged as outliers: look at them in runs.csv before trusting a median.")
+    if rs.measures:
+        out += ["", "## What the demos measured", "",
+                "| demo | case | metric | value | expected | run |", "| --- | --- | --- | ---: | ---: | ---: |"]
+        for m in rs.measures:
+            v = float(m["value"])
+            value = f"{int(v) if v.is_integer() else f'{v:.6g}'} {m['unit']}"
+            expected = m["expected"]
+            mark = "" if expected == "" or float(expected) == float(m["value"]) else " DIFFERS"
+            out.append(f"| {m['demo']} | {m['case']} | {m['metric']} | {value} | {expected}{mark} | {m['run_id']} |")
     return "\n".join(out) + "\n"
 
 

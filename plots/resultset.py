@@ -58,9 +58,21 @@ class ResultSet:
                            False) or []
         m = _read(os.path.join(folder, "machine.csv"), ("key", "value"), False) or []
         self.machine = {r["key"]: r["value"] for r in m}
+        # what `parbench demo --out` measured: demo, case, metric, value, unit, expected, run_id
+        self.measures = _read(os.path.join(folder, "measures.csv"),
+                              ("demo", "case", "metric", "value", "unit", "expected", "run_id"), False) or []
+        for line, r in enumerate(self.measures, 2):
+            for k in ("value", "expected"):
+                if k == "expected" and r[k] == "":
+                    continue
+                try:
+                    float(r[k])
+                except ValueError:
+                    raise ResultSetError(f"{folder}/measures.csv: line {line}: {k}={r[k]!r} is not a number") from None
         self.bench = {}
+        own = ("runs.csv", "samples.csv", "tasks.csv", "machine.csv", "measures.csv")
         for name in sorted(os.listdir(folder)):
-            if name.endswith(".csv") and name not in ("runs.csv", "samples.csv", "tasks.csv", "machine.csv"):
+            if name.endswith(".csv") and name not in own:
                 rows = _read(os.path.join(folder, name), ("benchmark", "run_type", "metric", "value"), False)
                 if rows is not None:
                     self.bench[name[:-4]] = rows

@@ -43,9 +43,64 @@ for lang in ("en", "ko"):
     p = demo("named-processes", "--quick", "--lang", lang)
     pids = {l.split()[2] for l in p.stdout.splitlines() if l.strip().startswith("worker-")}
     check(len(pids) == 8, f"named-processes ({lang}): {len(pids)} distinct pids")
-p = demo("--all", "--quick")
+# --all, writing its measurements as a result set
+import csv  # noqa: E402
+import os  # noqa: E402
+import tempfile  # noqa: E402
+tmp = tempfile.mkdtemp(prefix="pb-demo-")
+out = os.path.join(tmp, "set")
+p = demo("--all", "--quick", "--out", out)
 check(p.returncode == 0 and [l[3:-3] for l in p.stdout.splitlines() if l.startswith("== ")] == list(DEMOS),
       "--all runs every demo in course order")
+check(p.stdout.rstrip().endswith(f"result set: {out}"), f"--out: the set is named at the end: {p.stdout[-200:]}")
+
+
+def rows(name):
+    with open(os.path.join(out, name), newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+measures, runs = rows("measures.csv"), rows("runs.csv")
+check({m["demo"] for m in measures} == set(DEMOS), f"--out: every demo wrote measurements: {set(m['demo'] for m in measures)}")
+run_ids = {r["run_id"] for r in runs}
+# every run verified, but the futures demo's two with a fault injected (a failing and a hanging task)
+failed = [r["params"] for r in runs if r["ok"] != "1"]
+check(len(runs) >= 20 and len(failed) == 2 and all("fault=" in f for f in failed),
+      f"--out: {len(runs)} runs; not verified: {failed}")
+check(all(m["run_id"] in run_ids for m in measures if m["run_id"]), "--out: every run_id is a row of runs.csv")
+check({r["run_id"] for r in rows("tasks.csv")} == run_ids, "--out: every run has its tasks")
+check(len(rows("machine.csv")) > 10 and os.path.getsize(os.path.join(out, "samples.csv")) > 0, "--out: machine, samples")
+
+
+def value(demo_name, case, metric):
+    got = [m for m in measures if (m["demo"], m["case"], m["metric"]) == (demo_name, case, metric)]
+    check(len(got) == 1, f"--out: one {demo_name} / {case} / {metric}: {got}")
+    return got[0] if got else {"value": None, "expected": None}
+
+
+# the deterministic facts, as written: the value the lesson expects
+for key in (("race", "threads mutex", "total"), ("race", "threads atomic", "total"), ("global", "global after fork", "parent_sees"),
+            ("global", "shared memory", "parent_sees"), ("futures", "task 2 fails", "others_done"),
+            ("futures", "task 5 hangs", "others_done"), ("sync", "queue between processes", "total"),
+            ("life-cycle", "child", "zombie_after_terminate"), ("named-processes", "processes", "reported")):
+    m = value(*key)
+    check(m["expected"] not in ("", None) and m["value"] == m["expected"], f"--out: {key}: {m}")
+check(value("race", "threads mutex", "total")["value"] == "4000000", "--out: the mutex total is 2 x 2000000")
+wall = [float(value("square-cube", f"sleep {b}", "wall_s")["value"] or 0) for b in ("serial/1", "pthread/2", "fork/2")]
+check(all(w > 0 for w in wall), f"--out: square-cube times written: {wall}")
+rep = subprocess.run([PARBENCH, "report", out], capture_output=True, text=True, timeout=120)
+check(rep.returncode == 0 and "What the demos measured" in open(os.path.join(out, "report.md"), encoding="utf-8").read(),
+      f"report of a demo set: {rep.returncode} {rep.stderr}")
+p = demo("race", "--quick", "--out", out)
+check(p.returncode == 2 and "already exists" in p.stderr and "--out" in p.stderr, f"--out onto a set: {p.stderr}")
+p = demo("--out", os.path.join(tmp, "x"))
+check(p.returncode == 2 and "--out" in p.stderr and not os.path.exists(os.path.join(tmp, "x")), f"--out, no demo: {p.stderr}")
+p = demo("race", "--all")
+check(p.returncode == 2 and "--all" in p.stderr, f"a name and --all: {p.stderr}")
+p = demo("race", "global")
+check(p.returncode == 2 and "'global'" in p.stderr, f"two names: {p.stderr}")
+p = demo("race", "--out")
+check(p.returncode == 2 and "--out" in p.stderr, f"--out without a value: {p.stderr}")
 # --live: drawn on a terminal (a pseudo-terminal from script(1)), ignored elsewhere
 import shutil  # noqa: E402
 if shutil.which("script"):
@@ -60,4 +115,6 @@ check(p.returncode == 2 and "unknown demo 'nope'" in p.stderr, f"unknown demo: {
 p = demo("race", "--lang", "fr")
 check(p.returncode == 2 and "--lang" in p.stderr, f"bad language: {p.stderr}")
 
+import shutil as _sh  # noqa: E402
+_sh.rmtree(tmp, ignore_errors=True)
 report("demos")

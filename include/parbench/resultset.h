@@ -3,6 +3,8 @@
  *   runs.csv     one row per measured repetition
  *   tasks.csv    one row per task per repetition
  *   samples.csv  per-CPU busy fractions sampled during each run
+ *   measures.csv what a demo measured outside the runner's columns (only
+ *                in sets written by `parbench demo --out`)
  * Each file's columns are declared once below; the same lists print the
  * documentation (`parbench schema`). A column is added, never repurposed;
  * PB_SCHEMA_VERSION changes when one is. */
@@ -91,9 +93,20 @@
     X(system, "fraction in the kernel (system + irq + softirq)")                               \
     X(steal, "fraction stolen by the hypervisor (not counted as busy)")
 
+/* measures.csv: one row per quantity a demo measured and showed. */
+#define PB_MEASURES_COLUMNS(X)                                                                 \
+    X(demo, "the demo, as `parbench demo` lists it")                                            \
+    X(case, "what was measured within the demo (backend/workers, or the demo's own label)")    \
+    X(metric, "the quantity: wall_s, busy_cores, total, lost, us_per_result, ...")             \
+    X(value, "the measured value")                                                              \
+    X(unit, "s, us, cores, count, items/s, KiB, or flag (1 true, 0 false)")                     \
+    X(expected, "the value the lesson says is right, when there is exactly one; else empty")  \
+    X(run_id, "the runs.csv row it comes from; empty when the demo measured it itself")
+
 typedef struct pb_resultset {
     char dir[4096];
     pb_csv_file runs, tasks, samples;
+    pb_csv_file measures;      /* created with the first measure */
     uint64_t next_run_id;
     int64_t t0_ns;             /* CLOCK_MONOTONIC when the set was created */
 } pb_resultset;
@@ -110,6 +123,11 @@ int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, con
 int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *cfg,
                          const pb_plan *plan, const pb_run_record *rec, const pb_sampler *sampler,
                          pb_error *err);
+
+/* One row of measures.csv (created on first use). `expected` NAN: none;
+ * run_id 0: not from the runner. */
+int pb_resultset_add_measure(pb_resultset *rs, const char *demo, const char *what, const char *metric,
+                             double value, const char *unit, double expected, uint64_t run_id, pb_error *err);
 
 void pb_resultset_close(pb_resultset *rs);
 

@@ -220,3 +220,10 @@ unsigned pb_cli_resolve_workers(const pb_workers_spec *w, unsigned pus, size_t n
             out[k++] = out[i];
     return k;
 }
+
+void pb_cli_join_command(int argc, char **argv, char *buf, size_t size)
+{
+    size_t len = (size_t)snprintf(buf, size, "parbench");
+    for (int i = 0; i < argc && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, " %s", argv[i]);
+}

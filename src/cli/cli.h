@@ -69,6 +69,10 @@ typedef struct pb_suite {
 extern const pb_suite pb_suites[];   /* ends with a NULL name */
 const pb_suite *pb_find_suite(const char *name);
 
+/* The invocation as one line, "parbench run ...", for machine.csv: argv
+ * holds the subcommand and its arguments. */
+void pb_cli_join_command(int argc, char **argv, char *buf, size_t size);
+
 /* Parsers: each names the option in its message and returns PB_E_ARG or
  * PB_E_RANGE on bad input. */
 int pb_cli_parse_count(const char *opt, const char *text, unsigned min, unsigned max,

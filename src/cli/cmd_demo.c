@@ -4,6 +4,7 @@
  * course's language. A demo checks the facts it teaches and exits 1 if one
  * does not hold. --quick shortens the sleeps and counts (for tests). */
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -20,6 +21,7 @@
 #include "cli.h"
 #include "parbench/clock.h"
 #include "parbench/registry.h"
+#include "parbench/resultset.h"
 #include "parbench/runner.h"
 #include "parbench/sampler.h"
 #include "parbench/topology.h"
@@ -29,6 +31,11 @@ typedef struct demo_ctx {
     bool quick;                /* short sleeps and counts */
     bool live;                 /* --live draws: text goes around the view */
     int failed;                /* facts that did not hold */
+    const char *name;          /* the demo running */
+    pb_resultset *rs;          /* --out: where measurements go; NULL when not asked */
+    pb_sampler *sampler;       /* --out: samples.csv for the runner's runs */
+    uint64_t config_id;        /* of the last runner configuration */
+    bool out_failed;           /* writing failed: reported once, nothing more written */
 } demo_ctx;
 
 static pid_t demo_parent;
@@ -62,6 +69,29 @@ static void fact(demo_ctx *c, bool holds, const char *en, const char *ko)
     }
 }
 
+/* A failed write: said once; the demo goes on, nothing more is written. */
+static void output_failed(demo_ctx *c, const pb_error *err)
+{
+    if (c->out_failed)
+        return;
+    c->out_failed = true;
+    fprintf(stderr, "parbench demo: %s; measurements are no longer written (rows already written are intact)\n",
+            err->msg);
+}
+
+/* One measurement into measures.csv (with --out). `what` names the case in
+ * plain ASCII whatever the narration's language; expected: NAN when the
+ * lesson has no single right value; run_id: 0 when not a runner run. */
+static void record(demo_ctx *c, const char *what, const char *metric, double value, const char *unit,
+                   double expected, uint64_t run_id)
+{
+    pb_error err;
+    if (!c->rs || c->out_failed || getpid() != demo_parent)
+        return;
+    if (pb_resultset_add_measure(c->rs, c->name, what, metric, value, unit, expected, run_id, &err) != 0)
+        output_failed(c, &err);
+}
+
 /* ---- running a workload through the runner ------------------------------ */
 
 typedef struct measured {
@@ -70,6 +100,7 @@ typedef struct measured {
     double busy;
     long minflt, maxrss_kb;
     bool ok;
+    uint64_t run_id;           /* its runs.csv row with --out, else 0 */
 } measured;
 
 static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const pb_run_record *rec, pb_error *err)
@@ -87,38 +118,72 @@ static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const 
     return 0;
 }
 
-static measured run_gil(const char *spec, const pb_backend *b, unsigned workers, bool gil);
+typedef int run_done_fn(void *, const pb_config *, const pb_plan *, const pb_run_record *, pb_error *);
 
-static measured run(const char *spec, const pb_backend *b, unsigned workers)
+/* Between the runner and a demo's observer: writes each measured run into
+ * the result set first (with --out). */
+typedef struct run_hook {
+    demo_ctx *c;
+    run_done_fn *done;
+    void *user;
+    uint64_t run_id;
+} run_hook;
+
+static int hook_done(void *user, const pb_config *cfg, const pb_plan *plan, const pb_run_record *rec,
+                     pb_error *err)
 {
-    return run_gil(spec, b, workers, false);
+    run_hook *h = user;
+    demo_ctx *c = h->c;
+    if (!rec->warmup && c->rs && !c->out_failed) {
+        pb_error werr;
+        if (pb_resultset_add_run(c->rs, c->config_id, cfg, plan, rec, c->sampler, &werr) == 0)
+            h->run_id = c->rs->next_run_id - 1;
+        else
+            output_failed(c, &werr);
+    }
+    return h->done(h->user, cfg, plan, rec, err);
 }
 
 /* Run `spec` with cfg's backend and settings (its workload and parameters
- * are filled in here), reporting to `done`. */
-static void run_spec(const char *spec, pb_config cfg, int (*done)(void *, const pb_config *, const pb_plan *,
-                                                                  const pb_run_record *, pb_error *), void *user)
+ * are filled in here), reporting to `done`. Returns the runs.csv row of its
+ * (last) measured repetition with --out, else 0. */
+static uint64_t run_spec(demo_ctx *c, const char *spec, pb_config cfg, run_done_fn *done, void *user)
 {
     pb_workload_spec ws;
     pb_error err;
     if (pb_cli_parse_workload(spec, &ws, &err) != 0) {
         fprintf(stderr, "parbench demo: %s\n", err.msg);
-        return;
+        return 0;
     }
     cfg.workload = ws.workload;
     cfg.params = ws.params;
     if (cfg.reps == 0)
         cfg.reps = 1;
-    pb_run_observer obs = { .run_done = done, .user = user };
+    run_hook hook = { .c = c, .done = done, .user = user };
+    pb_run_observer obs = { .run_done = hook_done, .user = &hook, .sampler = c->rs ? c->sampler : NULL };
+    c->config_id++;
     if (pb_run_config(&cfg, &obs, &err) != 0)
         fprintf(stderr, "parbench demo: %s\n", err.msg);
+    return hook.run_id;
 }
 
-static measured run_gil(const char *spec, const pb_backend *b, unsigned workers, bool gil)
+static measured run_gil(demo_ctx *c, const char *spec, const pb_backend *b, unsigned workers, bool gil)
 {
     measured m = { 0 };
-    run_spec(spec, (pb_config){ .backend = b, .workers = workers, .gil = gil }, on_done, &m);
+    m.run_id = run_spec(c, spec, (pb_config){ .backend = b, .workers = workers, .gil = gil }, on_done, &m);
     return m;
+}
+
+static measured run(demo_ctx *c, const char *spec, const pb_backend *b, unsigned workers)
+{
+    return run_gil(c, spec, b, workers, false);
+}
+
+/* A runner run's time (and busy cores) into measures.csv. */
+static void record_run(demo_ctx *c, const char *what, const measured *m)
+{
+    record(c, what, "wall_s", m->wall_s, "s", NAN, m->run_id);
+    record(c, what, "busy_cores", m->busy, "cores", NAN, m->run_id);
 }
 
 /* ---- the demos ------------------------------------------------------------- */
@@ -131,15 +196,19 @@ static void demo_square_cube(demo_ctx *c)
     say(c, "Note 003: square [5, 10, 15, 20] in one task and cube them in another, sleeping before each element.",
         "노트 003: 한 작업은 [5, 10, 15, 20]을 제곱하고 다른 작업은 세제곱합니다. 원소마다 먼저 잠듭니다.");
     show(c, c->ko ? "  원소마다 %d ms, 모두 8번 잠듭니다.\n" : "  %d ms per element, eight sleeps in all.\n", ms);
-    measured s = run(spec, &pb_backend_serial, 1);
-    measured t = run(spec, &pb_backend_pthread, 2);
-    measured p = run(spec, &pb_backend_fork, 2);
+    measured s = run(c, spec, &pb_backend_serial, 1);
+    measured t = run(c, spec, &pb_backend_pthread, 2);
+    measured p = run(c, spec, &pb_backend_fork, 2);
     show(c, c->ko ? "  순차 처리          %7.3f s\n  스레드 2개         %7.3f s\n  프로세스 2개       %7.3f s\n"
                  : "  serial             %7.3f s\n  2 threads          %7.3f s\n  2 processes        %7.3f s\n",
            s.wall_s, t.wall_s, p.wall_s);
     say(c, "Lesson: while a task sleeps (waits for I/O), another can run: threads and processes both halve the time.",
         "교훈: 한 작업이 잠든(I/O를 기다리는) 동안 다른 작업이 돌 수 있어, 스레드와 프로세스 모두 시간을 절반으로 줄입니다.");
     double ideal = 8 * ms / 1000.0;
+    record(c, "sleep serial/1", "wall_s", s.wall_s, "s", NAN, s.run_id);
+    record(c, "sleep pthread/2", "wall_s", t.wall_s, "s", NAN, t.run_id);
+    record(c, "sleep fork/2", "wall_s", p.wall_s, "s", NAN, p.run_id);
+    record(c, "sleep", "sleeps_total_s", ideal, "s", NAN, 0);
     fact(c, s.ok && t.ok && p.ok, "a result did not verify", "검증에 실패한 결과가 있습니다");
     fact(c, s.wall_s >= ideal && t.wall_s < 0.75 * s.wall_s && p.wall_s < 0.75 * s.wall_s,
          "the parallel runs were not clearly faster", "병렬 실행이 뚜렷하게 빠르지 않았습니다");
@@ -147,9 +216,9 @@ static void demo_square_cube(demo_ctx *c)
     say(c, "\nThe same with CPU-bound work (counting), where the picture changes:",
         "\n같은 비교를 CPU를 쓰는 작업(세기)으로 하면 그림이 바뀝니다:");
     const char *cspec = c->quick ? "counter:n=2e7,tasks=2" : "counter:n=2e8,tasks=2";
-    s = run(cspec, &pb_backend_serial, 1);
-    t = run(cspec, &pb_backend_pthread, 2);
-    p = run(cspec, &pb_backend_fork, 2);
+    s = run(c, cspec, &pb_backend_serial, 1);
+    t = run(c, cspec, &pb_backend_pthread, 2);
+    p = run(c, cspec, &pb_backend_fork, 2);
     show(c, c->ko ? "  순차 처리          %7.3f s\n  스레드 2개         %7.3f s  (코어 %.2f개 사용)\n"
                    "  프로세스 2개       %7.3f s  (코어 %.2f개 사용)\n"
                  : "  serial             %7.3f s\n  2 threads          %7.3f s  (%.2f cores busy)\n"
@@ -159,6 +228,9 @@ static void demo_square_cube(demo_ctx *c)
            "In C threads scale like processes; in CPython the GIL would keep threads at one core.",
         "교훈: 세기는 내내 CPU가 필요하므로, 두 작업자는 남는 코어만큼만 빨라집니다. "
         "C에서는 스레드도 프로세스처럼 확장되지만, CPython에서는 GIL 때문에 스레드가 코어 하나에 머뭅니다.");
+    record_run(c, "count serial/1", &s);
+    record_run(c, "count pthread/2", &t);
+    record_run(c, "count fork/2", &p);
     fact(c, s.ok && t.ok && p.ok, "a result did not verify", "검증에 실패한 결과가 있습니다");
 }
 
@@ -169,10 +241,10 @@ static void demo_pool_map(demo_ctx *c)
     snprintf(spec, sizeof spec, "map:len=10,sleep_ms=%d", ms);
     say(c, "Note 003: Pool.map applies a function to 10 elements, each taking a sleep first.",
         "노트 003: Pool.map이 원소 10개에 함수를 적용하며, 원소마다 먼저 잠듭니다.");
-    measured s = run(spec, &pb_backend_serial, 1);
-    measured t = run(spec, &pb_backend_thread_pool, 10);
-    measured p = run(spec, &pb_backend_process_pool, 10);
-    measured p2 = run(spec, &pb_backend_process_pool, 2);
+    measured s = run(c, spec, &pb_backend_serial, 1);
+    measured t = run(c, spec, &pb_backend_thread_pool, 10);
+    measured p = run(c, spec, &pb_backend_process_pool, 10);
+    measured p2 = run(c, spec, &pb_backend_process_pool, 2);
     show(c, c->ko ? "  순차 처리                 %7.3f s\n  스레드 풀 (10)            %7.3f s\n"
                    "  프로세스 풀 (10)          %7.3f s\n  프로세스 풀 (2, 청크 2)   %7.3f s\n"
                  : "  serial                    %7.3f s\n  thread pool (10)          %7.3f s\n"
@@ -182,6 +254,10 @@ static void demo_pool_map(demo_ctx *c)
            "five chunks are shared by two workers: 3 chunks x 2 elements for the busier one.",
         "교훈: 원소마다 작업자가 있으면 잠이 겹칩니다(10배). 작업자 2개에 청크 크기 2면 청크 5개를 둘이 나눠, "
         "더 바쁜 쪽이 청크 3개 x 원소 2개를 처리합니다.");
+    record(c, "serial/1", "wall_s", s.wall_s, "s", NAN, s.run_id);
+    record(c, "thread-pool/10", "wall_s", t.wall_s, "s", NAN, t.run_id);
+    record(c, "process-pool/10", "wall_s", p.wall_s, "s", NAN, p.run_id);
+    record(c, "process-pool/2 chunk 2", "wall_s", p2.wall_s, "s", NAN, p2.run_id);
     fact(c, s.ok && t.ok && p.ok && p2.ok, "a result did not verify", "검증에 실패한 결과가 있습니다");
     fact(c, t.wall_s < s.wall_s / 4 && p.wall_s < s.wall_s / 4, "the pools did not overlap the sleeps",
          "풀이 잠을 겹치지 못했습니다");
@@ -235,6 +311,7 @@ static void demo_race(demo_ctx *c)
     pthread_mutex_init(&sh->lock, &attr);
     static const char *const names_en[] = { "threads, no lock ", "threads, mutex   ", "threads, atomic  " };
     static const char *const names_ko[] = { "스레드, 잠금 없음", "스레드, 뮤텍스   ", "스레드, 원자 연산" };
+    static const char *const cases[] = { "threads no lock", "threads mutex", "threads atomic" };
     long totals[3];
     for (int mode = 0; mode < 3; mode++) {
         sh->plain = 0;
@@ -253,6 +330,9 @@ static void demo_race(demo_ctx *c)
         totals[mode] = mode == 0 ? atomic_load(&sh->unsynced) : mode == 2 ? atomic_load(&sh->atomic) : sh->plain;
         show(c, c->ko ? "  %s  합계 %9ld  잃어버린 갱신 %8ld  %8.3f ms\n" : "  %s  total %9ld  lost %8ld  %8.3f ms\n",
                c->ko ? names_ko[mode] : names_en[mode], totals[mode], 2 * n - totals[mode], s * 1e3);
+        record(c, cases[mode], "total", (double)totals[mode], "count", (double)(2 * n), 0);
+        record(c, cases[mode], "lost", (double)(2 * n - totals[mode]), "count", mode ? 0 : NAN, 0);
+        record(c, cases[mode], "wall_s", s, "s", NAN, 0);
     }
     /* and two processes on the shared page, no lock */
     atomic_store(&sh->unsynced, 0);
@@ -271,6 +351,8 @@ static void demo_race(demo_ctx *c)
     long procs = atomic_load(&sh->unsynced);
     show(c, c->ko ? "  프로세스, 잠금 없음  합계 %9ld  잃어버린 갱신 %8ld\n" : "  processes, no lock  total %9ld  lost %8ld\n",
            procs, 2 * n - procs);
+    record(c, "processes no lock", "total", (double)procs, "count", (double)(2 * n), 0);
+    record(c, "processes no lock", "lost", (double)(2 * n - procs), "count", NAN, 0);
     say(c, "Lesson: 'balance += 1' is a read, an add and a write; without a lock two workers overwrite each "
            "other. A mutex or an atomic add makes the total exact, at a cost you can see in the times.",
         "교훈: 'balance += 1'은 읽기, 더하기, 쓰기입니다. 잠금이 없으면 두 작업자가 서로의 값을 덮어씁니다. "
@@ -304,6 +386,8 @@ static void demo_global(demo_ctx *c)
         _exit(0);
     }
     waitpid(pid, NULL, 0);
+    record(c, "global after fork", "parent_sees", (double)global_result, "count", 0, 0);
+    record(c, "shared memory", "parent_sees", (double)*shared, "count", 90, 0);
     show(c, c->ko ? "  부모에서:    전역 = %ld, 공유 메모리 = %ld\n" : "  in the parent:    global = %ld, shared memory = %ld\n",
            global_result, *shared);
     say(c, "Lesson: fork gives the child a copy of every variable; its changes stay in the copy. Only memory "
@@ -324,19 +408,25 @@ static void demo_gil(demo_ctx *c)
            "process one such lock, handed over every 5 ms and while sleeping. Two threads count, then two processes:",
         "노트 000/004: CPython은 한 번에 한 스레드만 파이썬 코드를 돌립니다(GIL). parbench의 --gil은 프로세스마다 이런 "
         "잠금을 하나 두고, 5 ms마다 그리고 잠들 때 넘깁니다. 두 스레드가 세고, 이어서 두 프로세스가 셉니다:");
-    measured s = run(cpu, &pb_backend_serial, 1);
-    measured t_free = run(cpu, &pb_backend_pthread, 2);
-    measured t_gil = run_gil(cpu, &pb_backend_pthread, 2, true);
-    measured p_gil = run_gil(cpu, &pb_backend_fork, 2, true);
+    measured s = run(c, cpu, &pb_backend_serial, 1);
+    measured t_free = run(c, cpu, &pb_backend_pthread, 2);
+    measured t_gil = run_gil(c, cpu, &pb_backend_pthread, 2, true);
+    measured p_gil = run_gil(c, cpu, &pb_backend_fork, 2, true);
     show(c, c->ko ? "  순차 처리                 %7.3f s\n  스레드 2개, GIL 없음      %7.3f s  (코어 %.2f개)\n"
                    "  스레드 2개, GIL           %7.3f s  (코어 %.2f개)\n  프로세스 2개, 각자 GIL    %7.3f s  (코어 %.2f개)\n"
                  : "  serial                      %7.3f s\n  2 threads, no GIL           %7.3f s  (%.2f cores busy)\n"
                    "  2 threads, GIL              %7.3f s  (%.2f cores busy)\n  2 processes, a GIL each     %7.3f s  (%.2f cores busy)\n",
            s.wall_s, t_free.wall_s, t_free.busy, t_gil.wall_s, t_gil.busy, p_gil.wall_s, p_gil.busy);
-    measured io_s = run(io, &pb_backend_serial, 1);
-    measured io_gil = run_gil(io, &pb_backend_pthread, 8, true);
+    measured io_s = run(c, io, &pb_backend_serial, 1);
+    measured io_gil = run_gil(c, io, &pb_backend_pthread, 8, true);
     show(c, c->ko ? "  잠자는 작업 8개: 순차 %.3f s, 스레드 8개 + GIL %.3f s\n"
                  : "  8 sleeping tasks: serial %.3f s, 8 threads with the GIL %.3f s\n", io_s.wall_s, io_gil.wall_s);
+    record_run(c, "count serial/1", &s);
+    record_run(c, "count pthread/2", &t_free);
+    record_run(c, "count pthread/2 gil", &t_gil);
+    record_run(c, "count fork/2 gil", &p_gil);
+    record_run(c, "sleep serial/1", &io_s);
+    record_run(c, "sleep pthread/8 gil", &io_gil);
     say(c, "Lesson: under a GIL, CPU-bound threads take turns on one core and gain nothing; processes each have "
            "their own and scale; threads that sleep (wait for I/O) let go of it and still overlap.",
         "교훈: GIL 아래에서 CPU를 쓰는 스레드들은 코어 하나를 번갈아 쓰므로 얻는 것이 없습니다. 프로세스는 각자 GIL이 "
@@ -358,13 +448,20 @@ static void demo_basics(demo_ctx *c)
     show(c, c->ko ? "노트의 비교표(스레드 vs 프로세스)를 직접 잽니다: 빈 작업자 %u개를 만들고 시작 관문에 세웁니다.\n"
                  : "The notes' table of threads vs processes, measured: %u empty workers created and lined up at the start gate.\n",
            w);
-    measured t = run(spec, &pb_backend_pthread, w);
-    measured p = run(spec, &pb_backend_fork, w);
+    measured t = run(c, spec, &pb_backend_pthread, w);
+    measured p = run(c, spec, &pb_backend_fork, w);
     show(c, c->ko ? "  스레드     작업자당 생성 %7.1f us, 작업자당 페이지 폴트 %6.1f, 가장 큰 상주 메모리 %6ld KiB (프로세스 전체)\n"
                    "  프로세스   작업자당 생성 %7.1f us, 작업자당 페이지 폴트 %6.1f, 가장 큰 상주 메모리 %6ld KiB (자식 하나)\n"
                  : "  threads    %7.1f us to create each, %6.1f page faults each, largest resident set %6ld KiB (the whole process)\n"
                    "  processes  %7.1f us to create each, %6.1f page faults each, largest resident set %6ld KiB (one child)\n",
            t.spawn_s * 1e6 / w, (double)t.minflt / w, t.maxrss_kb, p.spawn_s * 1e6 / w, (double)p.minflt / w, p.maxrss_kb);
+    for (int k = 0; k < 2; k++) {
+        const measured *m = k ? &p : &t;
+        const char *what = k ? "processes" : "threads";
+        record(c, what, "create_us_each", m->spawn_s * 1e6 / w, "us", NAN, m->run_id);
+        record(c, what, "page_faults_each", (double)m->minflt / w, "count", NAN, m->run_id);
+        record(c, what, "max_resident_kib", (double)m->maxrss_kb, "KiB", NAN, m->run_id);
+    }
     say(c, "Lesson: a thread shares its process's memory, so it is cheap to make and its pages are not copied; a "
            "process gets its own address space: its page tables are copied and every page it writes faults once "
            "(copy-on-write). That is the 'heavier' in the notes' table, in numbers.",
@@ -389,10 +486,11 @@ static void demo_ipc(demo_ctx *c)
     bool ok[2] = { false, false };
     for (int k = 0; k < 2; k++) {
         measured m = { 0 };
-        run_spec(spec, (pb_config){ .backend = &pb_backend_process_pool, .workers = 2, .warmup = 1, .chunk = 1,
+        m.run_id = run_spec(c, spec, (pb_config){ .backend = &pb_backend_process_pool, .workers = 2, .warmup = 1, .chunk = 1,
                                     .ipc = k ? PB_IPC_PIPE : PB_IPC_ARENA }, on_done, &m);
         per[k] = m.wall_s * 1e6 / tasks;
         ok[k] = m.ok;
+        record(c, k ? "pipe" : "arena", "us_per_result", per[k], "us", NAN, m.run_id);
     }
     show(c, c->ko ? "  공유 메모리 (Value/Array 같은)   결과당 %6.2f us\n  파이프 (Queue/Pipe 같은)         결과당 %6.2f us  (%.1f배)\n"
                  : "  shared memory (like Value/Array)  %6.2f us per result\n  pipes (like Queue/Pipe)           %6.2f us per result  (%.1fx)\n",
@@ -454,8 +552,13 @@ static void demo_named(demo_ctx *c)
         fclose(in);
     for (int i = 0; i < n; i++)
         wait(NULL);
+    double all_s = (double)(pb_now_ns() - t0) / 1e9;
     show(c, c->ko ? "  %d개 모두 %.3f s 안에 끝남 (가장 긴 잠: %d ms)\n" : "  all %d done in %.3f s (the longest sleep: %d ms)\n",
-           seen, (double)(pb_now_ns() - t0) / 1e9, hi);
+           seen, all_s, hi);
+    record(c, "processes", "reported", seen, "count", n, 0);
+    record(c, "processes", "right_square_and_parent", right, "count", n, 0);
+    record(c, "processes", "wall_s", all_s, "s", NAN, 0);
+    record(c, "processes", "longest_sleep_s", hi / 1000.0, "s", NAN, 0);
     say(c, "Lesson: each process has its own pid and the same parent; they finish in the order their sleeps end, "
            "not the order they were started, and all of them together take about as long as the longest one.",
         "교훈: 프로세스마다 pid가 다르고 부모는 같습니다. 시작한 순서가 아니라 잠이 끝난 순서로 끝나며, "
@@ -467,6 +570,7 @@ static void demo_named(demo_ctx *c)
 typedef struct futures_run {
     pb_outcome out[64];
     size_t n;
+    uint64_t run_id;
 } futures_run;
 
 static int keep_outcomes(void *user, const pb_config *cfg, const pb_plan *plan, const pb_run_record *rec,
@@ -479,10 +583,10 @@ static int keep_outcomes(void *user, const pb_config *cfg, const pb_plan *plan, 
     return 0;
 }
 
-static futures_run futures_once(const char *spec, int64_t timeout_ns)
+static futures_run futures_once(demo_ctx *c, const char *spec, int64_t timeout_ns)
 {
     futures_run f = { .n = 0 };
-    run_spec(spec, (pb_config){ .backend = &pb_backend_process_pool, .workers = 8, .chunk = 1,
+    f.run_id = run_spec(c, spec, (pb_config){ .backend = &pb_backend_process_pool, .workers = 8, .chunk = 1,
                                 .task_timeout_ns = timeout_ns }, keep_outcomes, &f);
     return f;
 }
@@ -497,7 +601,7 @@ static void demo_futures(demo_ctx *c)
         "노트 000/001/004: 작업 8개(모의 다운로드: 길이가 무작위인 잠)를 프로세스 8개의 풀에 제출합니다. "
         "as_completed는 끝나는 순서대로 돌려줍니다.");
     snprintf(spec, sizeof spec, "sleep-square:tasks=8,min_ms=%d,max_ms=%d,seed=3", 5 * scale, 40 * scale);
-    futures_run f = futures_once(spec, 0);
+    futures_run f = futures_once(c, spec, 0);
     size_t order[64];
     for (size_t i = 0; i < f.n; i++)
         order[i] = i;
@@ -513,16 +617,20 @@ static void demo_futures(demo_ctx *c)
         done += o->status == PB_TASK_DONE;
         show(c, c->ko ? "  %zu번째 완료: 작업 %zu (잠 %4.0f ms) -> %llu\n" : "  finished #%zu: task %zu (slept %4.0f ms) -> %llu\n",
                k + 1, order[k], (double)o->sleep_ns / 1e6, (unsigned long long)o->value);
+        char what[32];
+        snprintf(what, sizeof what, "task %zu", order[k]);
+        record(c, what, "finished_as", (double)(k + 1), "count", NAN, f.run_id);
+        record(c, what, "sleep_s", (double)o->sleep_ns / 1e9, "s", NAN, f.run_id);
     }
     fact(c, done == 8, "a task did not finish", "끝나지 않은 작업이 있습니다");
 
     say(c, "\nNow task 2 fails (its worker exits, like an exception in the notes) and task 5 hangs past a timeout:",
         "\n이번에는 작업 2가 실패하고(노트의 예외처럼 작업자가 끝남) 작업 5는 제한 시간을 넘겨 멈춥니다:");
     snprintf(spec, sizeof spec, "sleep-square:tasks=8,min_ms=%d,max_ms=%d,seed=3,fault=exit@2", 5 * scale, 40 * scale);
-    futures_run failing = futures_once(spec, 0);
+    futures_run failing = futures_once(c, spec, 0);
     snprintf(spec, sizeof spec, "sleep-square:tasks=8,min_ms=%d,max_ms=%d,seed=3,fault=hang@5", 5 * scale, 40 * scale);
     int64_t timeout = (int64_t)(100 * scale) * 1000000;
-    futures_run hanging = futures_once(spec, timeout);
+    futures_run hanging = futures_once(c, spec, timeout);
     size_t ok_fail = 0, ok_hang = 0;
     for (size_t i = 0; i < 8; i++) {
         ok_fail += failing.out[i].status == PB_TASK_DONE;
@@ -534,6 +642,11 @@ static void demo_futures(demo_ctx *c)
     show(c, c->ko ? "  작업 5: %d ms 제한 시간 초과 (신호 %d로 종료); 나머지 %zu개 성공\n"
                  : "  task 5: timed out after %d ms (killed by signal %d); the other %zu succeeded\n",
            100 * scale, h->signal, ok_hang);
+    record(c, "task 2 fails", "exit_status", e->exit_status, "count", 3, failing.run_id);
+    record(c, "task 2 fails", "others_done", (double)ok_fail, "count", 7, failing.run_id);
+    record(c, "task 5 hangs", "signal", h->signal, "count", SIGKILL, hanging.run_id);
+    record(c, "task 5 hangs", "others_done", (double)ok_hang, "count", 7, hanging.run_id);
+    record(c, "task 5 hangs", "timeout_s", (double)timeout / 1e9, "s", NAN, hanging.run_id);
     say(c, "Lesson: results come back as tasks finish, not as they were submitted; a pool of processes reports a "
            "failing or overrunning task and replaces its worker, while every other task still completes.",
         "교훈: 결과는 제출한 순서가 아니라 끝나는 순서로 돌아옵니다. 프로세스 풀은 실패하거나 시간을 넘긴 작업을 "
@@ -704,6 +817,8 @@ static void demo_sync(demo_ctx *c)
     int stuck_ordered = run_two_locks(&s);
     show(c, c->ko ? "  같은 순서 (항상 A 다음 B): 포기한 스레드 %d개\n" : "  same order (always A then B): %d thread(s) gave up\n",
            stuck_ordered);
+    record(c, "two locks opposite order", "gave_up", stuck, "count", NAN, 0);
+    record(c, "two locks same order", "gave_up", stuck_ordered, "count", 0, 0);
     fact(c, stuck >= 1 && stuck_ordered == 0, "the deadlock was not seen, or the fix did not work",
          "교착 상태가 보이지 않았거나 해결책이 통하지 않았습니다");
 
@@ -716,9 +831,12 @@ static void demo_sync(demo_ctx *c)
         pthread_create(&t[i], NULL, limited_worker, &l);
     for (int i = 0; i < 8; i++)
         pthread_join(t[i], NULL);
+    double sem_s = (double)(pb_now_ns() - t0) / 1e9;
     show(c, c->ko ? "  동시에 가장 많았을 때 %d개, 전체 %.0f ms (작업 하나 %lld ms)\n"
                  : "  at most %d inside at once, %.0f ms in all (one task: %lld ms)\n",
-           atomic_load(&l.most), (double)(pb_now_ns() - t0) / 1e6, (long long)(l.work_ns / 1000000));
+           atomic_load(&l.most), sem_s * 1e3, (long long)(l.work_ns / 1000000));
+    record(c, "semaphore of 3", "most_inside", atomic_load(&l.most), "count", NAN, 0);
+    record(c, "semaphore of 3", "wall_s", sem_s, "s", NAN, 0);
     fact(c, atomic_load(&l.most) <= 3, "more than 3 tasks were inside", "3개보다 많은 작업이 들어갔습니다");
     sem_destroy(&l.slots);
 
@@ -758,6 +876,11 @@ static void demo_sync(demo_ctx *c)
                  : "  between threads    %9.0f items/s, total %s\n  between processes  %9.0f items/s, total %s\n",
            rate[0], got[0] == want ? (c->ko ? "정확" : "exact") : (c->ko ? "틀림" : "WRONG"), rate[1],
            got[1] == want ? (c->ko ? "정확" : "exact") : (c->ko ? "틀림" : "WRONG"));
+    for (int k = 0; k < 2; k++) {
+        const char *what = k ? "queue between processes" : "queue between threads";
+        record(c, what, "total", (double)got[k], "count", (double)want, 0);
+        record(c, what, "items_per_s", rate[k], "items/s", NAN, 0);
+    }
     say(c, "Lesson: a deadlock is two waits in a circle; a timed lock detects it and one fixed order prevents it. "
            "A semaphore bounds concurrency. A bounded queue with an end event moves every item exactly once, "
            "between threads and between processes alike.",
@@ -818,6 +941,9 @@ static void demo_life_cycle(demo_ctx *c)
     show(c, c->ko ? "  join() 뒤            %s  (종료 신호 %d)\n" : "  after join()         %s  (ended by signal %d)\n",
            gone == '?' ? (c->ko ? "/proc에서 사라짐" : "gone from /proc") : "still there",
            WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    record(c, "child", "alive_after_start", alive != '?' && alive != 'Z', "flag", 1, 0);
+    record(c, "child", "zombie_after_terminate", zombie == 'Z', "flag", 1, 0);
+    record(c, "child", "gone_after_join", gone == '?', "flag", 1, 0);
     pthread_t t;
     pthread_create(&t, NULL, daemon_thread, NULL);
     pthread_detach(t);
@@ -875,15 +1001,17 @@ int pb_cmd_demo(int argc, char **argv)
         { "all", no_argument, NULL, 'a' },
         { "quick", no_argument, NULL, 'q' },
         { "live", no_argument, NULL, 'L' },
+        { "out", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     demo_ctx ctx = { 0 };
     bool all = false;
+    const char *out = NULL;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":l:aqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":l:aqo:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'l':
             if (strcmp(optarg, "ko") != 0 && strcmp(optarg, "en") != 0) {
@@ -895,13 +1023,21 @@ int pb_cmd_demo(int argc, char **argv)
         case 'a': all = true; break;
         case 'q': ctx.quick = true; break;
         case 'L': ctx.live = true; break;
+        case 'o': out = optarg; break;
         case 'h':
-            printf("Usage: parbench demo [NAME | --all] [--lang en|ko] [--quick]\n\n"
+            printf("Usage: parbench demo [NAME | --all] [--lang en|ko] [--quick] [--live] [--out DIR]\n\n"
                    "Lessons of the course notes as narrated, measured runs. Without a name, lists them.\n"
                    "Each demo checks the facts it teaches and exits 1 if one does not hold.\n"
-                   "  --lang ko   narrate in Korean, the course's language (default: English)\n"
-                   "  --quick     shorter sleeps and counts\n"
-                   "  --live      the per-CPU view while the demos run (on a terminal)\n");
+                   "  --lang ko     narrate in Korean, the course's language (default: English)\n"
+                   "  --quick       shorter sleeps and counts\n"
+                   "  --live        the per-CPU view while the demos run (on a terminal)\n"
+                   "  -o, --out DIR also write the measurements as a result set in DIR (a new folder):\n"
+                   "                measures.csv (every number shown, with the value the lesson expects),\n"
+                   "                and runs.csv, tasks.csv, samples.csv for the runs made through the runner\n\n"
+                   "Examples:\n"
+                   "  parbench demo square-cube\n"
+                   "  parbench demo --all --lang ko\n"
+                   "  parbench demo race --out results/race-demo\n");
             return PB_EXIT_OK;
         case ':':
             fprintf(stderr, "parbench demo: %s needs a value\n", argv[optind - 1]);
@@ -910,6 +1046,18 @@ int pb_cmd_demo(int argc, char **argv)
             fprintf(stderr, "parbench demo: unknown option '%s'\nTry 'parbench demo --help'.\n", argv[optind - 1]);
             return PB_EXIT_USAGE;
         }
+    }
+    if (optind < argc && all) {
+        fprintf(stderr, "parbench demo: give a demo NAME or --all, not both\n");
+        return PB_EXIT_USAGE;
+    }
+    if (optind + 1 < argc) {
+        fprintf(stderr, "parbench demo: one demo at a time ('%s' is extra; --all runs every one)\n", argv[optind + 1]);
+        return PB_EXIT_USAGE;
+    }
+    if (out && optind == argc && !all) {
+        fprintf(stderr, "parbench demo: --out needs a demo NAME or --all to measure\n");
+        return PB_EXIT_USAGE;
     }
     if (optind == argc && !all) {
         printf(ctx.ko ? "데모 (parbench demo 이름):\n" : "Demos (parbench demo NAME):\n");
@@ -926,11 +1074,27 @@ int pb_cmd_demo(int argc, char **argv)
         fprintf(stderr, "parbench demo: unknown demo '%s' (parbench demo lists them)\n", argv[optind]);
         return PB_EXIT_USAGE;
     }
-    /* --live: one sampling window over the whole demo, the view on stderr */
+    pb_error err;
+    if (out && pb_resultset_check_dir(out, &err) != 0) {
+        fprintf(stderr, "parbench demo: %s\n", err.msg);
+        return PB_EXIT_USAGE;
+    }
     demo_parent = getpid();
+    /* --out: a result set, sampled per runner run as `parbench run` does */
+    pb_resultset rs;
+    if (out) {
+        char command[2048];
+        pb_cli_join_command(argc, argv, command, sizeof command);
+        if (pb_resultset_create(&rs, out, "results", command, &err) != 0 ||
+            pb_sampler_create(&ctx.sampler, PB_SAMPLE_HZ_DEFAULT, NULL, 0, &err) != 0) {
+            fprintf(stderr, "parbench demo: %s\n", err.msg);
+            return PB_EXIT_FAILED;
+        }
+        ctx.rs = &rs;
+    }
+    /* --live: one sampling window over the whole demo, the view on stderr */
     pb_sampler *sampler = NULL;
     if (ctx.live) {
-        pb_error err;
         int cpus[4096];
         unsigned n = 0;
         const pb_topology *topo = pb_topology_this(&err);
@@ -947,6 +1111,7 @@ int pb_cmd_demo(int argc, char **argv)
             continue;
         pb_live_status("parbench demo %s", demos[i].name);
         show(&ctx, "\n== %s ==\n", demos[i].name);
+        ctx.name = demos[i].name;
         fflush(stdout);
         demos[i].run(&ctx);
         fflush(stdout);
@@ -956,5 +1121,10 @@ int pb_cmd_demo(int argc, char **argv)
         pb_sampler_stop(sampler);
         pb_sampler_destroy(sampler);
     }
-    return ctx.failed ? PB_EXIT_FAILED : PB_EXIT_OK;
+    if (ctx.rs) {
+        pb_sampler_destroy(ctx.sampler);
+        pb_resultset_close(ctx.rs);
+        printf(ctx.ko ? "\n결과 세트: %s\n" : "\nresult set: %s\n", rs.dir);
+    }
+    return ctx.failed || ctx.out_failed ? PB_EXIT_FAILED : PB_EXIT_OK;
 }

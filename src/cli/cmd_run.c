@@ -134,13 +134,6 @@ static int usage_error(const pb_error *err)
     return PB_EXIT_USAGE;
 }
 
-static void join_command(int argc, char **argv, char *buf, size_t size)
-{
-    size_t len = snprintf(buf, size, "parbench");
-    for (int i = 0; i < argc && len < size; i++)
-        len += (size_t)snprintf(buf + len, size - len, " %s", argv[i]);
-}
-
 int pb_cmd_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -346,7 +339,7 @@ int pb_cmd_run(int argc, char **argv)
     /* From here on, results are written as they come. */
     run_state st = { .quiet = quiet, .config_total = nconfigs, .sampler = sampler };
     char command[2048];
-    join_command(argc, argv, command, sizeof command);
+    pb_cli_join_command(argc, argv, command, sizeof command);
     if (pb_resultset_create(&st.rs, out, "results", command, &err)) {
         fprintf(stderr, "parbench run: %s\n", err.msg);
         return PB_EXIT_USAGE;

@@ -28,6 +28,11 @@ static const char *const samples_header[] = {
     PB_SAMPLES_COLUMNS(PB_X_)
 #undef PB_X_
 };
+static const char *const measures_header[] = {
+#define PB_X_(name, doc) #name,
+    PB_MEASURES_COLUMNS(PB_X_)
+#undef PB_X_
+};
 #define COUNT(a) (unsigned)(sizeof a / sizeof a[0])
 
 /* mkdir -p of every parent of `path` (not path itself). */
@@ -127,7 +132,7 @@ int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, con
                         pb_error *err)
 {
     memset(rs, 0, sizeof *rs);
-    rs->runs.fd = rs->tasks.fd = rs->samples.fd = -1;
+    rs->runs.fd = rs->tasks.fd = rs->samples.fd = rs->measures.fd = -1;
     rs->next_run_id = 1;
     int rc;
     if (dir) {
@@ -341,11 +346,50 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
     return rc;
 }
 
+/* A number as it reads best: whole numbers without decimals. */
+static void measure_value(pb_csv_row *row, double v)
+{
+    if (v == v && v > -1e15 && v < 1e15 && v == (double)(int64_t)v)
+        pb_csv_i64(row, (int64_t)v);
+    else
+        pb_csv_f64(row, v, 9);
+}
+
+int pb_resultset_add_measure(pb_resultset *rs, const char *demo, const char *what, const char *metric,
+                             double value, const char *unit, double expected, uint64_t run_id, pb_error *err)
+{
+    int rc;
+    if (rs->measures.fd < 0) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/measures.csv", rs->dir);
+        if ((rc = pb_csv_open(&rs->measures, path, measures_header, COUNT(measures_header), err)) != 0)
+            return rc;
+    }
+    pb_csv_row row;
+    pb_csv_begin(&row);
+    pb_csv_str(&row, demo);
+    pb_csv_str(&row, what);
+    pb_csv_str(&row, metric);
+    measure_value(&row, value);
+    pb_csv_str(&row, unit);
+    if (expected == expected)
+        measure_value(&row, expected);
+    else
+        pb_csv_str(&row, "");
+    if (run_id)
+        pb_csv_u64(&row, run_id);
+    else
+        pb_csv_str(&row, "");
+    pb_csv_end(&row);
+    return pb_csv_write(&rs->measures, &row, err);
+}
+
 void pb_resultset_close(pb_resultset *rs)
 {
     pb_csv_close(&rs->runs);
     pb_csv_close(&rs->tasks);
     pb_csv_close(&rs->samples);
+    pb_csv_close(&rs->measures);
 }
 
 void pb_resultset_print_schema(FILE *out)
@@ -362,6 +406,11 @@ void pb_resultset_print_schema(FILE *out)
     fprintf(out, "\nsamples.csv: one row per CPU per sampling interval of a run\n\n| column | meaning |\n| --- | --- |\n");
 #define PB_X_(name, doc) fprintf(out, "| `%s` | %s |\n", #name, doc);
     PB_SAMPLES_COLUMNS(PB_X_)
+#undef PB_X_
+    fprintf(out, "\nmeasures.csv (`parbench demo --out` only): one row per quantity a demo measured\n\n"
+                 "| column | meaning |\n| --- | --- |\n");
+#define PB_X_(name, doc) fprintf(out, "| `%s` | %s |\n", #name, doc);
+    PB_MEASURES_COLUMNS(PB_X_)
 #undef PB_X_
     fprintf(out, "\nmachine.csv: `key,value` rows: schema_version, started_utc, command, host, os, kernel,\n"
                  "arch, cpu_model, packages, numa_nodes, cores, pus, pus_per_core, allowed_cpuset, hwloc_version,\n"
