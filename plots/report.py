@@ -100,6 +100,8 @@ def report(rs):
             "ideal / median. outliers: repetitions with a modified z-score above 14.826 (kept in every figure)."]
     if flagged:
         out.append(f"{flagged} repetition(s) flagged as outliers: look at them in runs.csv before trusting a median.")
+    for r in rs.not_run:
+        out.append(f"- could not run: {r['workload']}:{r['params']} {r['backend']} W={r['workers']}: {r['note']}")
     if rs.measures:
         out += ["", "## What the demos measured", "",
                 "| demo | case | metric | value | expected | run |", "| --- | --- | --- | ---: | ---: | ---: |"]

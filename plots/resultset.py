@@ -50,9 +50,13 @@ class ResultSet:
         if not os.path.isdir(folder):
             raise ResultSetError(f"{folder}: not a folder")
         self.folder = folder
-        self.runs = _read(os.path.join(folder, "runs.csv"), RUNS_NEEDED)
+        runs = _read(os.path.join(folder, "runs.csv"), RUNS_NEEDED)
+        # a configuration whose backend could not start has a row with no measurements
+        self.not_run = [r for r in runs if r["wall_s"] == ""]
+        self.runs = [r for r in runs if r["wall_s"] != ""]
         if not self.runs:
-            raise ResultSetError(f"{os.path.join(folder, 'runs.csv')}: no run recorded")
+            why = f" ({len(self.not_run)} could not start: {self.not_run[0]['note']})" if self.not_run else ""
+            raise ResultSetError(f"{os.path.join(folder, 'runs.csv')}: no run recorded{why}")
         self.samples = _read(os.path.join(folder, "samples.csv"), ("run_id", "t_s", "cpu", "busy"), False) or []
         self.tasks = _read(os.path.join(folder, "tasks.csv"), ("run_id", "task", "worker", "start_s", "end_s"),
                            False) or []

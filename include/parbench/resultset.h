@@ -38,7 +38,7 @@
     X(chunk, "tasks a worker took at a time: pools claim chunks; other backends get one static block") \
     X(rep, "repetition number, 1..reps (warm-ups are not recorded)")                          \
     X(started_s, "seconds from the start of the result set to the start of this run")         \
-    X(wall_s, "wall time of the whole run, spawn and join included (CLOCK_MONOTONIC)")        \
+    X(wall_s, "wall time of the whole run, spawn and join included (CLOCK_MONOTONIC); this and the other measurements are empty when the backend could not start") \
     X(spawn_s, "run start until every worker waits at the start gate")                       \
     X(work_s, "gate opened until the last task finished")                                     \
     X(join_s, "last task finished until every worker was joined or reaped")                  \
@@ -60,7 +60,7 @@
     X(samples, "sampling intervals recorded for the run in samples.csv")                    \
     X(ok, "1 when every worker ended well and the result verified, else 0")                  \
     X(result, "the workload's verified result")                                               \
-    X(note, "why ok is 0 (crashed worker, failed check); empty when ok")
+    X(note, "why ok is 0 (crashed worker, failed check, a worker that could not start); empty when ok")
 
 /* tasks.csv: join on run_id (and config_id, rep) with runs.csv. */
 #define PB_TASKS_COLUMNS(X)                                                                    \

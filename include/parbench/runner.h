@@ -30,6 +30,7 @@ typedef struct pb_config {
 typedef struct pb_run_record {
     unsigned rep;              /* 1..reps; 0 for a warm-up */
     bool warmup;
+    bool ran;                  /* false: the backend could not start (note says why); nothing was measured */
     int64_t t_start_ns;        /* CLOCK_MONOTONIC at the start of the run */
     double wall_s;             /* whole run, spawn and join included */
     double spawn_s, work_s, join_s;   /* the three phases; they add up to wall_s */
@@ -70,7 +71,9 @@ typedef struct pb_run_observer {
 
 /* Run one configuration. Returns 0 when every repetition was recorded
  * (whether or not it verified), a negative code when the configuration
- * could not run at all (plan, backend) or the observer failed, and PB_E_HUNG
+ * could not run at all (plan, backend: when the backend could not start,
+ * the observer is first given one record with ran false and the reason in
+ * its note) or the observer failed, and PB_E_HUNG
  * (after recording the run) when a thread is stuck in a task: nothing more
  * may run in this process. */
 int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *err);

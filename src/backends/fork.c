@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/children.h"
 #include "core/crash.h"
 #include "core/gate.h"
 #include "core/usage.h"
@@ -147,7 +148,7 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
     pb_meter_begin(&meter);
     st->t_start = pb_now_ns();
     for (s->started = 0; s->started < W; s->started++) {
-        pid_t pid = fork();
+        pid_t pid = pb_children_fork();
         if (pid == 0)
             child_main(plan, s->ctl, &ex->config, s->started, self);
         if (pid < 0) {
@@ -171,9 +172,7 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
         int status;
         struct rusage ru;
         pid_t got;
-        while ((got = wait4(s->pids[w], &status, 0, &ru)) < 0 && errno == EINTR)
-            ;
-        if (got < 0) {
+        if ((got = pb_children_reap(s->pids[w], &status, 0, &ru)) < 0) {
             rc = pb_fail_errno(err, PB_E_WORKER, errno, "fork: cannot reap worker %u", w);
             continue;
         }

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/children.h"
 #include "core/crash.h"
 #include "parbench/clock.h"
 #include "pool.h"
@@ -33,7 +34,7 @@ static int pp_spawn(pb_pool *p, unsigned w, pb_error *err)
     atomic_store(&p->ctl->slot[w].tid, 0);
     atomic_store(&p->ctl->slot[w].finished, 0);
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = pb_children_fork();
     if (pid < 0)
         return pb_fail_errno(err, PB_E_WORKER, errno, "process-pool: cannot fork worker %u of %u", w + 1, p->workers);
     if (pid == 0) {
@@ -70,7 +71,7 @@ static bool pp_ended(pb_pool *p, unsigned w, char *how, size_t size, int *sig, i
 {
     pp_state *s = p->impl;
     int status;
-    if (s->pid[w] <= 0 || waitpid(s->pid[w], &status, WNOHANG) != s->pid[w])
+    if (s->pid[w] <= 0 || pb_children_reap(s->pid[w], &status, WNOHANG, NULL) != s->pid[w])
         return false;
     s->pid[w] = 0;
     describe(how, size, status, sig, exit_status);
@@ -82,8 +83,7 @@ static bool pp_kill(pb_pool *p, unsigned w)
     pp_state *s = p->impl;
     if (s->pid[w] > 0) {
         kill(s->pid[w], SIGKILL);
-        while (waitpid(s->pid[w], NULL, 0) < 0 && errno == EINTR)
-            ;
+        pb_children_reap(s->pid[w], NULL, 0, NULL);
         s->pid[w] = 0;
     }
     return true;
@@ -93,7 +93,7 @@ static void pp_reap(pb_pool *p, unsigned w, int64_t deadline_ns)
 {
     pp_state *s = p->impl;
     while (s->pid[w] > 0) {
-        pid_t got = waitpid(s->pid[w], NULL, WNOHANG);
+        pid_t got = pb_children_reap(s->pid[w], NULL, WNOHANG, NULL);
         if (got == s->pid[w] || (got < 0 && errno == ECHILD)) {
             s->pid[w] = 0;
             break;

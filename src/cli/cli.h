@@ -129,8 +129,14 @@ typedef struct pb_summary_row {
     unsigned runs, ok_runs;
     double *wall, *ideal, *busy;   /* one per recorded repetition */
     char failure[256];             /* the configuration could not run at all */
+    bool interrupted;              /* Ctrl-C or SIGTERM came while it ran */
 } pb_summary_row;
 
 void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count);
+
+/* Take SIGINT, SIGTERM and SIGHUP in a thread of their own (call before
+ * creating any thread or worker): on the first one, on_signal(sig, user)
+ * runs in that thread and must end the process. Non-zero: not started. */
+int pb_interrupt_start(void (*on_signal)(int sig, void *user), void *user);
 
 #endif

@@ -1,11 +1,15 @@
 /* parbench run: expand jobs into configurations, run each, write the
  * result set as it goes, print the summary. */
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "core/children.h"
 #include "core/crash.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"
@@ -83,11 +87,58 @@ typedef struct run_state {
     bool warned_bind;          /* the refused-binding warning is said once */
     bool live;                 /* --live is drawing */
     pb_sampler *sampler;
+    pb_summary_row *rows;      /* every configuration's, for the summary */
+    bool writing;              /* the result set is open: an interrupt closes it */
+    bool finished;             /* every configuration ran: an interrupt just exits */
 } run_state;
 
-static void on_starting(void *user, const pb_config *cfg, unsigned index, unsigned total)
+/* Held while the results and the summary rows change: an interrupt takes
+ * it, so no row is half-written, and keeps it: nothing more is written. */
+static pthread_mutex_t results_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGINT: return "SIGINT (Ctrl-C)";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP (the terminal went away)";
+    default: return "a signal";
+    }
+}
+
+/* In the interrupt thread: end every worker process, keep what finished,
+ * print its summary, exit 128 + sig. Worker threads end with the process. */
+static void on_interrupt(int sig, void *user)
 {
     run_state *s = user;
+    pthread_mutex_lock(&results_lock);
+    pb_children_kill_all();
+    if (!s->writing || s->finished) {
+        fflush(stdout);
+        _exit(128 + sig);
+    }
+    if (s->live)
+        pb_live_stop();
+    pb_progress_clear(&s->progress);
+    uint64_t kept = s->rs.next_run_id - 1;
+    pb_resultset_close(&s->rs);
+    s->rows[s->config_index].interrupted = true;
+    fprintf(stderr, "\nparbench run: interrupted by %s during configuration %u of %u; every worker was ended\n",
+            signal_name(sig), s->config_index + 1, s->config_total);
+    if (!s->quiet) {
+        pb_summary_print(stdout, s->rows, s->config_index + 1);
+        printf("\nresult set: %s (%llu finished repetition%s kept)\n", s->rs.dir, (unsigned long long)kept,
+               kept == 1 ? "" : "s");
+    } else {
+        printf("%s\n", s->rs.dir);
+    }
+    fflush(stdout);
+    fflush(stderr);
+    _exit(128 + sig);
+}
+
+static void show_starting(run_state *s, const pb_config *cfg, unsigned index, unsigned total)
+{
     if (s->live) {
         char params[128];
         pb_params_format(&cfg->params, params, sizeof params, false);
@@ -101,8 +152,15 @@ static void on_starting(void *user, const pb_config *cfg, unsigned index, unsign
     pb_progress_show(&s->progress, cfg, s->config_index, s->config_total, index, total);
 }
 
-static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const pb_run_record *rec,
-                   pb_error *err)
+static void on_starting(void *user, const pb_config *cfg, unsigned index, unsigned total)
+{
+    pthread_mutex_lock(&results_lock);
+    show_starting(user, cfg, index, total);
+    pthread_mutex_unlock(&results_lock);
+}
+
+static int record_done(void *user, const pb_config *cfg, const pb_plan *plan, const pb_run_record *rec,
+                       pb_error *err)
 {
     run_state *s = user;
     if (rec->bound == 0 && !s->warned_bind) {
@@ -113,6 +171,8 @@ static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const 
     }
     if (rec->warmup)
         return 0;
+    if (!rec->ran)   /* the backend could not start: the row says why, the summary shows the failure */
+        return pb_resultset_add_run(&s->rs, s->config_id, cfg, plan, rec, NULL, err);
     pb_summary_row *row = s->row;
     row->ntasks = plan->ntasks;
     row->wall[row->runs] = rec->wall_s;
@@ -126,6 +186,15 @@ static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const 
                 cfg->backend->name, cfg->workers, rec->rep, rec->note);
     }
     return pb_resultset_add_run(&s->rs, s->config_id, cfg, plan, rec, s->sampler, err);
+}
+
+static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const pb_run_record *rec,
+                   pb_error *err)
+{
+    pthread_mutex_lock(&results_lock);
+    int rc = record_done(user, cfg, plan, rec, err);
+    pthread_mutex_unlock(&results_lock);
+    return rc;
 }
 
 static int usage_error(const pb_error *err)
@@ -322,6 +391,12 @@ int pb_cmd_run(int argc, char **argv)
     if (out && pb_resultset_check_dir(out, &err))
         return usage_error(&err);
 
+    /* Ctrl-C and SIGTERM from here on: before the first thread or worker */
+    static run_state st;
+    st = (run_state){ .quiet = quiet, .config_total = nconfigs };
+    if (pb_interrupt_start(on_interrupt, &st) != 0)
+        fprintf(stderr, "parbench run: warning: cannot watch for Ctrl-C; an interrupted run may leave workers\n");
+
     /* The sampler follows the CPUs this process may use (or all of them). */
     pb_sampler *sampler = NULL;
     {
@@ -337,40 +412,52 @@ int pb_cmd_run(int argc, char **argv)
     }
 
     /* From here on, results are written as they come. */
-    run_state st = { .quiet = quiet, .config_total = nconfigs, .sampler = sampler };
+    st.sampler = sampler;
     char command[2048];
     pb_cli_join_command(argc, argv, command, sizeof command);
-    if (pb_resultset_create(&st.rs, out, "results", command, &err)) {
-        fprintf(stderr, "parbench run: %s\n", err.msg);
-        return PB_EXIT_USAGE;
-    }
-    pb_crash_set_results(st.rs.dir);
     pb_summary_row *rows = calloc(nconfigs, sizeof *rows);
     double *samples = calloc((size_t)nconfigs * reps * 3, sizeof *samples);
     if (!rows || !samples) {
         fprintf(stderr, "parbench run: out of memory\n");
         return PB_EXIT_FAILED;
     }
+    for (unsigned i = 0; i < nconfigs; i++) {
+        rows[i].cfg = &configs[i];
+        rows[i].wall = samples + (size_t)i * reps * 3;
+        rows[i].ideal = rows[i].wall + reps;
+        rows[i].busy = rows[i].ideal + reps;
+    }
+    pthread_mutex_lock(&results_lock);
+    int created = pb_resultset_create(&st.rs, out, "results", command, &err);
+    st.rows = rows;
+    st.row = &rows[0];
+    st.writing = created == 0;
+    pthread_mutex_unlock(&results_lock);
+    if (created) {
+        fprintf(stderr, "parbench run: %s\n", err.msg);
+        return PB_EXIT_USAGE;
+    }
+    pb_crash_set_results(st.rs.dir);
     st.live = want_live && !quiet && pb_live_start(sampler);
     pb_progress_init(&st.progress, nconfigs * (reps + warmup), quiet || st.live);
     pb_run_observer obs = { .run_starting = on_starting, .run_done = on_done, .user = &st, .sampler = sampler };
     int status = PB_EXIT_OK;
     for (unsigned i = 0; i < nconfigs; i++) {
         pb_summary_row *row = &rows[i];
-        row->cfg = &configs[i];
-        row->wall = samples + (size_t)i * reps * 3;
-        row->ideal = row->wall + reps;
-        row->busy = row->ideal + reps;
+        pthread_mutex_lock(&results_lock);
         st.row = row;
         st.config_index = i;
         st.config_id = i + 1;
+        pthread_mutex_unlock(&results_lock);
         int rc = pb_run_config(&configs[i], &obs, &err);
+        pthread_mutex_lock(&results_lock);
         if (rc == PB_E_HUNG) {
             pb_progress_clear(&st.progress);
             fprintf(stderr, "parbench run: %s\nparbench run: stopping here; the runs so far are in %s\n",
                     err.msg, st.rs.dir);
             status = PB_EXIT_FAILED;
             nconfigs = i + 1;
+            pthread_mutex_unlock(&results_lock);
             break;
         }
         if (rc && err.code == PB_E_IO) {
@@ -378,6 +465,7 @@ int pb_cmd_run(int argc, char **argv)
             fprintf(stderr, "parbench run: %s; stopping (rows already written are intact)\n", err.msg);
             status = PB_EXIT_FAILED;
             nconfigs = i + 1;
+            pthread_mutex_unlock(&results_lock);
             break;
         }
         if (rc) {
@@ -388,7 +476,11 @@ int pb_cmd_run(int argc, char **argv)
         }
         if (rc || row->ok_runs != row->runs)
             status = PB_EXIT_FAILED;
+        pthread_mutex_unlock(&results_lock);
     }
+    pthread_mutex_lock(&results_lock);
+    st.finished = true;        /* an interrupt from here on only exits */
+    pthread_mutex_unlock(&results_lock);
     pb_progress_clear(&st.progress);
     pb_live_stop();
     pb_sampler_destroy(sampler);

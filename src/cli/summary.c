@@ -85,7 +85,7 @@ void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
         if (!row->runs) {
             for (unsigned c = 4; c < COLS - 1; c++)
                 snprintf(t[c], CELL, "-");
-            snprintf(t[COLS - 1], CELL, "FAILED");
+            snprintf(t[COLS - 1], CELL, row->interrupted ? "interrupted" : "FAILED");
             continue;
         }
         double med = median(row->wall, row->runs), lo = row->wall[0], hi = row->wall[0];
@@ -107,7 +107,8 @@ void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
             snprintf(t[7], CELL, "%.2fx", base / med);
         snprintf(t[8], CELL, "%.0f%%", med > 0 ? median(row->ideal, row->runs) / med * 100 : 0);
         snprintf(t[9], CELL, "%.2f", median(row->busy, row->runs));
-        snprintf(t[10], CELL, "%u/%u%s", row->ok_runs, row->runs, row->ok_runs == row->runs ? " ok" : " FAIL");
+        snprintf(t[10], CELL, "%u/%u%s%s", row->ok_runs, row->runs, row->ok_runs == row->runs ? " ok" : " FAIL",
+                 row->interrupted ? ", interrupted" : "");
     }
     for (unsigned r = 0; r <= count; r++)
         for (unsigned c = 0; c < COLS; c++)

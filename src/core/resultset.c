@@ -309,27 +309,42 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
     pb_csv_str(&row, pb_ipc_name(cfg->ipc));
     pb_csv_u64(&row, rec->chunk);
     pb_csv_u64(&row, rec->rep);
-    pb_csv_f64(&row, (double)(rec->t_start_ns - rs->t0_ns) / 1e9, 6);
-    pb_csv_f64(&row, rec->wall_s, 9);
-    pb_csv_f64(&row, rec->spawn_s, 9);
-    pb_csv_f64(&row, rec->work_s, 9);
-    pb_csv_f64(&row, rec->join_s, 9);
-    pb_csv_f64(&row, rec->user_s, 9);
-    pb_csv_f64(&row, rec->sys_s, 9);
-    pb_csv_f64(&row, rec->busy_cores, 4);
-    pb_csv_f64(&row, rec->cpu_util, 4);
-    pb_csv_f64(&row, rec->startup_s, 9);
-    pb_csv_f64(&row, rec->ideal_s, 9);
-    pb_csv_f64(&row, rec->wall_s > 0 ? rec->ideal_s / rec->wall_s : 0, 4);
-    pb_csv_i64(&row, rec->usage.nvcsw);
-    pb_csv_i64(&row, rec->usage.nivcsw);
-    pb_csv_i64(&row, rec->usage.minflt);
-    pb_csv_i64(&row, rec->usage.majflt);
-    pb_csv_i64(&row, rec->usage.maxrss_kb);
+    if (rec->ran) {
+        pb_csv_f64(&row, (double)(rec->t_start_ns - rs->t0_ns) / 1e9, 6);
+        pb_csv_f64(&row, rec->wall_s, 9);
+        pb_csv_f64(&row, rec->spawn_s, 9);
+        pb_csv_f64(&row, rec->work_s, 9);
+        pb_csv_f64(&row, rec->join_s, 9);
+        pb_csv_f64(&row, rec->user_s, 9);
+        pb_csv_f64(&row, rec->sys_s, 9);
+        pb_csv_f64(&row, rec->busy_cores, 4);
+        pb_csv_f64(&row, rec->cpu_util, 4);
+        pb_csv_f64(&row, rec->startup_s, 9);
+        pb_csv_f64(&row, rec->ideal_s, 9);
+        pb_csv_f64(&row, rec->wall_s > 0 ? rec->ideal_s / rec->wall_s : 0, 4);
+        pb_csv_i64(&row, rec->usage.nvcsw);
+        pb_csv_i64(&row, rec->usage.nivcsw);
+        pb_csv_i64(&row, rec->usage.minflt);
+        pb_csv_i64(&row, rec->usage.majflt);
+        pb_csv_i64(&row, rec->usage.maxrss_kb);
+    } else {
+        /* nothing ran: the time it took to fail to start, and empty measurements */
+        pb_csv_f64(&row, (double)(pb_now_ns() - rs->t0_ns) / 1e9, 6);
+        for (int k = 0; k < 8; k++)
+            pb_csv_str(&row, "");              /* wall_s .. cpu_util */
+        pb_csv_f64(&row, rec->startup_s, 9);
+        for (int k = 0; k < 7; k++)
+            pb_csv_str(&row, "");              /* ideal_s .. maxrss_kb */
+    }
     pb_csv_u64(&row, rec->pus);
     pb_csv_u64(&row, rec->replaced);
-    pb_csv_f64(&row, rec->sampler_cpu_s, 9);
-    pb_csv_u64(&row, rec->samples);
+    if (rec->ran) {
+        pb_csv_f64(&row, rec->sampler_cpu_s, 9);
+        pb_csv_u64(&row, rec->samples);
+    } else {
+        pb_csv_str(&row, "");
+        pb_csv_str(&row, "");
+    }
     pb_csv_u64(&row, rec->ok ? 1 : 0);
     pb_csv_str(&row, rec->result);
     pb_csv_str(&row, rec->note);
@@ -337,7 +352,7 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
     /* tasks and samples first: a run in runs.csv always has them */
     uint64_t run_id = rs->next_run_id;
     int rc = add_tasks(rs, run_id, config_id, plan, rec, err);
-    if (rc == 0 && sampler)
+    if (rc == 0 && sampler && rec->ran)
         rc = add_samples(rs, run_id, config_id, rec, sampler, err);
     if (rc == 0)
         rc = pb_csv_write(&rs->runs, &row, err);

@@ -87,9 +87,20 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
     rc = cfg->backend->open(&ex, &plan, err);
     double startup_s = seconds(pb_now_ns() - t0);
     if (rc) {
+        /* the backend could not start (workers refused): say so in the results */
+        pb_run_record rec = { .rep = 1, .ran = false, .startup_s = startup_s, .pus = pb_allowed_pus(),
+                              .bound = -1, .held = -1 };
+        snprintf(rec.note, sizeof rec.note, "%s", err->msg);
+        pb_pin_format(pin, rec.pin, sizeof rec.pin);
+        pb_placement_format(&placement, rec.pus_used, sizeof rec.pus_used);
+        pb_plan_reset(&plan);
+        pb_error werr;
+        int orc = obs->run_done(obs->user, cfg, &plan, &rec, &werr);
         pb_placement_free(&placement);
         pb_plan_destroy(&plan);
-        return rc;
+        if (orc)
+            *err = werr;
+        return orc ? orc : rc;
     }
 
     unsigned pus = pb_allowed_pus();
@@ -97,7 +108,7 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
     for (unsigned i = 0; i < total && rc == 0; i++) {
         if (obs->run_starting)
             obs->run_starting(obs->user, cfg, i, total);
-        pb_run_record rec = { .warmup = i < cfg->warmup, .startup_s = startup_s };
+        pb_run_record rec = { .warmup = i < cfg->warmup, .ran = true, .startup_s = startup_s };
         rec.rep = rec.warmup ? 0 : i - cfg->warmup + 1;
 
         pb_plan_reset(&plan);
