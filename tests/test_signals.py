@@ -122,6 +122,18 @@ for k, (backend, workload, how) in enumerate(CASES):
         per_run[t["run_id"]] = per_run.get(t["run_id"], 0) + 1
     check(all(per_run.get(r["run_id"]) == int(r["tasks"]) for r in runs), f"{what}: a kept run without all its tasks")
 
+# A demo ended from outside at any point leaves none of its own children behind.
+for delay in (0.3, 0.8, 1.5):
+    proc = subprocess.Popen([PARBENCH, "demo", "--all", "--quick"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=20)
+    deadline = time.time() + 2
+    while session_members(proc.pid) and time.time() < deadline:
+        time.sleep(0.02)
+    check(session_members(proc.pid) == [], f"demo ended after {delay} s: processes left: {session_members(proc.pid)}")
+
 # Workers refused part way: RLIMIT_NPROC binds only an unprivileged user.
 setpriv, prlimit = shutil.which("setpriv"), shutil.which("prlimit")
 if os.geteuid() == 0 and setpriv and prlimit:

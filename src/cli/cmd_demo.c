@@ -92,6 +92,17 @@ static void record(demo_ctx *c, const char *what, const char *metric, double val
         output_failed(c, &err);
 }
 
+/* fork() for a demo's own children: each dies with parbench (an interrupted
+ * demo leaves no process behind, even one that waits forever). */
+static pid_t demo_fork(void)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent))
+        _exit(127);
+    return pid;
+}
+
 /* ---- running a workload through the runner ------------------------------ */
 
 typedef struct measured {
@@ -341,7 +352,7 @@ static void demo_race(demo_ctx *c)
     pid_t kids[2];
     fflush(stdout);
     for (int k = 0; k < 2; k++)
-        if ((kids[k] = fork()) == 0) {
+        if ((kids[k] = demo_fork()) == 0) {
             race_worker(&r);   /* waits for go, as the threads did */
             _exit(0);
         }
@@ -374,7 +385,7 @@ static void demo_global(demo_ctx *c)
     long *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     *shared = 0;
     fflush(stdout);   /* nothing printed so far may be printed again by the child */
-    pid_t pid = fork();
+    pid_t pid = demo_fork();
     if (pid == 0) {
         for (long v = 2; v <= 6; v++) {
             global_result += v * v;   /* 4 + 9 + 16 + 25 + 36 */
@@ -517,7 +528,7 @@ static void demo_named(demo_ctx *c)
     fflush(stdout);
     int64_t t0 = pb_now_ns();
     for (int i = 0; i < n; i++) {
-        pid_t pid = fork();
+        pid_t pid = demo_fork();
         if (pid == 0) {
             char name[16];
             snprintf(name, sizeof name, "worker-%d", i);
@@ -861,7 +872,7 @@ static void demo_sync(demo_ctx *c)
             got[k] = a.sum;
         } else {
             fflush(stdout);
-            pid_t pid = fork();
+            pid_t pid = demo_fork();
             if (pid == 0) {
                 *psum = consume(q);
                 _exit(0);
@@ -921,7 +932,7 @@ static void demo_life_cycle(demo_ctx *c)
     say(c, "Notes 000/002/004: a process's life: started, alive, terminated, a zombie until joined, then gone.",
         "노트 000/002/004: 프로세스의 일생: 시작, 살아 있음, 종료, join 전까지 좀비, 그리고 사라짐.");
     fflush(stdout);
-    pid_t pid = fork();
+    pid_t pid = demo_fork();
     if (pid == 0) {
         for (;;)
             pause();
