@@ -267,7 +267,7 @@ def main(argv):
             argv = [argv[0], newest(argv[2])]
         except (ResultSetError, OSError) as e:
             print(f"plot: {e}", file=sys.stderr)
-            return 1
+            return 2
     if len(argv) != 2 or argv[1] in ("-h", "--help"):
         print(__doc__)
         return 0 if len(argv) == 2 else 2
@@ -275,7 +275,7 @@ def main(argv):
         rs = ResultSet(argv[1])
     except ResultSetError as e:
         print(f"plot: {e}", file=sys.stderr)
-        return 1
+        return 2
     written = []
     g = groups(rs)
     plot_wall(rs, g, written)

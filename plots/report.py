@@ -256,7 +256,7 @@ def main(argv):
         return 0
     except ResultSetError as e:
         print(f"report: {e}", file=sys.stderr)
-        return 1
+        return 2
 
 
 if __name__ == "__main__":

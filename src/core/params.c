@@ -268,11 +268,17 @@ int pb_params_parse(pb_params *p, const char *owner, const char *list, pb_error 
         return pb_fail(err, PB_E_ARG, "%s: parameter list is too long", owner);
     strcpy(buf, list);
     char *save = NULL;
+    bool seen[PB_MAX_PARAMS + 1] = { false };   /* the last: fault */
     for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(item, '=');
         if (!eq)
             return pb_fail(err, PB_E_ARG, "%s: '%s' is not of the form key=value", owner, item);
         *eq = '\0';
+        int i = strcmp(item, "fault") == 0 ? PB_MAX_PARAMS : find(p, item);
+        if (i >= 0 && seen[i])
+            return pb_fail(err, PB_E_ARG, "%s: parameter %s is given twice", owner, item);
+        if (i >= 0)
+            seen[i] = true;
         int rc = pb_params_set(p, owner, item, eq + 1, err);
         if (rc)
             return rc;
