@@ -117,6 +117,8 @@ for k, (backend, workload, how) in enumerate(CASES):
         check(len(runs) >= 3 and all(r["ok"] == "1" for r in runs), f"{what}: {len(runs)} rows kept, all ok")
         kept = f"({len(runs)} finished repetitions kept)"
         check(kept in stdout, f"{what}: the summary says what was kept: want {kept!r} in {stdout[-300:]}")
+    chk = subprocess.run([PARBENCH, "check", out], capture_output=True, text=True, timeout=60)
+    check(chk.returncode == 0 and "whole" in chk.stdout, f"{what}: parbench check: {chk.stdout} {chk.stderr}")
     per_run = {}
     for t in tasks:
         per_run[t["run_id"]] = per_run.get(t["run_id"], 0) + 1

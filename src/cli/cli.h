@@ -99,6 +99,7 @@ int pb_cmd_topology(int argc, char **argv);
 int pb_cmd_plot(int argc, char **argv);
 int pb_cmd_report(int argc, char **argv);
 int pb_cmd_demo(int argc, char **argv);
+int pb_cmd_check(int argc, char **argv);
 
 /* Progress on stderr, only when it is a terminal. */
 typedef struct pb_progress {

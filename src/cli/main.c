@@ -16,10 +16,11 @@ static const char main_help[] =
 "  run      run workloads under backends and worker counts (default suite\n"
 "           when given no option); writes results/<time>-<host>/\n"
 "  list     workloads with their parameters, backends, suites\n"
-"  schema   the columns of runs.csv and machine.csv\n"
+"  schema   the columns of every file of a result set\n"
 "  topology packages, cores and PUs (hwloc), and where --pin puts workers\n"
 "  plot     draw a result set (newest by default): PNG and SVG next to it\n"
 "  report   a result set's summary as Markdown; --compare two result sets\n"
+"  check    is a result set whole? (after an interrupt, a full disk, a copy)\n"
 "  demo     lessons of the course notes as narrated, measured runs (--lang ko)\n"
 "\n"
 "Options:\n"
@@ -56,7 +57,9 @@ int main(int argc, char **argv)
         return pb_cmd_plot(argc - 1, argv + 1);
     if (strcmp(argv[1], "report") == 0)
         return pb_cmd_report(argc - 1, argv + 1);
-    fprintf(stderr, "parbench: unknown command '%s' (commands: run, list, schema, topology, plot, report, demo)\n"
+    if (strcmp(argv[1], "check") == 0)
+        return pb_cmd_check(argc - 1, argv + 1);
+    fprintf(stderr, "parbench: unknown command '%s' (commands: run, list, schema, topology, plot, report, check, demo)\n"
                     "Try 'parbench --help'.\n",
             argv[1]);
     return PB_EXIT_USAGE;

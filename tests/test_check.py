@@ -1,0 +1,76 @@
+"""parbench check: a whole set passes; each kind of damage is named with its
+file and line (exit 1); a run cut short before its row is a warning. Then
+several parbench commands writing result sets at once: every set is whole."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from checks import check, report
+
+PARBENCH = sys.argv[1]
+tmp = tempfile.mkdtemp(prefix="pb-check-")
+
+
+def parbench(*args, timeout=120):
+    return subprocess.run([PARBENCH, *args], capture_output=True, text=True, timeout=timeout)
+
+
+good = os.path.join(tmp, "good")
+p = parbench("run", "-q", "-w", "counter:n=1e5,tasks=8", "-b", "all", "-n", "1,2", "-r", "2", "--out", good)
+check(p.returncode == 0, f"making the set: {p.stderr}")
+p = parbench("check", good)
+check(p.returncode == 0 and "whole: 18 runs (0 not ok), 144 tasks" in p.stdout, f"a whole set: {p.stdout} {p.stderr}")
+
+
+def damaged(name, edit, want, status=1):
+    d = os.path.join(tmp, name)
+    shutil.copytree(good, d)
+    edit(d)
+    p = parbench("check", d)
+    out = p.stdout + p.stderr
+    check(p.returncode == status and want in out, f"{name}: exit {p.returncode}, want {status} and {want!r}: {out}")
+
+
+def rewrite(path, fn):
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(fn(data))
+
+
+def lines(d, name):
+    return os.path.join(d, name)
+
+
+damaged("truncated", lambda d: rewrite(lines(d, "runs.csv"), lambda b: b[:-7]), "runs.csv: truncated")
+damaged("torn-row", lambda d: rewrite(lines(d, "tasks.csv"), lambda b: b + b"1,1,1,0,0\r\n"),
+        "tasks.csv: line 146: 5 fields, the header has 15")
+damaged("lost-task", lambda d: rewrite(lines(d, "tasks.csv"), lambda b: b"\r\n".join(b.split(b"\r\n")[:-2]) + b"\r\n"),
+        "run 18: runs.csv says 8 tasks, tasks.csv has 7")
+damaged("bad-value", lambda d: rewrite(lines(d, "runs.csv"), lambda b: b.replace(b",serial,", b",serial,x", 1)),
+        "runs.csv: line 2: workers='x1' is not a whole number from 1")
+damaged("bad-quote", lambda d: rewrite(lines(d, "samples.csv"), lambda b: b.replace(b"\r\n1,", b"\r\n\"1,", 1)),
+        "samples.csv: line")
+damaged("no-machine", lambda d: os.remove(lines(d, "machine.csv")), "machine.csv: missing")
+damaged("no-runs", lambda d: os.remove(lines(d, "runs.csv")), "runs.csv: missing", status=2)
+# the last run's row never written (the process died between its tasks and its row): readable, with a warning
+damaged("cut-short", lambda d: rewrite(lines(d, "runs.csv"), lambda b: b"\r\n".join(b.split(b"\r\n")[:-2]) + b"\r\n"),
+        "warning: tasks.csv holds tasks of run 18, which runs.csv does not have", status=0)
+p = parbench("check", os.path.join(tmp, "nowhere"))
+check(p.returncode == 2 and "not a folder" in p.stderr, f"no folder: {p.stderr}")
+
+# several commands at once, each writing its own set: every one whole, none mixed
+sets = [os.path.join(tmp, f"together{k}") for k in range(4)]
+procs = [subprocess.Popen([PARBENCH, "run", "-q", "-w", "sleep-square:tasks=6,min_ms=1,max_ms=3", "-b", "all", "-n",
+                           "1,3", "-r", "3", "--out", s], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         for s in sets]
+for s, pr in zip(sets, procs):
+    out, err = pr.communicate(timeout=120)
+    check(pr.returncode == 0, f"{s}: {err}")
+    p = parbench("check", s)
+    check(p.returncode == 0 and "whole: 27 runs (0 not ok), 162 tasks" in p.stdout, f"{s}: {p.stdout} {p.stderr}")
+
+shutil.rmtree(tmp, ignore_errors=True)
+report("check")
