@@ -227,6 +227,10 @@ int pb_resultset_check(const char *dir, pb_set_summary *sum, pb_error *err)
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return pb_fail(err, PB_E_ARG, "%s: not a folder", dir);
+    char runs_path[PATH_MAX];
+    snprintf(runs_path, sizeof runs_path, "%s/runs.csv", dir);
+    if (stat(runs_path, &st) != 0)
+        return pb_fail(err, PB_E_ARG, "%s: missing (is this a parbench result set?)", runs_path);
     pb_csv_table t[PB_FILE_KINDS];
     memset(t, 0, sizeof t);
     run_index ix = { 0 };
