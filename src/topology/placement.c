@@ -20,12 +20,14 @@ int pb_pin_parse(const char *text, pb_pin_policy *out, pb_error *err)
             out->kind = (pb_pin_kind)k;
             return 0;
         }
-    if (!isdigit((unsigned char)text[0]))
+    /* a list: numbers and ranges, in the order given (repeats allowed); also
+     * as runs.csv's pin column writes it, pus:LIST */
+    const char *list = strncmp(text, "pus:", 4) == 0 ? text + 4 : text;
+    if (!isdigit((unsigned char)list[0]))
         return pb_fail(err, PB_E_ARG, "--pin: '%s' is not a policy (none, compact, scatter, core) or a PU list (0,2,4-7)",
                        text);
-    /* a list: numbers and ranges, in the order given (repeats allowed) */
     out->kind = PB_PIN_PUS;
-    const char *p = text;
+    const char *p = list;
     while (*p) {
         char *end;
         long lo = strtol(p, &end, 10), hi = lo;
