@@ -98,7 +98,10 @@ static void arena_loop(pb_pool *p, unsigned w)
 
 static void send_outcome(pb_pool *p, uint64_t task, const pb_outcome *o)
 {
-    result_msg m = { .task = task, .outcome = *o };
+    result_msg m;
+    memset(&m, 0, sizeof m);   /* padding too: every byte sent is defined */
+    m.task = task;
+    memcpy(&m.outcome, o, sizeof m.outcome);
     ssize_t k;
     while ((k = write(p->result_pipe[1], &m, sizeof m)) < 0 && errno == EINTR)
         ;
