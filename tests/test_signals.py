@@ -82,11 +82,12 @@ for k, (backend, workload, how) in enumerate(CASES):
                              "--warmup", "0", "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
     deadline = time.time() + 30
-    if hangs:   # wait until the workers are in (one of them for good)
-        while len(session_members(proc.pid)) < (2 if backend in ("fork", "process-pool") else 1) \
+    if hangs:   # wait until the set is open and the workers are in (one of them for good)
+        while (not os.path.exists(os.path.join(out, "runs.csv"))
+               or len(session_members(proc.pid)) < (2 if backend in ("fork", "process-pool") else 1)) \
                 and time.time() < deadline:
             time.sleep(0.02)
-        time.sleep(0.3)
+        time.sleep(0.5)
     else:       # a few repetitions finished, then interrupt one in flight
         while data_rows(os.path.join(out, "runs.csv")) < 3 and time.time() < deadline:
             time.sleep(0.01)

@@ -108,6 +108,8 @@ static pid_t demo_fork(void)
 typedef struct measured {
     double wall_s;             /* of the one repetition run */
     double spawn_s;
+    double work_s;             /* gate opened to last task done: the facts use it, as workers' start-up
+                                  (slow under sanitizers) is not what the lessons are about */
     double busy;
     long minflt, maxrss_kb;
     bool ok;
@@ -121,6 +123,7 @@ static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const 
     if (!rec->warmup) {
         m->wall_s = rec->wall_s;   /* one repetition: the demo shows one run, as the notes do */
         m->spawn_s = rec->spawn_s;
+        m->work_s = rec->work_s;
         m->busy = rec->busy_cores;
         m->minflt = (long)rec->usage.minflt;
         m->maxrss_kb = (long)rec->usage.maxrss_kb;
@@ -221,7 +224,7 @@ static void demo_square_cube(demo_ctx *c)
     record(c, "sleep fork/2", "wall_s", p.wall_s, "s", NAN, p.run_id);
     record(c, "sleep", "sleeps_total_s", ideal, "s", NAN, 0);
     fact(c, s.ok && t.ok && p.ok, "a result did not verify", "검증에 실패한 결과가 있습니다");
-    fact(c, s.wall_s >= ideal && t.wall_s < 0.75 * s.wall_s && p.wall_s < 0.75 * s.wall_s,
+    fact(c, s.wall_s >= ideal && t.work_s < 0.75 * s.work_s && p.work_s < 0.75 * s.work_s,
          "the parallel runs were not clearly faster", "병렬 실행이 뚜렷하게 빠르지 않았습니다");
 
     say(c, "\nThe same with CPU-bound work (counting), where the picture changes:",
@@ -270,7 +273,7 @@ static void demo_pool_map(demo_ctx *c)
     record(c, "process-pool/10", "wall_s", p.wall_s, "s", NAN, p.run_id);
     record(c, "process-pool/2 chunk 2", "wall_s", p2.wall_s, "s", NAN, p2.run_id);
     fact(c, s.ok && t.ok && p.ok && p2.ok, "a result did not verify", "검증에 실패한 결과가 있습니다");
-    fact(c, t.wall_s < s.wall_s / 4 && p.wall_s < s.wall_s / 4, "the pools did not overlap the sleeps",
+    fact(c, t.work_s < s.work_s / 4 && p.work_s < s.work_s / 4, "the pools did not overlap the sleeps",
          "풀이 잠을 겹치지 못했습니다");
 }
 
@@ -446,7 +449,7 @@ static void demo_gil(demo_ctx *c)
          "검증에 실패한 결과가 있습니다");
     fact(c, t_gil.busy <= 1.25, "threads under the GIL kept more than one core busy",
          "GIL 아래 스레드가 코어 하나보다 많이 썼습니다");
-    fact(c, io_gil.wall_s < 0.75 * io_s.wall_s, "sleeping threads under the GIL did not overlap",
+    fact(c, io_gil.work_s < 0.75 * io_s.work_s, "sleeping threads under the GIL did not overlap",
          "GIL 아래에서 잠드는 스레드가 겹치지 않았습니다");
 }
 

@@ -114,7 +114,11 @@ static void on_interrupt(int sig, void *user)
     pthread_mutex_lock(&results_lock);
     pb_children_kill_all();
     if (!s->writing || s->finished) {
+        if (!s->writing)
+            fprintf(stderr, "\nparbench run: interrupted by %s before the first run; nothing was written\n",
+                    signal_name(sig));
         fflush(stdout);
+        fflush(stderr);
         _exit(128 + sig);
     }
     if (s->live)
