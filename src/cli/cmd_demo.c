@@ -193,10 +193,16 @@ static measured run(demo_ctx *c, const char *spec, const pb_backend *b, unsigned
     return run_gil(c, spec, b, workers, false);
 }
 
-/* A runner run's time (and busy cores) into measures.csv. */
-static void record_run(demo_ctx *c, const char *what, const measured *m)
+/* A runner run's wall time into measures.csv. */
+static void record_wall(demo_ctx *c, const char *what, const measured *m)
 {
     record(c, what, "wall_s", m->wall_s, "s", NAN, m->run_id);
+}
+
+/* ... and how many cores it kept busy. */
+static void record_run(demo_ctx *c, const char *what, const measured *m)
+{
+    record_wall(c, what, m);
     record(c, what, "busy_cores", m->busy, "cores", NAN, m->run_id);
 }
 
@@ -219,9 +225,9 @@ static void demo_square_cube(demo_ctx *c)
     say(c, "Lesson: while a task sleeps (waits for I/O), another can run: threads and processes both halve the time.",
         "교훈: 한 작업이 잠든(I/O를 기다리는) 동안 다른 작업이 돌 수 있어, 스레드와 프로세스 모두 시간을 절반으로 줄입니다.");
     double ideal = 8 * ms / 1000.0;
-    record(c, "sleep serial/1", "wall_s", s.wall_s, "s", NAN, s.run_id);
-    record(c, "sleep pthread/2", "wall_s", t.wall_s, "s", NAN, t.run_id);
-    record(c, "sleep fork/2", "wall_s", p.wall_s, "s", NAN, p.run_id);
+    record_wall(c, "sleep serial/1", &s);
+    record_wall(c, "sleep pthread/2", &t);
+    record_wall(c, "sleep fork/2", &p);
     record(c, "sleep", "sleeps_total_s", ideal, "s", NAN, 0);
     fact(c, s.ok && t.ok && p.ok, "a result did not verify", "검증에 실패한 결과가 있습니다");
     fact(c, s.wall_s >= ideal && t.work_s < 0.75 * s.work_s && p.work_s < 0.75 * s.work_s,
@@ -268,10 +274,10 @@ static void demo_pool_map(demo_ctx *c)
            "five chunks are shared by two workers: 3 chunks x 2 elements for the busier one.",
         "교훈: 원소마다 작업자가 있으면 잠이 겹칩니다(10배). 작업자 2개에 청크 크기 2면 청크 5개를 둘이 나눠, "
         "더 바쁜 쪽이 청크 3개 x 원소 2개를 처리합니다.");
-    record(c, "serial/1", "wall_s", s.wall_s, "s", NAN, s.run_id);
-    record(c, "thread-pool/10", "wall_s", t.wall_s, "s", NAN, t.run_id);
-    record(c, "process-pool/10", "wall_s", p.wall_s, "s", NAN, p.run_id);
-    record(c, "process-pool/2 chunk 2", "wall_s", p2.wall_s, "s", NAN, p2.run_id);
+    record_wall(c, "serial/1", &s);
+    record_wall(c, "thread-pool/10", &t);
+    record_wall(c, "process-pool/10", &p);
+    record_wall(c, "process-pool/2 chunk 2", &p2);
     fact(c, s.ok && t.ok && p.ok && p2.ok, "a result did not verify", "검증에 실패한 결과가 있습니다");
     fact(c, t.work_s < s.work_s / 4 && p.work_s < s.work_s / 4, "the pools did not overlap the sleeps",
          "풀이 잠을 겹치지 못했습니다");

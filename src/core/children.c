@@ -25,13 +25,15 @@ static int reserve_locked(void)
     return 0;
 }
 
-static void remove_locked(pid_t pid)
+static void unlist(pid_t pid)
 {
+    pthread_mutex_lock(&lock);
     for (unsigned i = 0; i < count; i++)
         if (listed[i] == pid) {
             listed[i] = listed[--count];
-            return;
+            break;
         }
+    pthread_mutex_unlock(&lock);
 }
 
 pid_t pb_children_fork(void)
@@ -62,19 +64,14 @@ pid_t pb_children_reap(pid_t pid, int *status, int options, struct rusage *ru)
         if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT | (options & WNOHANG ? WNOHANG : 0)) == 0)
             break;
         if (errno != EINTR) {
-            if (errno == ECHILD) {
-                pthread_mutex_lock(&lock);
-                remove_locked(pid);
-                pthread_mutex_unlock(&lock);
-            }
+            if (errno == ECHILD)
+                unlist(pid);
             return -1;
         }
     }
     if (si.si_pid == 0)
         return 0;   /* WNOHANG: still running */
-    pthread_mutex_lock(&lock);
-    remove_locked(pid);
-    pthread_mutex_unlock(&lock);
+    unlist(pid);
     pid_t got;
     while ((got = wait4(pid, status, options & ~WNOHANG, ru)) < 0 && errno == EINTR)
         ;
