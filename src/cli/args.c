@@ -194,6 +194,31 @@ int pb_cli_parse_chunk(const char *text, uint64_t *out, pb_error *err)
     return 0;
 }
 
+int pb_cli_parse_u64(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out, pb_error *err)
+{
+    uint64_t v;
+    int rc = pb_parse_u64(text, &v);
+    if (rc == PB_E_ARG)
+        return pb_fail(err, PB_E_ARG, "%s: '%s' is not a whole number (allowed: %llu to %llu)", opt, text,
+                       (unsigned long long)min, (unsigned long long)max);
+    if (rc || v < min || v > max)
+        return pb_fail(err, PB_E_RANGE, "%s: %s is out of range (allowed: %llu to %llu)", opt, text,
+                       (unsigned long long)min, (unsigned long long)max);
+    *out = v;
+    return 0;
+}
+
+int pb_cli_parse_order(const char *text, pb_order *out, pb_error *err)
+{
+    if (strcmp(text, "interleaved") == 0)
+        *out = PB_ORDER_INTERLEAVED;
+    else if (strcmp(text, "grouped") == 0)
+        *out = PB_ORDER_GROUPED;
+    else
+        return pb_fail(err, PB_E_ARG, "--order: unknown order '%s' (orders: interleaved, grouped)", text);
+    return 0;
+}
+
 static int cmp_unsigned(const void *a, const void *b)
 {
     unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;

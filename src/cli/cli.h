@@ -85,6 +85,10 @@ int pb_cli_parse_ipc(const char *text, pb_ipc_set *out, pb_error *err);
 int pb_cli_parse_seconds(const char *opt, const char *text, double max, int64_t *out_ns, pb_error *err);
 /* A chunk size: 1..2^40, or "auto" (0). */
 int pb_cli_parse_chunk(const char *text, uint64_t *out, pb_error *err);
+/* A whole number in [min, max] ("1e6" and "10^6" too). */
+int pb_cli_parse_u64(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out, pb_error *err);
+/* --order: "interleaved" or "grouped". */
+int pb_cli_parse_order(const char *text, pb_order *out, pb_error *err);
 
 /* Worker counts of a spec for a machine with `pus` PUs and a plan of
  * `ntasks` tasks: ascending, without duplicates. Returns how many. */
@@ -130,6 +134,7 @@ typedef struct pb_summary_row {
     unsigned runs, ok_runs;
     double *wall, *ideal, *busy;   /* one per recorded repetition */
     char failure[256];             /* the configuration could not run at all */
+    bool could_not_run;            /* failure holds why */
     bool interrupted;              /* Ctrl-C or SIGTERM came while it ran */
 } pb_summary_row;
 

@@ -1105,7 +1105,7 @@ int pb_cmd_demo(int argc, char **argv)
     if (out) {
         char command[2048];
         pb_cli_join_command(argc, argv, command, sizeof command);
-        if (pb_resultset_create(&rs, out, "results", command, &err) != 0 ||
+        if (pb_resultset_create(&rs, out, "results", command, NULL, &err) != 0 ||
             pb_sampler_create(&ctx.sampler, PB_SAMPLE_HZ_DEFAULT, NULL, 0, &err) != 0) {
             fprintf(stderr, "parbench demo: %s\n", err.msg);
             return PB_EXIT_FAILED;

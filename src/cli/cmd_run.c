@@ -54,6 +54,12 @@ static const char run_help[] =
 "      --gil               one global lock per process, released every 5 ms and\n"
 "                          while sleeping, as CPython's GIL: CPU-bound threads\n"
 "                          stop scaling, processes and sleeping threads do not\n"
+"      --order ORDER       interleaved: within a workload, repetition r of every\n"
+"                          configuration runs (in an order shuffled per round)\n"
+"                          before repetition r+1 of any, so a slow minute of the\n"
+"                          machine lands on all alike; grouped: all repetitions\n"
+"                          of one configuration, then the next (default: interleaved)\n"
+"      --seed N            the shuffle's seed, recorded in machine.csv (default: 1)\n"
 "      --task-timeout S    a task running longer than S seconds is killed and\n"
 "                          reported (processes); a thread cannot be killed, so\n"
 "                          parbench reports it and stops          (default: none)\n"
@@ -80,8 +86,10 @@ static const char run_help[] =
 typedef struct run_state {
     pb_resultset rs;
     pb_progress progress;
+    const pb_config *configs;  /* every configuration; config_id = index + 1 */
     pb_summary_row *row;       /* of the configuration running */
     unsigned config_index, config_total;
+    unsigned configs_started;  /* configurations that have begun (interleaved: a whole workload's) */
     uint64_t config_id;
     bool quiet;
     bool warned_bind;          /* the refused-binding warning is said once */
@@ -130,7 +138,7 @@ static void on_interrupt(int sig, void *user)
     fprintf(stderr, "\nparbench run: interrupted by %s during configuration %u of %u; every worker was ended\n",
             signal_name(sig), s->config_index + 1, s->config_total);
     if (!s->quiet) {
-        pb_summary_print(stdout, s->rows, s->config_index + 1);
+        pb_summary_print(stdout, s->rows, s->configs_started);
         printf("\nresult set: %s (%llu finished repetition%s kept)\n", s->rs.dir, (unsigned long long)kept,
                kept == 1 ? "" : "s");
     } else {
@@ -156,9 +164,21 @@ static void show_starting(run_state *s, const pb_config *cfg, unsigned index, un
     pb_progress_show(&s->progress, cfg, s->config_index, s->config_total, index, total);
 }
 
+/* Make cfg the configuration running (under results_lock). */
+static void set_current(run_state *s, const pb_config *cfg)
+{
+    unsigned i = (unsigned)(cfg - s->configs);
+    s->config_index = i;
+    s->config_id = i + 1;
+    s->row = &s->rows[i];
+    if (i + 1 > s->configs_started)
+        s->configs_started = i + 1;
+}
+
 static void on_starting(void *user, const pb_config *cfg, unsigned index, unsigned total)
 {
     pthread_mutex_lock(&results_lock);
+    set_current(user, cfg);
     show_starting(user, cfg, index, total);
     pthread_mutex_unlock(&results_lock);
 }
@@ -196,9 +216,24 @@ static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const 
                    pb_error *err)
 {
     pthread_mutex_lock(&results_lock);
+    set_current(user, cfg);
     int rc = record_done(user, cfg, plan, rec, err);
     pthread_mutex_unlock(&results_lock);
     return rc;
+}
+
+/* A configuration that could not run at all: the summary says why. */
+static void on_failed(void *user, const pb_config *cfg, const pb_error *err)
+{
+    run_state *s = user;
+    pthread_mutex_lock(&results_lock);
+    set_current(s, cfg);
+    snprintf(s->row->failure, sizeof s->row->failure, "%s", err->msg);
+    s->row->could_not_run = true;
+    pb_progress_clear(&s->progress);
+    pb_live_message("parbench run: %s under %s W=%u could not run: %s\n", cfg->workload->name, cfg->backend->name,
+                    cfg->workers, err->msg);
+    pthread_mutex_unlock(&results_lock);
 }
 
 static int usage_error(const pb_error *err)
@@ -225,6 +260,8 @@ int pb_cmd_run(int argc, char **argv)
         { "sample-all-cpus", no_argument, NULL, 'A' },
         { "live", no_argument, NULL, 'L' },
         { "gil", no_argument, NULL, 'G' },
+        { "order", required_argument, NULL, 'O' },
+        { "seed", required_argument, NULL, 'S' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -233,7 +270,8 @@ int pb_cmd_run(int argc, char **argv)
     unsigned njobs = 0, reps = 0, warmup = 0;
     bool have_reps = false, have_warmup = false, quiet = false;
     const char *suite_name = NULL, *backend_text = NULL, *workers_text = NULL, *out = NULL, *ipc_text = NULL;
-    uint64_t chunk = 0;
+    uint64_t chunk = 0, seed = 1;
+    pb_order order = PB_ORDER_INTERLEAVED;
     int64_t task_timeout_ns = 0;
     pb_error err = { 0 };
     int c;
@@ -275,6 +313,8 @@ int pb_cmd_run(int argc, char **argv)
         case 'A': all_cpus = true; break;
         case 'L': want_live = true; break;
         case 'G': gil = true; break;
+        case 'O': rc = pb_cli_parse_order(optarg, &order, &err); break;
+        case 'S': rc = pb_cli_parse_u64("--seed", optarg, 0, UINT64_MAX, &seed, &err); break;
         case 'I': ipc_text = optarg; break;
         case 'T': rc = pb_cli_parse_seconds("--task-timeout", optarg, 86400, &task_timeout_ns, &err); break;
         case ':':
@@ -431,10 +471,14 @@ int pb_cmd_run(int argc, char **argv)
         rows[i].ideal = rows[i].wall + reps;
         rows[i].busy = rows[i].ideal + reps;
     }
+    char seed_text[32];
+    snprintf(seed_text, sizeof seed_text, "%llu", (unsigned long long)seed);
+    const char *const extra[] = { "order", pb_order_name(order), "seed", seed_text, NULL };
     pthread_mutex_lock(&results_lock);
-    int created = pb_resultset_create(&st.rs, out, "results", command, &err);
+    int created = pb_resultset_create(&st.rs, out, "results", command, extra, &err);
     st.rows = rows;
     st.row = &rows[0];
+    st.configs = configs;
     st.writing = created == 0;
     pthread_mutex_unlock(&results_lock);
     if (created) {
@@ -444,44 +488,27 @@ int pb_cmd_run(int argc, char **argv)
     pb_crash_set_results(st.rs.dir);
     st.live = want_live && !quiet && pb_live_start(sampler);
     pb_progress_init(&st.progress, nconfigs * (reps + warmup), quiet || st.live);
-    pb_run_observer obs = { .run_starting = on_starting, .run_done = on_done, .user = &st, .sampler = sampler };
+    pb_run_observer obs = { .run_starting = on_starting, .run_done = on_done, .config_failed = on_failed,
+                            .user = &st, .sampler = sampler };
     int status = PB_EXIT_OK;
-    for (unsigned i = 0; i < nconfigs; i++) {
-        pb_summary_row *row = &rows[i];
-        pthread_mutex_lock(&results_lock);
-        st.row = row;
-        st.config_index = i;
-        st.config_id = i + 1;
-        pthread_mutex_unlock(&results_lock);
-        int rc = pb_run_config(&configs[i], &obs, &err);
-        pthread_mutex_lock(&results_lock);
-        if (rc == PB_E_HUNG) {
-            pb_progress_clear(&st.progress);
-            fprintf(stderr, "parbench run: %s\nparbench run: stopping here; the runs so far are in %s\n",
-                    err.msg, st.rs.dir);
-            status = PB_EXIT_FAILED;
-            nconfigs = i + 1;
-            pthread_mutex_unlock(&results_lock);
-            break;
-        }
-        if (rc && err.code == PB_E_IO) {
-            pb_progress_clear(&st.progress);
-            fprintf(stderr, "parbench run: %s; stopping (rows already written are intact)\n", err.msg);
-            status = PB_EXIT_FAILED;
-            nconfigs = i + 1;
-            pthread_mutex_unlock(&results_lock);
-            break;
-        }
-        if (rc) {
-            snprintf(row->failure, sizeof row->failure, "%s", err.msg);
-            pb_progress_clear(&st.progress);
-            fprintf(stderr, "parbench run: %s under %s W=%u could not run: %s\n", configs[i].workload->name,
-                    configs[i].backend->name, configs[i].workers, err.msg);
-        }
-        if (rc || row->ok_runs != row->runs)
-            status = PB_EXIT_FAILED;
-        pthread_mutex_unlock(&results_lock);
+    int rc = pb_run_configs(configs, nconfigs, order, seed, &obs, &err);
+    pthread_mutex_lock(&results_lock);
+    if (rc == PB_E_HUNG) {
+        pb_progress_clear(&st.progress);
+        fprintf(stderr, "parbench run: %s\nparbench run: stopping here; the runs so far are in %s\n",
+                err.msg, st.rs.dir);
+        status = PB_EXIT_FAILED;
+        nconfigs = st.configs_started;
+    } else if (rc) {
+        pb_progress_clear(&st.progress);
+        fprintf(stderr, "parbench run: %s; stopping (rows already written are intact)\n", err.msg);
+        status = PB_EXIT_FAILED;
+        nconfigs = st.configs_started;
     }
+    for (unsigned i = 0; i < nconfigs; i++)
+        if (rows[i].could_not_run || rows[i].ok_runs != rows[i].runs)
+            status = PB_EXIT_FAILED;
+    pthread_mutex_unlock(&results_lock);
     pthread_mutex_lock(&results_lock);
     st.finished = true;        /* an interrupt from here on only exits */
     pthread_mutex_unlock(&results_lock);
