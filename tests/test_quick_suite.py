@@ -50,9 +50,11 @@ with tempfile.TemporaryDirectory() as tmp:
         check(r["ok"] == "1" and r["note"] == "", f"{what}: ok={r['ok']} note={r['note']}")
         check(r["rep"] in ("1", "2"), f"{what}: rep {r['rep']}")
         wall = float(r["wall_s"])
-        phases = float(r["spawn_s"]) + float(r["work_s"]) + float(r["join_s"])
-        check(wall > 0 and abs(phases - wall) < 2e-9, f"{what}: phases {phases} vs wall {wall}")
-        check(0 < float(r["ideal_s"]) <= wall * 1.05 + 1e-3, f"{what}: ideal {r['ideal_s']} wall {wall}")
+        check(wall > 0 and min(float(r[k]) for k in ("spawn_s", "work_s", "join_s")) >= 0, f"{what}: phases")
+        # the ideal is a lower bound made of the tasks' own CPU clocks and declared sleeps, each inside
+        # the run's wall: it can never exceed it. 1 us: the CSV's rounding (9 decimals) and the
+        # monotonic clock's read-out granularity, nothing else.
+        check(0 < float(r["ideal_s"]) <= wall + 1e-6, f"{what}: ideal {r['ideal_s']} > wall {wall}")
         check(abs(float(r["efficiency"]) - float(r["ideal_s"]) / wall) < 1e-3, f"{what}: efficiency")
         cpu = float(r["user_s"]) + float(r["sys_s"])
         check(abs(float(r["busy_cores"]) - cpu / wall) < 1e-3 + 1e-3 * cpu / wall, f"{what}: busy_cores")

@@ -52,6 +52,23 @@ static int placement_held(const pb_plan *plan, const pb_placement *pl)
     return 1;
 }
 
+/* The phases mean the same under every backend and transport: spawn ends
+ * when every worker can take a task (the backend's t_gate), work ends when
+ * the last task stamped its own end, join when the parent has seen every
+ * outcome (t_end). The backend's own work-end stamp stays only when no
+ * task finished. */
+static void settle_work_end(pb_run_stats *st, const pb_plan *plan)
+{
+    int64_t last = 0;
+    for (size_t i = 0; i < plan->ntasks; i++) {
+        const pb_outcome *o = &plan->outcomes[i];
+        if (o->status == PB_TASK_DONE && o->t_end_ns > last)
+            last = o->t_end_ns;
+    }
+    if (last >= st->t_gate && last <= st->t_end)
+        st->t_work_end = last;
+}
+
 static void fill_record(pb_run_record *rec, const pb_run_stats *st, unsigned pus)
 {
     rec->t_start_ns = st->t_start;
@@ -166,6 +183,7 @@ static int run_once(opened *o, pb_plan *plan, const pb_run_observer *obs, unsign
         rec.sampler_cpu_s = seconds(pb_sampler_cpu_ns(obs->sampler));
         rec.samples = pb_sampler_intervals(obs->sampler, NULL);
     }
+    settle_work_end(&st, plan);
     rec.idle_before_s = last_run_end_ns ? seconds(st.t_start - last_run_end_ns) : NAN;
     last_run_end_ns = st.t_end;
     fill_record(&rec, &st, pus);
