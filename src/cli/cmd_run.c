@@ -47,7 +47,8 @@ static const char run_help[] =
 "                          compact, scatter, core, or a PU list such as 0,2,4-7\n"
 "                          (`parbench topology --pin P -n W` shows where)  (default: none)\n"
 "      --sample-hz N       per-CPU utilisation samples per second into\n"
-"                          samples.csv, 1 to 1000                 (default: 20)\n"
+"                          samples.csv, 1 to 1000; 0: no sampler (for runs of\n"
+"                          microseconds, which its wake-ups disturb) (default: 20)\n"
 "      --sample-all-cpus   sample every CPU, not only those this process may use\n"
 "      --live              a per-CPU view while it runs (on a terminal), for a\n"
 "                          projector; replaces the progress line\n"
@@ -309,7 +310,7 @@ int pb_cmd_run(int argc, char **argv)
             rc = pb_pin_parse(optarg, &pin, &err);
             have_pin = true;
             break;
-        case 'H': rc = pb_cli_parse_count("--sample-hz", optarg, 1, PB_SAMPLE_HZ_MAX, &sample_hz, &err); break;
+        case 'H': rc = pb_cli_parse_count("--sample-hz", optarg, 0, PB_SAMPLE_HZ_MAX, &sample_hz, &err); break;
         case 'A': all_cpus = true; break;
         case 'L': want_live = true; break;
         case 'G': gil = true; break;
@@ -441,7 +442,11 @@ int pb_cmd_run(int argc, char **argv)
     if (pb_interrupt_start(on_interrupt, &st) != 0)
         fprintf(stderr, "parbench run: warning: cannot watch for Ctrl-C; an interrupted run may leave workers\n");
 
-    /* The sampler follows the CPUs this process may use (or all of them). */
+    if (sample_hz == 0 && want_live) {
+        pb_fail(&err, PB_E_ARG, "--live draws from the CPU sampler, which --sample-hz 0 turns off");
+        return usage_error(&err);
+    }
+    /* The sampler follows the CPUs this process may use (or all of them); --sample-hz 0: none. */
     pb_sampler *sampler = NULL;
     {
         int cpus[4096];
@@ -449,7 +454,7 @@ int pb_cmd_run(int argc, char **argv)
         const pb_topology *topo = pb_topology_this(&err);
         if (!all_cpus && topo)
             ncpus = pb_topology_usable(topo, cpus, 4096);
-        if (pb_sampler_create(&sampler, sample_hz, ncpus ? cpus : NULL, ncpus, &err)) {
+        if (sample_hz && pb_sampler_create(&sampler, sample_hz, ncpus ? cpus : NULL, ncpus, &err)) {
             fprintf(stderr, "parbench run: %s\n", err.msg);
             return PB_EXIT_FAILED;
         }
