@@ -36,9 +36,10 @@ def median_ci_ranks(n):
     largest k with 2 * sum_{i<k} C(n, i) <= (1 - level) * 2^n."""
     if n < CI_MIN_N:
         return None
-    allowed = (1 - CI_LEVEL) * 2 ** n / 2   # the miss allowed on each side, in counts of 2^n
+    miss = 1 - CI_LEVEL                     # allowed on both sides together: 2 sum <= miss 2^n
+    total = miss.numerator * 2 ** n
     k, below, term = 0, 0, 1                # below = sum_{i<k} C(n, i), term = C(n, k)
-    while below + term <= allowed:
+    while 2 * miss.denominator * (below + term) <= total:
         below += term
         term = term * (n - k) // (k + 1)
         k += 1
