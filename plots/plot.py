@@ -44,7 +44,7 @@ def save(fig, folder, name, written):
 
 
 def groups(rs):
-    """(workload, params) -> {config_id: runs}, in run order."""
+    """(workload, params) -> {config_id: runs}, in configuration order."""
     out = {}
     for cid, runs in rs.configs().items():
         out.setdefault((runs[0]["workload"], runs[0]["params"]), {})[cid] = runs

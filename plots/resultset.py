@@ -86,9 +86,10 @@ class ResultSet:
                     self.bench[name[:-4]] = rows
 
     def configs(self):
-        """Configurations in run order: key -> list of runs."""
+        """Configurations in configuration order (config_id; with --order interleaved the runs of
+        several configurations alternate in runs.csv): config_id -> its runs, by repetition."""
         out = {}
-        for r in self.runs:
+        for r in sorted(self.runs, key=lambda r: (int(r["config_id"]), int(r["rep"]), int(r["run_id"]))):
             out.setdefault(r["config_id"], []).append(r)
         return out
 
