@@ -56,6 +56,7 @@ def mean_busy(samples, cpu):
 def idle_checks(tmp):
     """The CPUs we leave alone read idle: only on a quiet machine."""
     background = machine_busy()
+    # 0.25 CPUs: the kernel's own housekeeping on this VM reads 0.02-0.1 busy; above 0.25 something else runs
     if background >= 0.25:
         skip(f"the machine is busy ({background:.2f} CPUs without us): idle CPUs cannot be seen idle")
         return
@@ -72,6 +73,8 @@ def idle_checks(tmp):
                              "--sample-hz", "100"])
     samples = read(out, "samples.csv")
     for c in range(cpus):
+        # sleeping work: forks, wake-ups and the sampler itself read as 0.01-0.1 busy here; 0.25 is far
+        # from the 0.5-1.0 that a CPU kept busy would read
         check(mean_busy(samples, c) <= 0.25, f"sleep: CPU {c} mean busy {mean_busy(samples, c):.2f}")
 
 
@@ -86,9 +89,12 @@ with tempfile.TemporaryDirectory() as tmp:
                             "--pin", "0", "--sample-hz", "100"])
     samples = read(out, "samples.csv")
     check(len(samples) >= 10 * cpus, f"busy: only {len(samples)} sample rows")
+    # a loop pinned to CPU 0 keeps it busy: ticks of interrupts and of other tasks on it read below 1; 0.8
+    # leaves room for another program sharing CPU 0 with the loop
     check(mean_busy(samples, 0) >= 0.8, f"busy: CPU 0 mean busy {mean_busy(samples, 0):.2f}")
     known = [s for s in samples if s["busy"] != ""]
     check(len(known) >= len(samples) // 2, f"busy: {len(samples) - len(known)} of {len(samples)} intervals without a tick")
+    # fractions are written with 4 decimals: busy, user and system each rounded, so up to 1.5e-4 apart
     check(all(0.0 <= float(s["busy"]) <= 1.0 and abs(float(s["busy"]) - float(s["user"]) - float(s["system"])) < 2e-4
               for s in known), "busy: fractions out of range or busy != user + system")
 
@@ -111,6 +117,7 @@ with tempfile.TemporaryDirectory() as tmp:
         check(all(t["config_id"] == r["config_id"] and t["rep"] == r["rep"] and t["status"] == "done" for t in ts),
               f"run {rid}: task rows disagree with the run")
         check(sorted(int(t["seq"]) for t in ts) == list(range(1, len(ts) + 1)), f"run {rid}: completion order")
+        # 1e-6: start_s/end_s and wall_s are each rounded to 9 decimals; a task ends before its run does
         check(all(0 <= float(t["start_s"]) <= float(t["end_s"]) <= wall + 1e-6 for t in ts), f"run {rid}: task times")
         ss = by_run_samples[rid]
         check(len(ss) == int(r["samples"]) * cpus, f"run {rid}: {len(ss)} sample rows, runs.csv says {r['samples']}")
