@@ -20,13 +20,6 @@ int pb_cli_parse_count(const char *opt, const char *text, unsigned min, unsigned
     return 0;
 }
 
-static void names_of_workloads(char *buf, size_t size)
-{
-    size_t len = 0;
-    for (size_t i = 0; pb_workloads[i] && len < size; i++)
-        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", pb_workloads[i]->name);
-}
-
 static void names_of_backends(char *buf, size_t size)
 {
     size_t len = 0;
@@ -36,30 +29,10 @@ static void names_of_backends(char *buf, size_t size)
 
 int pb_cli_parse_workload(const char *text, pb_workload_spec *out, pb_error *err)
 {
-    char name[64];
-    const char *colon = strchr(text, ':');
-    size_t n = colon ? (size_t)(colon - text) : strlen(text);
-    if (n == 0 || n >= sizeof name) {
-        char names[512];
-        names_of_workloads(names, sizeof names);
-        return pb_fail(err, PB_E_ARG, "--workload: '%s' names no workload (workloads: %s)", text, names);
-    }
-    memcpy(name, text, n);
-    name[n] = '\0';
-    out->workload = pb_find_workload(name);
-    if (!out->workload) {
-        char names[512];
-        names_of_workloads(names, sizeof names);
-        return pb_fail(err, PB_E_ARG, "--workload: unknown workload '%s' (workloads: %s)", name, names);
-    }
     pb_error inner;
-    int rc = pb_params_init(&out->params, out->workload->params, name, &inner);
-    if (rc == 0 && colon)
-        rc = pb_params_parse(&out->params, name, colon + 1, &inner);
-    if (rc == 0)
-        rc = pb_workload_check(out->workload, &out->params, &inner);
-    if (rc)
-        return pb_fail(err, rc, "--workload %s", inner.msg);
+    int rc = pb_workload_spec_parse(text, out, &inner);
+    if (rc)   /* a wrong name reads "--workload: unknown ...", a wrong parameter "--workload counter: ..." */
+        return pb_fail(err, rc, out->workload ? "--workload %s" : "--workload: %s", inner.msg);
     return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "parbench/backend.h"
 #include "parbench/error.h"
+#include "parbench/registry.h"
 #include "parbench/runner.h"
 #include "parbench/workload.h"
 
@@ -17,12 +18,6 @@ enum {
     PB_EXIT_FAILED = 1,        /* a run failed its check, or output was lost */
     PB_EXIT_USAGE = 2,         /* bad input: nothing was run or written */
 };
-
-/* One --workload argument: "counter:n=1e8,tasks=4". */
-typedef struct pb_workload_spec {
-    const pb_workload *workload;
-    pb_params params;
-} pb_workload_spec;
 
 /* One --workers argument, before "cores" and "tasks" are known. */
 #define PB_WORKERS_MAX_ITEMS 64
@@ -77,6 +72,7 @@ void pb_cli_join_command(int argc, char **argv, char *buf, size_t size);
  * PB_E_RANGE on bad input. */
 int pb_cli_parse_count(const char *opt, const char *text, unsigned min, unsigned max,
                        unsigned *out, pb_error *err);
+/* --workload: pb_workload_spec_parse with the option named in its message. */
 int pb_cli_parse_workload(const char *text, pb_workload_spec *out, pb_error *err);
 int pb_cli_parse_backends(const char *text, pb_backend_set *out, pb_error *err);
 int pb_cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err);
