@@ -1,7 +1,10 @@
 #include "baselines.h"
 
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/gate.h"
+#include "parbench/workload.h"   /* pb_outcome: the pool's reply carries one */
 
 extern char **environ;
 
@@ -54,6 +58,44 @@ void pb_bl_spawn_once(void)
     waitpid(pid, NULL, 0);
 }
 
+void pb_bl_threads_at_once(unsigned w)
+{
+    pthread_t *t = malloc(w * sizeof *t);
+    if (!t) {
+        perror("malloc");
+        exit(1);
+    }
+    for (unsigned i = 0; i < w; i++)
+        if (pthread_create(&t[i], NULL, nothing, NULL) != 0) {
+            perror("pthread_create");
+            exit(1);
+        }
+    for (unsigned i = 0; i < w; i++)
+        pthread_join(t[i], NULL);
+    free(t);
+}
+
+void pb_bl_forks_at_once(unsigned w)
+{
+    pid_t *pid = malloc(w * sizeof *pid);   /* reaped by pid: other children of the caller are left alone */
+    if (!pid) {
+        perror("malloc");
+        exit(1);
+    }
+    for (unsigned i = 0; i < w; i++) {
+        pid[i] = fork();
+        if (pid[i] == 0)
+            _exit(0);
+        if (pid[i] < 0) {
+            perror("fork");
+            exit(1);
+        }
+    }
+    for (unsigned i = 0; i < w; i++)
+        waitpid(pid[i], NULL, 0);
+    free(pid);
+}
+
 void *pb_bl_touch_heap(size_t mb)
 {
     size_t n = mb << 20;
@@ -91,6 +133,27 @@ static void *futex_partner_thread(void *arg)
     return NULL;
 }
 
+/* The messages of PB_BL_PIPE_MESSAGES: the sizes of the pool's own. */
+typedef struct request_msg {
+    uint64_t lo, hi;
+} request_msg;
+typedef struct reply_msg {
+    uint64_t task;
+    pb_outcome outcome;
+} reply_msg;
+
+static void messages_partner(int in, int out)
+{
+    request_msg m;
+    reply_msg r;
+    memset(&r, 0, sizeof r);
+    while (read(in, &m, sizeof m) == (ssize_t)sizeof m) {
+        r.task = m.lo;
+        if (write(out, &r, sizeof r) != (ssize_t)sizeof r)
+            break;
+    }
+}
+
 pb_bl_partner *pb_bl_partner_start(pb_bl_kind kind)
 {
     pb_bl_partner *p = calloc(1, sizeof *p);
@@ -104,6 +167,28 @@ pb_bl_partner *pb_bl_partner_start(pb_bl_kind kind)
             futex_partner(p->word);
             _exit(0);
         }
+        return p;
+    }
+    if (kind == PB_BL_PIPE_MESSAGES) {
+        if (pipe(p->to) || pipe(p->from)) {
+            perror("pipe");
+            exit(1);
+        }
+        if ((p->pid = fork()) == 0) {
+            close(p->to[1]);       /* so that end of file arrives when the parent closes its end */
+            close(p->from[0]);
+            messages_partner(p->to[0], p->from[1]);
+            _exit(0);
+        }
+        if (p->pid < 0) {
+            perror("fork");
+            exit(1);
+        }
+        close(p->to[0]);
+        close(p->from[1]);
+        p->to[0] = p->from[1] = -1;
+        fcntl(p->to[1], F_SETFL, O_NONBLOCK);
+        fcntl(p->from[0], F_SETFL, O_NONBLOCK);
         return p;
     }
     if (kind == PB_BL_PIPE) {
@@ -147,6 +232,33 @@ void pb_bl_round_trip(pb_bl_partner *p)
     }
 }
 
+void pb_bl_pipe_messages(pb_bl_partner *p, unsigned n)
+{
+    unsigned sent = 0;
+    size_t got = 0;            /* bytes of replies received */
+    reply_msg buf[256];
+    while (got < (size_t)n * sizeof buf[0]) {
+        while (sent < n) {     /* feed until the pipe is full */
+            request_msg m = { sent, sent + 1 };
+            if (write(p->to[1], &m, sizeof m) != (ssize_t)sizeof m)
+                break;
+            sent++;
+        }
+        struct pollfd fds[2] = { { .fd = p->from[0], .events = POLLIN }, { .fd = p->to[1], .events = POLLOUT } };
+        if (poll(fds, sent < n ? 2 : 1, -1) < 0) {
+            perror("poll");
+            exit(1);
+        }
+        ssize_t k;
+        while ((k = read(p->from[0], buf, sizeof buf)) > 0)
+            got += (size_t)k;
+        if (k == 0) {
+            fprintf(stderr, "pipe messages: the partner left\n");
+            exit(1);
+        }
+    }
+}
+
 void pb_bl_partner_stop(pb_bl_partner *p)
 {
     if (p->word) {
@@ -157,6 +269,10 @@ void pb_bl_partner_stop(pb_bl_partner *p)
         else
             waitpid(p->pid, NULL, 0);
         munmap((void *)p->word, 4096);
+    } else if (p->kind == PB_BL_PIPE_MESSAGES) {
+        close(p->to[1]);           /* the partner reads end of file and leaves */
+        waitpid(p->pid, NULL, 0);
+        close(p->from[0]);
     } else {
         char c = 0;
         if (write(p->to[1], &c, 1) != 1)
