@@ -564,15 +564,28 @@ int pb_gb_main(int argc, char **argv, void (*after)(void))
     int n = static_cast<int>(gb_args.size());
     gb_args.push_back(nullptr);
 
+    // values Google Benchmark refuses by printing its help and exiting 0: refused here, exit 2
+    std::string time_unit = flag_value(args, "benchmark_time_unit", "");
+    const char *bad = !format_ok(format) ? "format" : !format_ok(out_format) ? "out_format" : nullptr;
+    if (bad) {
+        std::fprintf(stderr, "%s: --benchmark_%s=%s: the format is console, json or csv\n", prog.c_str(), bad,
+                     (bad[0] == 'f' ? format : out_format).c_str());
+        return 2;
+    }
+    if (!time_unit.empty() && time_unit != "ns" && time_unit != "us" && time_unit != "ms" && time_unit != "s") {
+        std::fprintf(stderr, "%s: --benchmark_time_unit=%s: the unit is ns, us, ms or s\n", prog.c_str(),
+                     time_unit.c_str());
+        return 2;
+    }
+    if (flag_value(args, "benchmark_color", "auto").empty()) {
+        std::fprintf(stderr, "%s: --benchmark_color= needs a value: auto, true or false\n", prog.c_str());
+        return 2;
+    }
+
     help_prog = prog;
     benchmark::Initialize(&n, gb_args.data(), print_help);   // --help: printed, exit 0, nothing written
     if (benchmark::ReportUnrecognizedArguments(n, gb_args.data()))
         return 2;
-    if (!format_ok(format) || !format_ok(out_format)) {
-        std::fprintf(stderr, "%s: --benchmark_%s=%s: the format is console, json or csv\n", prog.c_str(),
-                     format_ok(format) ? "out_format" : "format", (format_ok(format) ? out_format : format).c_str());
-        return 2;
-    }
     if (pb_out_given) {   // never overwrite: a new folder, or a result set without this program's files
         struct stat st;
         if (stat(pb_out.c_str(), &st) == 0) {
