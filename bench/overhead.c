@@ -247,7 +247,10 @@ static void register_pairs(void)
                                    k ? BARE_FORKS_AT_ONCE : BARE_THREADS_AT_ONCE, ws[i], "<=1.25");
             snprintf(d->name, sizeof d->name, "at_once/%s/W:%u", k ? "fork" : "pthread", ws[i]);
             snprintf(d->what, sizeof d->what, "%s backend W=%u / bare: %u %s at once, then %s", k ? "fork" : "pthread",
-                     ws[i], ws[i], k ? "forked" : "threads created", k ? "reaped" : "joined");
+                     ws[i], ws[i],
+                     k ? (ws[i] == 1 ? "process forked" : "processes forked")
+                       : (ws[i] == 1 ? "thread created" : "threads created"),
+                     k ? "reaped" : "joined");
         }
     enum { BATCH = 1000 };
     pair_def *d = add_pair(&pb_backend_process_pool, 1, "counter:n=1,tasks=1000", BARE_PIPE_MESSAGES, BATCH, "<=1.25");

@@ -472,7 +472,7 @@ int pb_gb_add_result(const char *benchmark, const char *metric, double value, co
 {
     char line[512];
     if (std::isnan(value)) {
-        std::snprintf(line, sizeof line, "  %-64s not measured in this run (filtered out?)\n", benchmark);
+        std::snprintf(line, sizeof line, "  %-72s not measured in this run (filtered out?)\n", benchmark);
         current->say(line);
         return -1;
     }
@@ -490,9 +490,9 @@ int pb_gb_add_result(const char *benchmark, const char *metric, double value, co
         d.met = at_most ? value <= limit : value >= limit;
     }
     if (d.met < 0)
-        std::snprintf(line, sizeof line, "  %-64s %10.3f %-2s  (shown)\n", benchmark, value, d.unit.c_str());
+        std::snprintf(line, sizeof line, "  %-72s %8.3f %-2s  (shown)\n", benchmark, value, d.unit.c_str());
     else
-        std::snprintf(line, sizeof line, "  %-64s %10.3f %-2s  goal %-7s %s\n", benchmark, value, d.unit.c_str(),
+        std::snprintf(line, sizeof line, "  %-72s %8.3f %-2s  goal %-7s %s\n", benchmark, value, d.unit.c_str(),
                       d.goal.c_str(), d.met ? "MET" : "NOT MET");
     current->say(line);
     current->derived.push_back(d);
