@@ -4,19 +4,21 @@ rows say MET or NOT MET and carry `goal` and `met` in the CSV and the JSON
 (the probe's goals are exact counts, never timings); Google Benchmark's own
 flags do what its documentation says (--benchmark_out, --benchmark_out_format,
 --benchmark_format=json keeping stdout pure JSON, --benchmark_list_tests and
---help writing nothing); refused flags write nothing; --pb_out never
+--help writing nothing); refused flags (the bench table of docs/bad-input.md)
+exit 2 and write nothing; --pb_out never
 overwrites; overhead's pairs and goals, and its picture."""
 import csv
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
 
 from checks import check, report
 
-BUILD = sys.argv[1]
+BUILD, SOURCE = sys.argv[1], sys.argv[2]
 PROBE = os.path.join(BUILD, "tests/gbench_probe")
 FAST = "--benchmark_min_time=0.001"
 
@@ -104,6 +106,25 @@ with tempfile.TemporaryDirectory() as tmp:
         p = run(PROBE, *bad, FAST, cwd=empty)
         check(p.returncode == 2 and says in p.stderr, f"{bad}: exit {p.returncode} (2 expected), says:\n{p.stderr}")
         check(listing(empty) == [], f"{bad} wrote {listing(empty)}")
+
+    # the bench programs' table of docs/bad-input.md, each row as it is written there
+    rows = []
+    with open(os.path.join(SOURCE, "docs", "bad-input.md"), encoding="utf-8") as fh:
+        for line in fh:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) == 3 and cells[1].startswith("`overhead"):
+                rows.append((shlex.split(cells[1].strip("`"))[1:], cells[2].strip("`")))
+    check(len(rows) >= 10, f"docs/bad-input.md: {len(rows)} bench rows read")
+    for args, says in rows:
+        with tempfile.TemporaryDirectory() as cwd:
+            os.mkdir(os.path.join(cwd, "existing"))
+            open(os.path.join(cwd, "afile"), "w").close()
+            p = run("overhead", *args, cwd=cwd)
+            what = "overhead " + " ".join(args)
+            check(p.returncode == 2, f"{what}: exit {p.returncode}, expected 2")
+            check(says in p.stderr, f"{what}: stderr {p.stderr!r} lacks {says!r}")
+            check(p.stdout == "", f"{what}: printed on stdout: {p.stdout!r}")
+            check(listing(cwd) == ["afile", "existing"], f"{what}: wrote {listing(cwd)}")
 
     # ---- --pb_out: a new folder, or a result set without this program's files
     before = {n: os.path.getmtime(os.path.join(out, n)) for n in os.listdir(out)}

@@ -588,22 +588,19 @@ int pb_gb_main(int argc, char **argv, void (*after)(void))
         return 2;
     if (pb_out_given) {   // never overwrite: a new folder, or a result set without this program's files
         struct stat st;
-        if (stat(pb_out.c_str(), &st) == 0) {
-            const char *why = nullptr;
-            std::string held;
+        std::string why;
+        if (stat(pb_out.c_str(), &st) == 0) {   // a new folder is made when the first benchmark is about to run
             if (!S_ISDIR(st.st_mode))
-                why = "is not a folder";
+                why = "that is not a folder";
             else if (exists(pb_out + "/" + prog + ".json") || exists(pb_out + "/" + prog + ".csv"))
-                why = "already holds this program's results";
+                why = "that folder already holds " + prog + "'s results (nothing is overwritten)";
             else if (!exists(pb_out + "/machine.csv"))
-                why = "exists and is not a result set (it has no machine.csv)";
-            if (why) {
-                std::fprintf(stderr,
-                             "%s: --pb_out=%s: that folder %s (nothing is overwritten; name a new folder, or a "
-                             "result set without %s.json and %s.csv)\n",
-                             prog.c_str(), pb_out.c_str(), why, prog.c_str(), prog.c_str());
-                return 2;
-            }
+                why = "that folder exists and is not a result set (it has no machine.csv)";
+        }
+        if (!why.empty()) {
+            std::fprintf(stderr, "%s: --pb_out=%s: %s; name a new folder, or a result set without %s.json and %s.csv\n",
+                         prog.c_str(), pb_out.c_str(), why.c_str(), prog.c_str(), prog.c_str());
+            return 2;
         }
     }
 
@@ -623,8 +620,11 @@ int pb_gb_main(int argc, char **argv, void (*after)(void))
     std::fflush(stdout);
     if (files.failed)
         return 1;
-    if (matched == 0)
-        return 2;   // Google Benchmark said which filter matched nothing
+    if (matched == 0) {   // Google Benchmark said which filter matched nothing
+        std::fprintf(stderr, "%s: --benchmark_filter matches no benchmark (--benchmark_list_tests lists them)\n",
+                     prog.c_str());
+        return 2;
+    }
     if (!files.ran)
         return 0;   // --benchmark_list_tests
     if (files.want_pb_dir) {
