@@ -5,8 +5,8 @@ rows say MET or NOT MET and carry `goal` and `met` in the CSV and the JSON
 flags do what its documentation says (--benchmark_out, --benchmark_out_format,
 --benchmark_format=json keeping stdout pure JSON, --benchmark_list_tests and
 --help writing nothing); refused flags (the bench table of docs/bad-input.md)
-exit 2 and write nothing; --pb_out never
-overwrites; overhead's pairs and goals, and its picture."""
+exit 2 and write nothing; --pb_out never overwrites; overhead's pairs and
+goals, and its picture."""
 import csv
 import json
 import os
