@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/gate.h"
+#include "parbench/topology.h"
 #include "parbench/workload.h"   /* pb_outcome: the pool's reply carries one */
 
 extern char **environ;
@@ -105,9 +107,31 @@ void *pb_bl_touch_heap(size_t mb)
     return p;
 }
 
+void pb_bl_pair_pus(int *waker, int *waiter)
+{
+    cpu_set_t set;
+    *waker = *waiter = -1;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, &set)) {
+            if (*waker < 0)
+                *waker = cpu;
+            *waiter = cpu;
+        }
+}
+
+int pb_bl_bind(int pu)
+{
+    pb_worker_place wp = { .count = pu >= 0 };
+    wp.pu[0] = pu;
+    return pb_bind_self(&wp);
+}
+
 /* word: 0 = caller's turn, 1 = partner's turn, 2 = partner must leave */
 struct pb_bl_partner {
     pb_bl_kind kind;
+    int pu;                    /* where the partner binds itself; < 0: unbound */
     _Atomic uint32_t *word;
     pthread_t thread;
     pid_t pid;
@@ -127,9 +151,18 @@ static void futex_partner(_Atomic uint32_t *word)
     }
 }
 
+static void bind_partner(const pb_bl_partner *p)
+{
+    int rc = p->pu >= 0 ? pb_bl_bind(p->pu) : 0;
+    if (rc)
+        fprintf(stderr, "baselines: the partner cannot bind to PU %d: %s\n", p->pu, strerror(rc));
+}
+
 static void *futex_partner_thread(void *arg)
 {
-    futex_partner(arg);
+    pb_bl_partner *p = arg;
+    bind_partner(p);
+    futex_partner(p->word);
     return NULL;
 }
 
@@ -156,14 +189,25 @@ static void messages_partner(int in, int out)
 
 pb_bl_partner *pb_bl_partner_start(pb_bl_kind kind)
 {
+    return pb_bl_partner_start_on(kind, -1);
+}
+
+pb_bl_partner *pb_bl_partner_start_on(pb_bl_kind kind, int pu)
+{
     pb_bl_partner *p = calloc(1, sizeof *p);
+    if (!p) {
+        perror("calloc");
+        exit(1);
+    }
     p->kind = kind;
+    p->pu = pu;
     if (kind == PB_BL_FUTEX_THREAD || kind == PB_BL_FUTEX_PROCESS) {
         p->word = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         atomic_store(p->word, 0);
         if (kind == PB_BL_FUTEX_THREAD) {
-            pthread_create(&p->thread, NULL, futex_partner_thread, (void *)p->word);
+            pthread_create(&p->thread, NULL, futex_partner_thread, p);
         } else if ((p->pid = fork()) == 0) {
+            bind_partner(p);
             futex_partner(p->word);
             _exit(0);
         }
@@ -175,6 +219,7 @@ pb_bl_partner *pb_bl_partner_start(pb_bl_kind kind)
             exit(1);
         }
         if ((p->pid = fork()) == 0) {
+            bind_partner(p);
             close(p->to[1]);       /* so that end of file arrives when the parent closes its end */
             close(p->from[0]);
             messages_partner(p->to[0], p->from[1]);
@@ -206,6 +251,7 @@ pb_bl_partner *pb_bl_partner_start(pb_bl_kind kind)
         p->to[0] = p->from[1] = sv[1];
     }
     if ((p->pid = fork()) == 0) {
+        bind_partner(p);
         char c;
         while (read(p->to[0], &c, 1) == 1 && c)
             if (write(p->from[1], &c, 1) != 1)

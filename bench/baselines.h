@@ -32,6 +32,8 @@ typedef enum pb_bl_kind {
 } pb_bl_kind;
 typedef struct pb_bl_partner pb_bl_partner;
 pb_bl_partner *pb_bl_partner_start(pb_bl_kind kind);
+/* The same, the partner bound to PU `pu` (< 0: unbound). */
+pb_bl_partner *pb_bl_partner_start_on(pb_bl_kind kind, int pu);
 /* One round trip: wake (or write to) the partner and wait for its answer
  * (every kind but PB_BL_PIPE_MESSAGES). */
 void pb_bl_round_trip(pb_bl_partner *p);
@@ -41,6 +43,14 @@ void pb_bl_round_trip(pb_bl_partner *p);
  * both ends, the request end non-blocking. */
 void pb_bl_pipe_messages(pb_bl_partner *p, unsigned n);
 void pb_bl_partner_stop(pb_bl_partner *p);
+
+/* Where a pair's two parties sit, the same on both sides of the pair: the
+ * waker (the caller) on the first allowed PU, the waiter (a pool's worker,
+ * a bare partner) on the last (the same PU when only one is allowed). */
+void pb_bl_pair_pus(int *waker, int *waiter);
+/* Bind the calling thread to PU `pu`, or (pu < 0) to every usable PU
+ * again. 0, or an errno. */
+int pb_bl_bind(int pu);
 
 /* Touch `mb` MiB of heap (so that a fork must copy its page tables). */
 void *pb_bl_touch_heap(size_t mb);

@@ -15,6 +15,11 @@
  *             one task through an idle one-worker pool, against one futex
  *             round trip with an idle waiter (threads; processes): both
  *             sides sleep PB_PAIR_IDLE_NS before each round
+ *             In the batch and idle pairs the waker (this thread) and the
+ *             waiter (the pool's worker, the bare partner) are bound to two
+ *             PUs, the same two on both sides (pb_bl_pair_pus): where the
+ *             scheduler would put them is a coin that could fall one way
+ *             for one side and the other way for the other.
  * figures     the bare system calls one at a time (create+join, fork with 0
  *             and 256 MiB of touched heap, posix_spawn, round trips,
  *             mutexes, atomics) and the pools' cost per task in a batch:
@@ -165,6 +170,7 @@ typedef struct pair_def {
     bare_shape bare;           /* the bare side */
     unsigned n;
     int64_t idle_ns;           /* sleep before each side's round */
+    bool placed;               /* waker and waiter bound apart, alike on both sides (pb_bl_pair_pus) */
 } pair_def;
 
 typedef struct bare_side {
@@ -189,16 +195,27 @@ static int64_t bare_round(void *ctx)
 static void bm_pair(pb_gb_state *gs, void *user)
 {
     const pair_def *d = user;
+    int waker = -1, waiter = -1, rc;
+    if (d->placed)
+        pb_bl_pair_pus(&waker, &waiter);
+    if (waker >= 0 && (rc = pb_bl_bind(waker)) != 0) {
+        char why[96];
+        snprintf(why, sizeof why, "cannot bind to PU %d: %s", waker, strerror(rc));
+        pb_gb_skip_with_error(gs, why);
+        return;
+    }
     pb_opened o;
-    if (pb_opened_open(&o, d->spec, d->backend, &d->cfg) != 0) {
+    if (pb_opened_open_on(&o, d->spec, d->backend, &d->cfg, waiter) != 0) {
         pb_gb_skip_with_error(gs, o.err.msg);
+        pb_bl_bind(-1);
         return;
     }
     bare_side b = { d, NULL };
     if (d->bare == BARE_PIPE_MESSAGES)
-        b.partner = pb_bl_partner_start(PB_BL_PIPE_MESSAGES);
+        b.partner = pb_bl_partner_start_on(PB_BL_PIPE_MESSAGES, waiter);
     else if (d->bare == BARE_FUTEX_THREAD || d->bare == BARE_FUTEX_PROCESS)
-        b.partner = pb_bl_partner_start(d->bare == BARE_FUTEX_THREAD ? PB_BL_FUTEX_THREAD : PB_BL_FUTEX_PROCESS);
+        b.partner = pb_bl_partner_start_on(d->bare == BARE_FUTEX_THREAD ? PB_BL_FUTEX_THREAD : PB_BL_FUTEX_PROCESS,
+                                           waiter);
     pb_pair p;
     pb_pair_init(&p, pb_opened_round, &o, bare_round, &b, d->idle_ns);
     bool ok = pb_pair_round(&p) == 0;   /* warm-up: every worker and partner up once, not counted */
@@ -219,6 +236,8 @@ static void bm_pair(pb_gb_state *gs, void *user)
     if (b.partner)
         pb_bl_partner_stop(b.partner);
     pb_opened_close(&o);
+    if (waker >= 0)
+        pb_bl_bind(-1);
 }
 
 static pair_def pairs[16];
@@ -256,15 +275,18 @@ static void register_pairs(void)
     pair_def *d = add_pair(&pb_backend_process_pool, 1, "counter:n=1,tasks=1000", BARE_PIPE_MESSAGES, BATCH, "<=1.25");
     d->cfg.ipc = PB_IPC_PIPE;
     d->cfg.chunk = 1;
+    d->placed = true;
     snprintf(d->name, sizeof d->name, "batch/process-pool-pipe/N:%d", BATCH);
     snprintf(d->what, sizeof d->what, "process-pool --ipc pipe, %d tasks / bare: %d messages over a pipe pair", BATCH,
              BATCH);
     d = add_pair(&pb_backend_thread_pool, 1, "counter:n=1,tasks=1", BARE_FUTEX_THREAD, 1, "<=1.5");
     d->idle_ns = PB_PAIR_IDLE_NS;
+    d->placed = true;
     snprintf(d->name, sizeof d->name, "idle/thread-pool");
     snprintf(d->what, sizeof d->what, "thread-pool, 1 task when idle / bare: futex round trip, idle thread");
     d = add_pair(&pb_backend_process_pool, 1, "counter:n=1,tasks=1", BARE_FUTEX_PROCESS, 1, "<=1.5");
     d->idle_ns = PB_PAIR_IDLE_NS;
+    d->placed = true;
     snprintf(d->name, sizeof d->name, "idle/process-pool");
     snprintf(d->what, sizeof d->what, "process-pool, 1 task when idle / bare: futex round trip, idle process");
     for (unsigned i = 0; i < npairs; i++)

@@ -16,7 +16,8 @@
  * A goal compares a measurement with its baseline of the same shape, taken
  * in alternating rounds (bench/paired.h: A B, B A, ...; the latency pairs
  * sleep the same idle gap before each round), each side summarised by the
- * median of its per-round times over the same rounds. Every goal line says
+ * median of its per-round times over the same rounds; in the pairs the waker
+ * and the waiter sit on the same two PUs on both sides. Every goal line says
  * MET or NOT MET; the closing lines list the goals not met. Usage:
  * pool_overhead [--quick]  (--quick: tiny counts, for the test suite; its
  * figures are not meant to be read). */
@@ -202,13 +203,24 @@ static int64_t bare_round(void *ctx)
 }
 
 /* `rounds` alternating rounds of `spec` under backend b and of the bare
- * partner of `kind`; the medians of each side, ns. */
+ * partner of `kind`; the medians of each side, ns. The waker (this thread)
+ * and the waiter (the pool's worker, the partner) are bound to the same two
+ * PUs on both sides (pb_bl_pair_pus). */
 static void pair(const char *spec, const pb_backend *b, pb_exec_config cfg, pb_bl_kind kind, unsigned messages,
                  int64_t idle_ns, int rounds, double *parbench_ns, double *bare_ns)
 {
+    int waker, waiter, rc;
+    pb_bl_pair_pus(&waker, &waiter);
+    if (waker >= 0 && (rc = pb_bl_bind(waker)) != 0) {
+        fprintf(stderr, "pool_overhead: cannot bind to PU %d: %s\n", waker, strerror(rc));
+        exit(1);
+    }
     pb_opened o;
-    open_or_exit(&o, spec, b, cfg);
-    bare_side bare = { pb_bl_partner_start(kind), messages };
+    if (pb_opened_open_on(&o, spec, b, &cfg, waiter) != 0) {
+        fprintf(stderr, "pool_overhead: %s under %s: %s\n", spec, b->name, o.err.msg);
+        exit(1);
+    }
+    bare_side bare = { pb_bl_partner_start_on(kind, waiter), messages };
     pb_pair p;
     pb_pair_init(&p, pb_opened_round, &o, bare_round, &bare, idle_ns);
     for (int i = 0; i <= rounds; i++) {
@@ -222,6 +234,7 @@ static void pair(const char *spec, const pb_backend *b, pb_exec_config cfg, pb_b
     pb_pair_free(&p);
     pb_bl_partner_stop(bare.partner);
     pb_opened_close(&o);
+    pb_bl_bind(-1);
 }
 
 /* ---- printing ---------------------------------------------------------------- */
