@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "parbench/stats.h"
+
 /* One round of a side: its wall time in ns, or -1 when it failed (the side
  * says why on stderr). */
 typedef int64_t (*pb_pair_fn)(void *ctx);
@@ -43,7 +45,5 @@ double pb_pair_median_b(const pb_pair *p);
 void pb_pair_clear(pb_pair *p);
 void pb_pair_free(pb_pair *p);
 
-/* Median of n values (sorts v); NAN when n is 0. */
-double pb_median(double *v, size_t n);
 
 #endif
