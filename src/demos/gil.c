@@ -1,4 +1,5 @@
-/* Demo gil (000/004): Notes 000/004: the GIL, as parbench's --gil makes it, in C. */
+/* Demo gil (000/004): the GIL as parbench's --gil makes it in C: CPU-bound threads take
+ * turns on one core, processes (a GIL each) and sleeping threads do not. */
 
 #include "narrate.h"
 

@@ -1,4 +1,5 @@
-/* Demo race (003/004): Notes 003/004: balance += 1 from two workers loses updates without a lock. */
+/* Demo race (003/004): balance += 1 from two workers loses updates without a lock,
+ * and under a GIL as well; a mutex or atomics make the total exact. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
