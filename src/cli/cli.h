@@ -91,6 +91,10 @@ int pb_cli_parse_order(const char *text, pb_order *out, pb_error *err);
 unsigned pb_cli_resolve_workers(const pb_workers_spec *w, unsigned pus, size_t ntasks,
                                 unsigned *out, unsigned max_out);
 
+/* How a configuration ran, beyond its backend, in a short label:
+ * "pthread", "process-pool/pipe", "pthread+gil", "fork@compact" (pinned). */
+void pb_cli_backend_label(const pb_config *cfg, char *buf, size_t size);
+
 /* Subcommands. argv[0] is the subcommand's name. */
 int pb_cmd_run(int argc, char **argv);
 int pb_cmd_list(int argc, char **argv);
