@@ -529,8 +529,8 @@ int pb_cmd_run(int argc, char **argv)
         pb_summary_print(stdout, rows, nconfigs);
         /* an idle 2-CPU VM reads 0.00-0.05 busy here; above 0.25 another program was running */
         if (busy_at_start > 0.25)
-            printf("note: the machine was busy with other programs when the runs began (%.2f of %u CPUs): times may "
-                   "be slower and noisier than on a quiet machine (machine.csv: busy_cpus_at_start).\n",
+            printf("note: the machine was busy with other programs when the runs began (%.2f of %u CPUs):\n"
+                   "  times may be slower and noisier than on a quiet machine (machine.csv: busy_cpus_at_start).\n",
                    busy_at_start, pb_allowed_pus());
         printf("\nresult set: %s\n", st.rs.dir);
     } else {

@@ -234,7 +234,8 @@ void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
         fprintf(out, "* more workers than the %u PUs this process may use (oversubscribed): they take turns.\n",
                 pb_allowed_pus());
     if (no_serial)
-        fprintf(out, "speedup -: no serial run of the same workload and parameters to compare with (add -b serial).\n");
+        fprintf(out, "speedup -: no serial run of the same workload and parameters to compare with\n"
+                     "  (add -b serial).\n");
     print_warnings(out, rows, count);
     for (unsigned r = 0; r < count; r++)
         if (rows[r].failure[0]) {
