@@ -91,6 +91,11 @@ int pb_cli_parse_order(const char *text, pb_order *out, pb_error *err);
 unsigned pb_cli_resolve_workers(const pb_workers_spec *w, unsigned pus, size_t ntasks,
                                 unsigned *out, unsigned max_out);
 
+/* Ticks of CPU time parbench itself (its threads, and every process below
+ * it) spent on each CPU (by OS number, per_cpu[0..ncpu)) since the last
+ * call; the first call only starts counting. Returns the processes read. */
+unsigned pb_own_cpu_ticks(double *per_cpu, unsigned ncpu);
+
 /* How a configuration ran, beyond its backend, in a short label:
  * "pthread", "process-pool/pipe", "pthread+gil", "fork@compact" (pinned). */
 void pb_cli_backend_label(const pb_config *cfg, char *buf, size_t size);
