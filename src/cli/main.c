@@ -21,6 +21,7 @@ static const char main_help[] =
 "  plot     draw a result set (newest by default): PNG and SVG next to it\n"
 "  report   a result set's summary as Markdown; --compare two result sets\n"
 "  check    is a result set whole? (after an interrupt, a full disk, a copy)\n"
+"  trace    a result set as a timeline for Perfetto (Trace Event JSON)\n"
 "  demo     lessons of the course notes as narrated, measured runs (--lang ko)\n"
 "\n"
 "Options:\n"
@@ -59,7 +60,9 @@ int main(int argc, char **argv)
         return pb_cmd_report(argc - 1, argv + 1);
     if (strcmp(argv[1], "check") == 0)
         return pb_cmd_check(argc - 1, argv + 1);
-    fprintf(stderr, "parbench: unknown command '%s' (commands: run, list, schema, topology, plot, report, check, demo)\n"
+    if (strcmp(argv[1], "trace") == 0)
+        return pb_cmd_trace(argc - 1, argv + 1);
+    fprintf(stderr, "parbench: unknown command '%s' (commands: run, list, schema, topology, plot, report, check, trace, demo)\n"
                     "Try 'parbench --help'.\n",
             argv[1]);
     return PB_EXIT_USAGE;
