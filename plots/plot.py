@@ -297,7 +297,7 @@ def plot_cpu(rs, g, written):
                    for r in firsts)
         rows, cols = grid(len(firsts), 3)
         panel_h = min(0.9 + 0.55 * ncpu, 9)
-        fig, axes = plt.subplots(rows, cols, figsize=(max(5.2 * cols, 7), panel_h * rows + 1.6), squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(max(5.2 * cols, 7), panel_h * rows + 1.3), squeeze=False)
         intervals = []
         for ax, r in zip(axes.flat, firsts):
             dt = draw_cpu_lanes(ax, r, tasks_of.get(r["run_id"], []), samples_of.get(r["run_id"], []),

@@ -1,6 +1,6 @@
 /* parbench trace: a result set as a timeline in Chrome's Trace Event Format,
  * for Perfetto or chrome://tracing. The arguments are checked here, the
- * trace is written by plots/trace.py: the JSON is built from the same checked
+ * trace is written by plots/trace_events.py: the JSON is built from the same checked
  * reader (plots/resultset.py) as the pictures and the report, and Python's
  * json module quotes every name and note correctly. */
 #include <errno.h>
@@ -114,5 +114,5 @@ int pb_cmd_trace(int argc, char **argv)
         args[n++] = "-o";
         args[n++] = (char *)out;
     }
-    return pb_cli_run_script("trace.py", args, n);
+    return pb_cli_run_script("trace_events.py", args, n);
 }

@@ -2,7 +2,7 @@
 """A result set as a timeline: Chrome's Trace Event Format (JSON), which
 Perfetto (ui.perfetto.dev) and chrome://tracing open.
 
-usage: plots/trace.py RESULT_SET [--run ID | --config ID] [-o FILE]
+usage: plots/trace_events.py RESULT_SET [--run ID | --config ID] [-o FILE]
 
   one process per configuration, named as its summary row, in configuration order
     runner       one slice per repetition ("rep N", every runs.csv column of
