@@ -234,12 +234,16 @@ def draw_cpu_lanes(ax, r, tasks, samples, colour):
         (moved if mv else wide if x1 - x0 > 0.004 * wall_ms else narrow).append(b)
         if share > 0:
             fills.append(box(x0, x1, y1 - h * share, y1))
-    # a white edge separates tasks that follow each other, where they are wide enough to show it
-    ax.add_collection(PolyCollection(wide, facecolors=colour, alpha=0.18, edgecolors="white", linewidths=0.6))
-    ax.add_collection(PolyCollection(narrow, facecolors=colour, alpha=0.18, edgecolors="none"))
+    # a white edge separates tasks that follow each other, where they are wide enough to show it; many
+    # boxes are drawn as an image inside the SVG (1000 tasks as vectors make a 2 MB file)
+    many = len(spans) > 100
+    ax.add_collection(PolyCollection(wide, facecolors=colour, alpha=0.18, edgecolors="white", linewidths=0.6,
+                                     rasterized=many))
+    ax.add_collection(PolyCollection(narrow, facecolors=colour, alpha=0.18, edgecolors="none", rasterized=many))
     ax.add_collection(PolyCollection(fills, facecolors=colour, edgecolors="white" if len(fills) < 200 else "none",
-                                     linewidths=0.4))
-    ax.add_collection(PolyCollection(moved, facecolors="none", edgecolors=colour, hatch="////", linewidths=0.4))
+                                     linewidths=0.4, rasterized=many))
+    ax.add_collection(PolyCollection(moved, facecolors="none", edgecolors=colour, hatch="////", linewidths=0.4,
+                                     rasterized=many))
     others = other_load(samples, spans)
     if samples:   # the other lane's scale: its box is 100% busy
         ax.add_collection(PolyCollection([box(0, wall_ms, lane[c] + 0.62, lane[c] + 0.95) for c in cpus],
@@ -322,7 +326,7 @@ def plot_cpu(rs, g, written):
             handles.append(mpatches.Patch(facecolor=OTHER_COLOUR, label=(
                 f"other: the rest of the machine and parbench's parent (samples.csv busy minus the tasks; {grain})")))
         ncol = 1 if len(firsts) == 1 else 2
-        legend_h = 0.2 * ((len(handles) + ncol - 1) // ncol) + 0.15
+        legend_h = 0.16 * ((len(handles) + ncol - 1) // ncol) + 0.05
         fig.legend(handles=handles, loc="lower center", ncol=ncol, fontsize=7, frameon=False)
         fig.tight_layout(rect=(0, legend_h / fig.get_figheight(), 1, 1))
         save(fig, rs.folder, f"cpu_{k}", written)
