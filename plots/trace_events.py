@@ -10,7 +10,8 @@ usage: plots/trace_events.py RESULT_SET [--run ID | --config ID] [-o FILE]
     worker N     one slice per task ("task I"), args: CPUs at start and end,
                  CPU time, sleep, status, signal, exit status, completion order
     CPU N busy   a counter per CPU: the whole machine's busy fraction from
-                 samples.csv (not only parbench's), one value per interval
+                 samples.csv (not only parbench's), one value per interval; it
+                 keeps its last value through the gaps between repetitions
   A lost or unfinished task (a start, no end) is an instant event at its
   start on its worker's track; a task that never started, an instant event
   at its run's end on the runner track: every row of tasks.csv is one event.
