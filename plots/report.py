@@ -3,8 +3,13 @@
 top; or the comparison of two result sets (two machines, or before and
 after a change).
 
-usage: plots/report.py RESULT_SET                writes RESULT_SET/report.md
-       plots/report.py BASE --compare OTHER      writes OTHER/compare.md and compare.png
+usage: plots/report.py RESULT_SET                writes RESULT_SET/report.md, report.html, trace.json
+       plots/report.py BASE --compare OTHER      writes OTHER/compare.md, compare.png, compare.html
+
+report.html and compare.html are whole pages that need nothing else: the
+pictures are inside them (PNG data URIs), no script, no font or style
+from the network; they open offline in any browser. report.html holds every
+picture `parbench plot` draws and links to trace.json (parbench trace).
 
 Each median comes with its 95% confidence interval, distribution-free, from
 order statistics (plots/stats.py; "n too small" below 6 repetitions).
@@ -16,11 +21,15 @@ Comparison: per configuration the ratio of medians OTHER / BASE, each side's
 interval and a two-sided Mann-Whitney U test of the wall times; a difference
 is called only when both agree: the two intervals do not overlap AND
 p < 0.05. Otherwise the row says "no difference shown"."""
+import base64
+import html
+import io
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from resultset import ResultSet, ResultSetError  # noqa: E402
+import trace_events  # noqa: E402  (the timeline report.html links to)
 from stats import first_much_slower, intervals_overlap, mann_whitney_p, median, median_ci, outliers  # noqa: E402,F401
 
 MIN_REPS_FOR_TEST = 4   # the U test's p-value is shown from here; a call needs the intervals too (6)
@@ -234,6 +243,161 @@ def plot_compare(folder, ratios):
     return path
 
 
+PAGE_STYLE = """
+body { font: 14px/1.45 sans-serif; margin: 24px auto; max-width: 1500px; padding: 0 16px; color: #222; }
+h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; font-size: 12.5px; } td, th { padding: 3px 8px; border-bottom: 1px solid #e4e4e4; }
+th { background: #f2f2f2; text-align: left; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+tr.fail td { background: #fde2e2; } .warn { color: #8a5a00; } .note { color: #555; font-size: 12.5px; }
+figure { margin: 18px 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 12.5px; } code { background: #f4f4f4; padding: 0 3px; }
+"""
+
+
+def esc(text):
+    return html.escape(str(text), quote=True)
+
+
+def page(title, body):
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{esc(title)}</title>"
+            f"<style>{PAGE_STYLE}</style></head>\n<body>\n<h1>{esc(title)}</h1>\n" + "\n".join(body) +
+            "\n</body></html>\n")
+
+
+def html_table(header, rows, numeric=(), row_class=None):
+    out = ["<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>"]
+    for i, r in enumerate(rows):
+        cls = f' class="{row_class(i)}"' if row_class and row_class(i) else ""
+        out.append(f"<tr{cls}>" + "".join(f'<td{" class=n" if j in numeric else ""}>{esc(v)}</td>'
+                                           for j, v in enumerate(r)) + "</tr>")
+    return "\n".join(out + ["</table>"])
+
+
+def machine_html(rs):
+    # the Markdown lines, their `code` and **bold** marks dropped
+    return "<ul>" + "".join(f"<li>{esc(line[2:].replace('**', '').replace('`', ''))}</li>"
+                            for line in machine_lines(rs)) + "</ul>"
+
+
+def png_uri(png):
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def figure_html(name, png, caption):
+    return (f'<figure id="{esc(name)}"><img alt="{esc(name)}" src="{png_uri(png)}">'
+            f"<figcaption>{esc(caption)}</figcaption></figure>")
+
+
+CAPTIONS = {
+    "wall": "Wall time per configuration: median, bars from min to max.",
+    "speedup": "Speedup against serial and efficiency (ideal / wall) against workers; dashed: the makespan ideal.",
+    "cpu": "What each CPU did in the first repetition: parbench's tasks from tasks.csv (exact), and under "
+           "each CPU the rest of the machine (samples.csv busy minus the tasks).",
+    "tasks": "Which task ran on which worker, and when (first repetition).",
+    "overhead": "The bench programs' cost per task, bare system calls in grey.",
+}
+
+
+def pictures(rs):
+    """Every picture plot.py draws for the set, as (name, PNG bytes), drawn here in memory."""
+    import plot
+    out = []
+
+    def keep(fig, name):
+        buf = io.BytesIO()
+        fig.savefig(buf, dpi=100, bbox_inches="tight", format="png")
+        out.append((name, buf.getvalue()))
+    plot.draw(rs, keep)
+    return out
+
+
+def report_html(rs, rows, trace_name):
+    name = os.path.basename(os.path.normpath(rs.folder))
+    body = ["<h2>Machine</h2>", machine_html(rs), "<h2>Summary</h2>"]
+    table = []
+    for r in rows:
+        wl, params, backend, workers, ipc, pin = r["key"]
+        n = len(r["walls"])
+        table.append([f"{wl}:{params}", backend + ("/pipe" if ipc == "pipe" else "") +
+                      (f" @{pin}" if pin not in ("", "none") else ""), workers, n, fmt_time(r["median"]),
+                      fmt_interval(r["ci"], r["median"]), fmt_time(r["min"]), fmt_time(r["max"]),
+                      ", ".join(f"rep {r['runs'][i]['rep']}" for i in r["outliers"]),
+                      "%.2fx" % r["speedup"] if r["speedup"] else "-",
+                      "%.0f%%" % (100 * r["efficiency"]) if r["efficiency"] is not None else "-",
+                      f"{r['busy']:.2f}", f"{r['ok']}/{n}" + ("" if r["ok"] == n else " FAIL")])
+    body.append(html_table(["workload", "backend", "W", "reps", "median", "95% CI", "min", "max", "outliers",
+                            "speedup", "efficiency", "busy cores", "checks"], table,
+                           numeric={2, 3, 4, 5, 6, 7, 9, 10, 11},
+                           row_class=lambda i: "fail" if rows[i]["ok"] != len(rows[i]["walls"]) else ""))
+    body.append('<p class="note">95% CI: a distribution-free 95% confidence interval for the median, '
+                "[x_(k), x_(n+1-k)] of the sorted repetitions, k from the binomial distribution (\"n too small\" "
+                "below 6 repetitions). speedup: serial median / this median, same workload and parameters. "
+                "efficiency: the makespan ideal / median. outliers: repetitions whose modified z-score "
+                "|x - median| / MAD is above 14.826 (hyperfine's rule), kept in every figure.</p>")
+    warnings = warning_lines(rows)
+    notes = [w[2:].replace("**", "").replace("`", "") for w in warnings]
+    notes += [f"could not run: {r['workload']}:{r['params']} {r['backend']} W={r['workers']}: {r['note']}"
+              for r in rs.not_run]
+    if notes:
+        body.append("<ul>" + "".join(f'<li class="warn">{esc(n)}</li>' for n in notes) + "</ul>")
+    body += ["<h2>Timeline</h2>",
+             f'<p><a href="{esc(trace_name)}">{esc(trace_name)}</a>: every task of every repetition on its '
+             "worker, the phases spawn, work and join, and each CPU's busy fraction, in Chrome's Trace Event "
+             'Format. Open it in Perfetto (<a href="https://ui.perfetto.dev">ui.perfetto.dev</a>, "Open trace '
+             'file"; the page keeps working offline once your browser has loaded it) or in Chromium\'s '
+             "<code>chrome://tracing</code>. <code>parbench trace SET --config ID</code> writes one "
+             "configuration alone.</p>"]
+    if rs.measures:
+        body.append("<h2>What the demos measured</h2>")
+        mrows = []
+        for m in rs.measures:
+            v = float(m["value"])
+            differs = m["expected"] != "" and float(m["expected"]) != v
+            mrows.append([m["demo"], m["case"], m["metric"],
+                          f"{int(v) if v.is_integer() else f'{v:.6g}'} {m['unit']}",
+                          m["expected"] + (" DIFFERS" if differs else ""), m["run_id"]])
+        body.append(html_table(["demo", "case", "metric", "value", "expected", "run"], mrows, numeric={3, 4, 5}))
+    body.append("<h2>Pictures</h2>")
+    for pname, png in pictures(rs):
+        body.append(figure_html(pname, png, CAPTIONS.get(pname.split("_")[0], pname)))
+    return page(f"parbench report: {name}", body)
+
+
+def compare_html(base, other, text_rows, picture):
+    body = ["<h2>Base: " + esc(os.path.basename(os.path.normpath(base.folder))) + "</h2>", machine_html(base),
+            "<h2>Other: " + esc(os.path.basename(os.path.normpath(other.folder))) + "</h2>", machine_html(other),
+            "<h2>Per configuration</h2>"]
+    header, rows = text_rows
+    body.append(html_table(header, rows, numeric={2, 3, 4, 5, 6, 7, 8}))
+    body.append('<p class="note">ratio: other median / base median (below 1: other is faster). 95% CI: '
+                "distribution-free interval for each median (order statistics). difference: called only when the "
+                "two tests agree, the intervals do not overlap AND the two-sided Mann-Whitney U test gives "
+                f"p &lt; {ALPHA}; otherwise \"no difference shown\" (which is not a proof of equality).</p>")
+    links = []
+    for side, rs in (("base", base), ("other", other)):
+        for f in ("report.html", "trace.json"):
+            path = os.path.join(rs.folder, f)
+            if os.path.isfile(path):
+                rel = os.path.relpath(path, other.folder)
+                links.append(f'<li>{side}: <a href="{esc(rel)}">{esc(rel)}</a></li>')
+    if links:
+        body += ["<h2>Reports and timelines</h2>", "<ul>" + "".join(links) + "</ul>"]
+    if picture:
+        with open(picture, "rb") as f:
+            body += ["<h2>Picture</h2>", figure_html("compare", f.read(), "Other median / base median per "
+                                                     "configuration; bars from other min / base max to other "
+                                                     "max / base min.")]
+    return page(f"parbench comparison: {os.path.basename(os.path.normpath(other.folder))} against "
+                f"{os.path.basename(os.path.normpath(base.folder))}", body)
+
+
+def table_rows(markdown):
+    """The comparison's table as (header, rows), read back from its Markdown."""
+    lines = [line for line in markdown.splitlines() if line.startswith("| ")]
+    cells = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines]
+    return cells[0], [c for c in cells[2:]]
+
+
 def main(argv):
     args = argv[1:]
     if not args or args[0] in ("-h", "--help") or len(args) not in (1, 3) or (len(args) == 3 and args[1] != "--compare"):
@@ -246,13 +410,19 @@ def main(argv):
             text, ratios = compare(base, other)
             write_whole(os.path.join(other.folder, "compare.md"), text)
             picture = plot_compare(other.folder, ratios)
+            page_path = os.path.join(other.folder, "compare.html")
+            write_whole(page_path, compare_html(base, other, table_rows(text), picture))
             print(text)
-            print(f"written: {os.path.join(other.folder, 'compare.md')}" + (f", {picture}" if picture else ""))
+            print(f"written: {os.path.join(other.folder, 'compare.md')}" + (f", {picture}" if picture else "") +
+                  f", {page_path}")
             return 0
         text = report(base)
         write_whole(os.path.join(base.folder, "report.md"), text)
+        trace_path, _ = trace_events.write_set_trace(base)
+        page_path = os.path.join(base.folder, "report.html")
+        write_whole(page_path, report_html(base, summarize(base), os.path.basename(trace_path)))
         print(text)
-        print(f"written: {os.path.join(base.folder, 'report.md')}")
+        print(f"written: {os.path.join(base.folder, 'report.md')}, {page_path}, {trace_path}")
         return 0
     except ResultSetError as e:
         print(f"report: {e}", file=sys.stderr)

@@ -109,6 +109,11 @@ int pb_cmd_plot(int argc, char **argv);
 int pb_cmd_report(int argc, char **argv);
 int pb_cmd_demo(int argc, char **argv);
 int pb_cmd_check(int argc, char **argv);
+int pb_cmd_trace(int argc, char **argv);
+
+/* Run plots/SCRIPT with /usr/bin/python3 and the given arguments in place of
+ * parbench (exec); returns only when that fails (PB_EXIT_FAILED, said why). */
+int pb_cli_run_script(const char *script, char **args, int nargs);
 
 /* Progress on stderr, only when it is a terminal. */
 typedef struct pb_progress {

@@ -38,7 +38,7 @@ static int newest_result_set(char *out, size_t size)
     return 0;
 }
 
-static int run_script(const char *script, char **args, int nargs)
+int pb_cli_run_script(const char *script, char **args, int nargs)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", PB_PLOTS_DIR, script);
@@ -46,9 +46,9 @@ static int run_script(const char *script, char **args, int nargs)
         fprintf(stderr, "parbench: cannot find %s (the plotting scripts live in the source tree's plots/)\n", path);
         return PB_EXIT_FAILED;
     }
-    char *argv[8] = { (char *)PB_PYTHON, path };
+    char *argv[16] = { (char *)PB_PYTHON, path };
     int n = 2;
-    for (int i = 0; i < nargs && n < 7; i++)
+    for (int i = 0; i < nargs && n < 15; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
     fflush(NULL);
@@ -78,7 +78,7 @@ int pb_cmd_plot(int argc, char **argv)
         return PB_EXIT_USAGE;
     }
     char *args[] = { dir };
-    return run_script("plot.py", args, 1);
+    return pb_cli_run_script("plot.py", args, 1);
 }
 
 int pb_cmd_report(int argc, char **argv)
@@ -97,5 +97,5 @@ int pb_cmd_report(int argc, char **argv)
         fprintf(stderr, "parbench report: expected RESULT_SET [--compare OTHER_SET]\nTry 'parbench report --help'.\n");
         return PB_EXIT_USAGE;
     }
-    return run_script("report.py", argv + 1, argc - 1);
+    return pb_cli_run_script("report.py", argv + 1, argc - 1);
 }

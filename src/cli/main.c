@@ -23,6 +23,7 @@ static const command commands[] = {
     { "plot", pb_cmd_plot, N_("draw a result set (the newest by default): pictures next to it") },
     { "report", pb_cmd_report, N_("a result set's summary as Markdown; --compare two result sets") },
     { "check", pb_cmd_check, N_("is a result set whole? (after an interrupt, a full disk, a copy)") },
+    { "trace", pb_cmd_trace, N_("a result set as a timeline for Perfetto (Trace Event JSON)") },
     { "demo", pb_cmd_demo, N_("lessons of the course notes as narrated, measured runs (--lang ko)") },
     { "__demo-child", pb_demo_child_main, NULL },   /* hidden: the fresh process of the pickling demo */
 };

@@ -2,7 +2,9 @@
  * keeps busy on each CPU, for the live view: the rest of the machine's busy
  * time, which /proc/stat counts too, is other programs'. Read from
  * /proc/PID/task/TID/stat: each thread's user + system ticks and the CPU it
- * last ran on; a difference of two readings is charged to that CPU. */
+ * last ran on; a difference of two readings is charged to that CPU. The
+ * processes below are found through /proc/PID/task/TID/children, so only
+ * parbench's own tree is read. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,20 +80,33 @@ static void scan_process(int pid, double *per_cpu, unsigned ncpu)
         closedir(d);
 }
 
-/* The parent of a process, from /proc/PID/stat; -1 if gone. */
-static int parent_of(int pid)
+/* Charge process pid and, through each thread's children file, every
+ * process below it (depth bounded: parbench makes two or three levels). */
+static void scan_tree(int pid, double *per_cpu, unsigned ncpu, int depth, unsigned *count)
 {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    int ppid;
-    return p && sscanf(p + 2, "%*c %d", &ppid) == 1 ? ppid : -1;
+    scan_process(pid, per_cpu, ncpu);
+    (*count)++;
+    if (depth >= 4)
+        return;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", pid);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        int tid = atoi(e->d_name);
+        if (tid <= 0)
+            continue;
+        char file[96];
+        snprintf(file, sizeof file, "/proc/%d/task/%d/children", pid, tid);
+        FILE *f = fopen(file, "r");
+        int child;
+        while (f && fscanf(f, "%d", &child) == 1)
+            scan_tree(child, per_cpu, ncpu, depth + 1, count);
+        if (f)
+            fclose(f);
+    }
+    if (d)
+        closedir(d);
 }
 
 unsigned pb_own_cpu_ticks(double *per_cpu, unsigned ncpu)
@@ -99,43 +114,7 @@ unsigned pb_own_cpu_ticks(double *per_cpu, unsigned ncpu)
     cur ^= 1;
     nseen[cur] = 0;
     memset(per_cpu, 0, ncpu * sizeof *per_cpu);
-    /* every process and its parent, in one pass over /proc */
-    enum { MAX_PROCS = 32768 };
-    static int pid_of[MAX_PROCS], ppid_of[MAX_PROCS];
-    static bool mine[MAX_PROCS];
-    unsigned n = 0;
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    while (d && (e = readdir(d)) && n < MAX_PROCS) {
-        int pid = atoi(e->d_name);
-        int ppid = pid > 0 ? parent_of(pid) : -1;
-        if (ppid >= 0) {
-            pid_of[n] = pid;
-            ppid_of[n] = ppid;
-            mine[n] = pid == (int)getpid();
-            n++;
-        }
-    }
-    if (d)
-        closedir(d);
-    /* ours: this process and, level by level, every process whose parent is ours */
-    for (bool grew = true; grew;) {
-        grew = false;
-        for (unsigned i = 0; i < n; i++) {
-            if (mine[i])
-                continue;
-            for (unsigned j = 0; j < n; j++)
-                if (mine[j] && pid_of[j] == ppid_of[i]) {
-                    mine[i] = grew = true;
-                    break;
-                }
-        }
-    }
-    unsigned ours = 0;
-    for (unsigned i = 0; i < n; i++)
-        if (mine[i]) {
-            scan_process(pid_of[i], per_cpu, ncpu);
-            ours++;
-        }
-    return ours;
+    unsigned count = 0;
+    scan_tree((int)getpid(), per_cpu, ncpu, 0, &count);
+    return count;
 }

@@ -27,7 +27,7 @@ static void demo_square_cube(pb_demo_ctx *c)
     pb__fact(c, s.wall_s >= ideal && t.work_s < 0.75 * s.work_s && p.work_s < 0.75 * s.work_s, _("the parallel runs were not clearly faster"));
 
     pb__say(c, _("\nThe same with CPU-bound work (counting), where the picture changes:"));
-    const char *cspec = c->quick ? "counter:n=2e7,tasks=2" : "counter:n=2e8,tasks=2";
+    const char *cspec = c->quick ? "counter:n=6e7,tasks=2" : "counter:n=2e8,tasks=2";
     double free = pb__free_cpus(200);   /* what the machine leaves a CPU-bound lesson */
     s = pb__run(c, cspec, &pb_backend_serial, 1);
     t = pb__run(c, cspec, &pb_backend_pthread, 2);
