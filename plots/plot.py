@@ -393,7 +393,7 @@ def plot_overhead(rs, written):
         pair = n.endswith(")")
         return (not n.startswith("bare/"), not pair, n.rsplit(" (", 1)[0] if pair else cost[n], n.endswith("(parbench)"))
     names = sorted(cost, key=order)
-    fig, ax = plt.subplots(figsize=(9, 0.32 * len(names) + 1.4))
+
     def colour(n):
         if n.startswith("bare/") or n.endswith("(bare)"):
             return "#999999"
@@ -401,24 +401,77 @@ def plot_overhead(rs, written):
         if "process-pool-pipe" in parts:
             return COLOURS["process-pool/pipe"]
         return next((c for b, c in COLOURS.items() if b in parts), "#1f77b4")
-    ax.barh(range(len(names)), [cost[n] for n in names], color=[colour(n) for n in names])
-    for i, n in enumerate(names):
-        if n in ratio:
-            ax.text(cost[n], i, f" x{ratio[n]:.2f}", va="center", fontsize=7)
-    ax.set_yticks(range(len(names)))
-    ax.set_yticklabels(names, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    ax.set_xlabel("microseconds: per round (pairs: parbench coloured, its bare baseline grey, x = ratio of medians),\n"
-                  "per task (pool batches) or per operation (bare system calls, grey)", fontsize=8)
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_title("What each execution style costs, next to the bare system calls of its shape", fontsize=11)
+    # Linear axes from zero: a bar's length is its value. Pairs are drawn as their ratio (parbench / its
+    # bare baseline of the same shape, 1 = as fast as bare); the costs in microseconds in two panels, under
+    # and over 10 us, so that neither the atomics nor fork flatten the other.
+    pairs = [n for n in names if n in ratio]
+    small = [n for n in names if cost[n] < 10]
+    large = [n for n in names if cost[n] >= 10]
+    panels = [(p, k) for p, k in ((pairs, "ratio"), (small, "small"), (large, "large")) if p]
+    heights = [0.32 * len(p) + 0.9 for p, _ in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, sum(heights) + 1.0), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    for ax, (ns, kind) in zip(axes[:, 0], panels):
+        values = [ratio[n] if kind == "ratio" else cost[n] for n in ns]
+        ax.barh(range(len(ns)), values, color=[colour(n) for n in ns])
+        for i, v in enumerate(values):
+            ax.text(v, i, f" {v:.2f}" + ("x" if kind == "ratio" else " us"), va="center", fontsize=7)
+        ax.set_yticks(range(len(ns)))
+        ax.set_yticklabels([n.replace(" (parbench)", "") for n in ns], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(0, max(values) * 1.18)
+        ax.grid(axis="x", alpha=0.3)
+        if kind == "ratio":
+            ax.axvline(1.0, color="k", linestyle="--", linewidth=1)
+            ax.set_xlabel("parbench / its bare baseline of the same shape (median of alternating rounds; 1 = as "
+                          "fast as bare)", fontsize=8)
+        else:
+            ax.set_xlabel("microseconds per operation (bare system calls, grey), per task (pool batches) or per "
+                          "round" + (" - costs under 10 us" if kind == "small" else " - costs of 10 us and more"),
+                          fontsize=8)
+    axes[0, 0].set_title("What each execution style costs, next to the bare system calls of its shape", fontsize=11)
     fig.tight_layout()
     save(fig, rs.folder, "overhead", written)
 
 
+def plot_measures(rs, written):
+    """What the demos measured themselves: a panel per demo and unit, a bar
+    per value (linear from zero), the value the lesson expects as a mark."""
+    if not rs.measures:
+        return
+    panels = {}
+    for m in rs.measures:
+        panels.setdefault((m["demo"], m["unit"]), []).append(m)
+    keys = list(panels)
+    heights = [0.28 * len(panels[k]) + 0.8 for k in keys]
+    fig, axes = plt.subplots(len(keys), 1, figsize=(9, sum(heights) + 0.8), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    for ax, key in zip(axes[:, 0], keys):
+        ms = panels[key]
+        values = [float(m["value"]) for m in ms]
+        ax.barh(range(len(ms)), [max(v, 0) for v in values], color="#1f77b4")
+        for i, m in enumerate(ms):
+            if m["expected"] != "":
+                e = float(m["expected"])
+                ax.plot([e], [i], marker="|", color="k", markersize=12)
+            ax.text(max(values[i], 0), i, f" {values[i]:.4g}", va="center", fontsize=7)
+        ax.set_yticks(range(len(ms)))
+        ax.set_yticklabels([f"{m['case']}: {m['metric']}" for m in ms], fontsize=7)
+        ax.invert_yaxis()
+        top = max([max(values)] + [float(m["expected"]) for m in ms if m["expected"] != ""])
+        ax.set_xlim(0, top * 1.2 if top > 0 else 1)
+        ax.set_title(f"{key[0]} ({key[1]})", fontsize=9, loc="left")
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("What the demos measured (black mark: the value the lesson expects)", fontsize=11)
+    fig.tight_layout()
+    save(fig, rs.folder, "measures", written)
+
+
 def draw(rs, out):
     """Every picture of the set, in reading order; out as save() takes it."""
+    if not rs.runs:   # a demo set with only what the demos measured themselves
+        plot_measures(rs, out)
+        return
     add_backend_colours(rs)
     g = groups(rs)
     plot_wall(rs, g, out)
@@ -440,7 +493,7 @@ def main(argv):
         try:
             argv = [argv[0], newest(argv[2])]
         except (ResultSetError, OSError) as e:
-            print(f"plot: {e}", file=sys.stderr)
+            print(f"parbench plot: {e}", file=sys.stderr)
             return 2
     if len(argv) != 2 or argv[1] in ("-h", "--help"):
         print(__doc__)
@@ -448,7 +501,7 @@ def main(argv):
     try:
         rs = ResultSet(argv[1])
     except ResultSetError as e:
-        print(f"plot: {e}", file=sys.stderr)
+        print(f"parbench plot: {e}", file=sys.stderr)
         return 2
     written = []
     draw(rs, written)

@@ -113,6 +113,15 @@ check(rep.returncode == 0 and "What the demos measured" in open(os.path.join(out
       f"report of a demo set: {rep.returncode} {rep.stderr}")
 p = demo("race", "--quick", "--out", out)
 check(p.returncode == 2 and "already exists" in p.stderr and "--out" in p.stderr, f"--out onto a set: {p.stderr}")
+# a set holding only what a demo measured itself (race makes no runner run): report and plot take it
+race_set = os.path.join(tmp, "race")
+p = demo("race", "--quick", "--out", race_set)
+rep = subprocess.run([PARBENCH, "report", race_set], capture_output=True, text=True, timeout=120)
+check(rep.returncode == 0 and "| race | threads mutex | total | 4000000 count | 4000000 |" in rep.stdout,
+      f"report of a measures-only set: {rep.returncode} {rep.stderr} {rep.stdout[-300:]}")
+plt = subprocess.run([PARBENCH, "plot", race_set], capture_output=True, text=True, timeout=120)
+check(plt.returncode == 0 and os.path.isfile(os.path.join(race_set, "measures.png")),
+      f"plot of a measures-only set: {plt.returncode} {plt.stderr}")
 p = demo("--out", os.path.join(tmp, "x"))
 check(p.returncode == 2 and "--out" in p.stderr and not os.path.exists(os.path.join(tmp, "x")), f"--out, no demo: {p.stderr}")
 p = demo("race", "--all")
