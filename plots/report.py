@@ -34,8 +34,8 @@ from stats import first_much_slower, intervals_overlap, mann_whitney_p, median, 
 
 MIN_REPS_FOR_TEST = 4   # the U test's p-value is shown from here; a call needs the intervals too (6)
 ALPHA = 0.05            # the U test's level, matching the intervals' 95%, over the rows after Holm's correction
-MIN_EFFECT = 0.03       # a difference is called only when the medians differ by at least 3%: two sets of identical
-                        # runs on this 2-CPU VM a minute apart differed by up to 2.6% in a median
+MIN_EFFECT = 0.03       # a difference is called only when the medians differ by at least 3%: the spread that
+                        # bench/reproducibility allows the same command's speedups between invocations
 
 
 def time_unit(s):
