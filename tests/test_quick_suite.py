@@ -59,6 +59,10 @@ with tempfile.TemporaryDirectory() as tmp:
         check(float(r["busy_cores"]) <= int(r["pus"]) * 1.05 + 0.05, f"{what}: busier than the machine")
         check(r["pin"] == "none" and r["ipc"] in ("arena", "pipe"), f"{what}: pin/ipc")
         check(r["replaced"] == "0", f"{what}: replaced workers")
+        if r["backend"] in ("thread-pool", "process-pool"):   # the default wait policy, recorded
+            check(r["wait"] == "adaptive" and int(r["spin_us"]) > 0, f"{what}: wait {r['wait']}/{r['spin_us']}")
+        else:
+            check(r["wait"] == "" and r["spin_us"] == "", f"{what}: wait {r['wait']}/{r['spin_us']} on a backend without one")
         tasks, workers, chunk = int(r["tasks"]), int(r["workers"]), int(r["chunk"])
         if r["backend"].endswith("-pool"):
             check(chunk == -(-tasks // (4 * workers)), f"{what}: default chunk {chunk}")
@@ -116,6 +120,22 @@ with tempfile.TemporaryDirectory() as tmp:
         what = f"pinned {r['backend']} W={r['workers']}"
         check(r["pin"] == "compact" and r["bound"] == "1" and r["placement_held"] == "1", f"{what}: {r}")
         check(len(r["pus_used"].split()) == int(r["workers"]), f"{what}: pus_used {r['pus_used']!r}")
+
+    # --wait and --spin-us reach runs.csv as given
+    for args, want in ((["--wait", "active"], ("active", "")), (["--wait", "passive"], ("passive", "0")),
+                       (["--spin-us", "7"], ("adaptive", "7"))):
+        out = os.path.join(tmp, "wait-" + args[-1])
+        p = subprocess.run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1000,tasks=4", "-n", "2", "-r", "2",
+                            "-b", "thread-pool,process-pool,pthread", "--ipc", "arena,pipe"] + args,
+                           capture_output=True, text=True)
+        check(p.returncode == 0 and p.stderr == "", f"{args}: exit {p.returncode} {p.stderr}")
+        with open(os.path.join(out, "runs.csv"), newline="") as f:
+            waited = list(csv.DictReader(f))
+        check(len(waited) == 8, f"{args}: {len(waited)} rows")   # thread-pool, pthread, process-pool twice
+        for r in waited:
+            expect = want if r["backend"] != "pthread" else ("", "")
+            check((r["wait"], r["spin_us"]) == expect and r["ok"] == "1",
+                  f"{args} {r['backend']}/{r['ipc']}: wait {r['wait']!r} spin_us {r['spin_us']!r} ok {r['ok']}")
 
     # binding refused (simulated, as a restricted container would): one warning, the runs go on unbound
     out = os.path.join(tmp, "refused")

@@ -60,7 +60,9 @@
     X(samples, "sampling intervals recorded for the run in samples.csv")                    \
     X(ok, "1 when every worker ended well and the result verified, else 0")                  \
     X(result, "the workload's verified result")                                               \
-    X(note, "why ok is 0 (crashed worker, failed check, a worker that could not start); empty when ok")
+    X(note, "why ok is 0 (crashed worker, failed check, a worker that could not start); empty when ok")   \
+    X(wait, "pools and openmp: how idle workers waited (--wait): passive, active or adaptive; empty for other backends") \
+    X(spin_us, "adaptive: microseconds a waiter spun before sleeping (--spin-us); 0 for passive; empty for active (spins while in use) and other backends")
 
 /* tasks.csv: join on run_id (and config_id, rep) with runs.csv. */
 #define PB_TASKS_COLUMNS(X)                                                                    \

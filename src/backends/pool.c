@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "parbench/clock.h"
+#include "parbench/machine.h"
 
 #define BATCH_BITS 24
 #define INDEX_BITS 40
@@ -53,8 +54,36 @@ static void run_chunk(pb_pool *p, unsigned w, uint64_t lo, uint64_t hi)
     if (atomic_fetch_add(&p->sh->hint, n) + n >= p->plan->ntasks) {
         atomic_store(&p->sh->last_done_ns, pb_now_ns());
         atomic_store(&p->sh->finished, atomic_load(&p->sh->batch));
-        pb_futex_wake(&p->sh->finished, INT_MAX);
+        if (atomic_load(&p->sh->parent_asleep))   /* a spinning parent sees it without a system call */
+            pb_futex_wake(&p->sh->finished, INT_MAX);
     }
+}
+
+/* An idle worker waits for a batch other than `seen` (or the pool's end):
+ * it spins as the wait policy says, then sleeps on the futex. */
+static void idle_wait(pb_pool *p, uint32_t seen)
+{
+    pb_pool_shared *sh = p->sh;
+    if (!atomic_load(&sh->resting) &&
+        pb_spin_while_equal(&sh->batch, seen, p->idle_spin_ns, p->spin_yield, &sh->resting))
+        return;
+    atomic_fetch_add(&sh->sleepers, 1);   /* then read batch: the parent, which writes batch then reads
+                                             sleepers, cannot miss us (both sequentially consistent) */
+    if (atomic_load(&sh->batch) == seen && !atomic_load(&sh->stop))
+        pb_futex_wait(&sh->batch, seen, NULL);
+    atomic_fetch_sub(&sh->sleepers, 1);
+}
+
+/* Pipes: poll the task pipe while the policy lets the worker spin, so that
+ * the blocking read that follows finds a chunk waiting. */
+static void pipe_spin(pb_pool *p)
+{
+    if (p->idle_spin_ns <= 0 || atomic_load(&p->sh->resting))
+        return;
+    int64_t until = p->idle_spin_ns == INT64_MAX ? INT64_MAX : pb_now_ns() + p->idle_spin_ns;
+    struct pollfd fd = { .fd = p->task_pipe[0], .events = POLLIN };
+    while (poll(&fd, 1, 0) == 0 && !atomic_load(&p->sh->resting) && pb_now_ns() < until)
+        pb_spin_relax(p->spin_yield);
 }
 
 static void run_redo(pb_pool *p, unsigned w)
@@ -78,7 +107,7 @@ static void arena_loop(pb_pool *p, unsigned w)
         if (atomic_load(&sh->stop))
             break;
         if (b == seen) {
-            pb_futex_wait(&sh->batch, b, NULL);
+            idle_wait(p, seen);
             continue;
         }
         seen = b;
@@ -113,6 +142,7 @@ static void pipe_loop(pb_pool *p, unsigned w)
     pb_worker_slot *slot = &p->ctl->slot[w];
     for (;;) {
         task_msg m;
+        pipe_spin(p);
         ssize_t k = read(p->task_pipe[0], &m, sizeof m);
         if (k < 0 && errno == EINTR)
             continue;
@@ -163,6 +193,16 @@ static void drain_results(pb_pool *p)
                 atomic_store(&p->sh->last_done_ns, pb_now_ns());
         }
     }
+}
+
+/* A CPU clock's reading; `otherwise` when it cannot be read (the worker
+ * has just ended). */
+static int64_t clock_ns(clockid_t clk, int64_t otherwise)
+{
+    struct timespec ts;
+    if (clock_gettime(clk, &ts) != 0)
+        return otherwise;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* Tasks accounted so far in this run: the exact completion test. */
@@ -252,7 +292,7 @@ static int bury(pb_pool *p, unsigned w, const char *how, int sig, int exit_statu
     p->replaced++;
     int rc = p->ops->spawn(p, w, err);
     if (rc == 0 && in_run && p->before)
-        p->sampled[w] = p->ops->sample(p, w, &p->before[w]) == 0;
+        p->sampled[w] = p->ops->sample(p, w, &p->before[w]) == 0 && p->ops->cpu_clock(p, w, &p->clock[w]) == 0;
     return rc;
 }
 
@@ -309,6 +349,9 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
     p->cfg = *cfg;
     p->pipe_ipc = cfg->ipc == PB_IPC_PIPE;
     p->task_timeout_ns = cfg->task_timeout_ns;
+    p->wait = cfg->wait;
+    p->idle_spin_ns = pb_wait_spin_ns(&cfg->wait, false);
+    p->spin_yield = cfg->workers + 1 > pb_allowed_pus();   /* the workers and the parent */
     p->chunk = cfg->chunk ? cfg->chunk : pb_pool_default_chunk(plan->ntasks, cfg->workers);
     p->task_pipe[0] = p->task_pipe[1] = p->result_pipe[0] = p->result_pipe[1] = -1;
     if (plan->ntasks > INDEX_MASK)
@@ -323,7 +366,9 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
     p->base_count = calloc(p->workers, sizeof *p->base_count);
     p->before = calloc(p->workers, sizeof *p->before);
     p->sampled = calloc(p->workers, sizeof *p->sampled);
-    if (!p->ctl || !p->base_count || !p->before || !p->sampled) {
+    p->clock = calloc(p->workers, sizeof *p->clock);
+    p->cpu_after = calloc(p->workers, sizeof *p->cpu_after);
+    if (!p->ctl || !p->base_count || !p->before || !p->sampled || !p->clock || !p->cpu_after) {
         pb_pool_close(p);
         return p->ctl ? pb_fail(err, PB_E_NOMEM, "%s: out of memory", name) : PB_E_NOMEM;
     }
@@ -360,16 +405,39 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
     return 0;
 }
 
+/* The parent spins on *addr while it holds `old`, within what is left of
+ * its spin budget (*left, INT64_MAX: no bound), a slice of POLL_NS at most
+ * so that workers are still checked. true: it changed. */
+static bool parent_spin(pb_pool *p, _Atomic uint32_t *addr, uint32_t old, int64_t *left)
+{
+    if (*left <= 0)
+        return false;
+    int64_t slice = *left < POLL_NS ? *left : POLL_NS, t0 = pb_now_ns();
+    bool changed = pb_spin_while_equal(addr, old, slice, p->spin_yield, NULL);
+    if (*left != INT64_MAX)
+        *left -= pb_now_ns() - t0;
+    return changed;
+}
+
 /* Wait for the run to complete: arena transport. */
 static int wait_arena(pb_pool *p, pb_run_stats *st, pb_error *err)
 {
     struct timespec poll_ts = { 0, POLL_NS };
+    int64_t spin_left = pb_wait_spin_ns(&p->wait, true);
     while (tasks_accounted(p) < p->plan->ntasks) {
         uint32_t f = atomic_load(&p->sh->finished);
-        if (f != p->batch)
-            pb_futex_wait(&p->sh->finished, f, &poll_ts);
-        else
-            nanosleep(&(struct timespec){ 0, 100000 }, NULL);   /* hinted but not counted yet: rare */
+        if (f != p->batch) {
+            if (!parent_spin(p, &p->sh->finished, f, &spin_left) && spin_left <= 0) {
+                atomic_store(&p->sh->parent_asleep, 1);   /* then read finished: see idle_wait */
+                if (atomic_load(&p->sh->finished) == f)
+                    pb_futex_wait(&p->sh->finished, f, &poll_ts);
+                atomic_store(&p->sh->parent_asleep, 0);
+            }
+        } else if (spin_left > 0) {
+            pb_spin_relax(p->spin_yield);   /* hinted but not counted yet: rare */
+        } else {
+            nanosleep(&(struct timespec){ 0, 100000 }, NULL);
+        }
         if (tasks_accounted(p) >= p->plan->ntasks)
             break;
         int rc = check_workers(p, true, st, err);
@@ -407,10 +475,34 @@ static void feed_pipe(pb_pool *p)
 static int wait_pipe(pb_pool *p, pb_run_stats *st, pb_error *err)
 {
     feed_pipe(p);
+    int64_t spin_left = pb_wait_spin_ns(&p->wait, true), last_check = pb_now_ns();
     while (tasks_accounted(p) < p->plan->ntasks) {
         struct pollfd fds[2] = { { .fd = p->result_pipe[0], .events = POLLIN },
                                  { .fd = p->task_pipe[1], .events = POLLOUT } };
         bool feeding = p->resend_count || p->pending_lo < p->pending_hi;
+        if (spin_left > 0) {
+            /* poll without blocking while the policy lets the parent spin */
+            int64_t t0 = pb_now_ns();
+            int n = poll(fds, feeding ? 2 : 1, 0);
+            if (n > 0 && (fds[0].revents & POLLIN))
+                drain_results(p);
+            if (feeding)
+                feed_pipe(p);
+            if (n == 0)
+                pb_spin_relax(p->spin_yield);
+            int64_t now = pb_now_ns();
+            if (spin_left != INT64_MAX)
+                spin_left -= now - t0;
+            if (now - last_check < POLL_NS)
+                continue;
+            last_check = now;
+            if (tasks_accounted(p) >= p->plan->ntasks)
+                break;
+            int rc = check_workers(p, true, st, err);
+            if (rc)
+                return rc;
+            continue;
+        }
         int n = poll(fds, feeding ? 2 : 1, POLL_NS / 1000000);
         if (n > 0 && (fds[0].revents & POLLIN))
             drain_results(p);
@@ -436,8 +528,13 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
      * stops, so that reading them is counted nowhere */
     for (unsigned w = 0; w < p->workers; w++) {
         p->base_count[w] = pb_progress_count(atomic_load(&p->ctl->slot[w].progress));
-        p->sampled[w] = p->ops->sample(p, w, &p->before[w]) == 0;
+        p->sampled[w] = p->ops->sample(p, w, &p->before[w]) == 0 && p->ops->cpu_clock(p, w, &p->clock[w]) == 0;
     }
+    /* CPU clocks last, right before the run: the readings above take tens
+     * of microseconds, during which a spinning worker would be counted */
+    for (unsigned w = 0; w < p->workers; w++)
+        if (p->sampled[w])
+            p->before[w].cpu_ns = clock_ns(p->clock[w], p->before[w].cpu_ns);
     pb_thread_meter meter;
     pb_meter_begin(&meter);
     p->accounted = p->received = 0;
@@ -448,6 +545,7 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     atomic_store(&p->sh->last_done_ns, 0);
     st->chunk = p->chunk;
 
+    atomic_store(&p->sh->resting, 0);   /* a run: workers may spin again */
     st->t_start = pb_now_ns();
     p->batch = (p->batch + 1) & BATCH_MASK;
     if (p->batch == 0)
@@ -461,7 +559,8 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
         uint64_t chunks = (p->plan->ntasks + p->chunk - 1) / p->chunk;
         atomic_store(&p->sh->claim, (uint64_t)p->batch << INDEX_BITS);
         atomic_store(&p->sh->batch, p->batch);
-        pb_futex_wake(&p->sh->batch, chunks < p->workers ? (int)chunks : (int)p->workers);
+        if (atomic_load(&p->sh->sleepers))   /* spinning workers need no wake-up */
+            pb_futex_wake(&p->sh->batch, chunks < p->workers ? (int)chunks : (int)p->workers);
         st->t_gate = pb_now_ns();
         rc = wait_arena(p, st, err);
     }
@@ -472,11 +571,15 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     st->bind_error = pb_control_bind_error(p->ctl);
 
     pb_meter_end(&meter, &st->usage);   /* the parent's own part */
+    int64_t *cpu_after = p->cpu_after;  /* CPU clocks first, right after the run */
+    for (unsigned w = 0; w < p->workers; w++)
+        cpu_after[w] = p->sampled[w] ? clock_ns(p->clock[w], -1) : -1;
     st->usage.maxrss_kb = 0;            /* peak RSS: the largest worker's (a thread's is its process's) */
     for (unsigned w = 0; w < p->workers; w++) {
         pb_task_sample after;
-        if (!p->sampled[w] || p->ops->sample(p, w, &after) != 0)
+        if (!p->sampled[w] || cpu_after[w] < 0 || p->ops->sample(p, w, &after) != 0)
             continue;
+        after.cpu_ns = cpu_after[w];
         pb_usage used;
         pb_usage_between_samples(&used, &p->before[w], &after);
         pb_usage_add(&st->usage, &used);
@@ -486,9 +589,16 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     return rc;
 }
 
+void pb_pool_rest(pb_pool *p)
+{
+    if (p->sh)
+        atomic_store(&p->sh->resting, 1);
+}
+
 void pb_pool_close(pb_pool *p)
 {
     if (p->sh) {
+        atomic_store(&p->sh->resting, 1);   /* spinners stop spinning, then see stop */
         atomic_store(&p->sh->stop, 1);
         pb_futex_wake(&p->sh->batch, INT_MAX);
     }
@@ -519,9 +629,13 @@ void pb_pool_close(pb_pool *p)
     free(p->base_count);
     free(p->before);
     free(p->sampled);
+    free(p->clock);
+    free(p->cpu_after);
     free(p->resend);
     p->base_count = NULL;
     p->before = NULL;
     p->sampled = NULL;
+    p->clock = NULL;
+    p->cpu_after = NULL;
     p->resend = NULL;
 }

@@ -11,7 +11,12 @@
  * counts finished tasks in its slot's progress word; the run is complete
  * when those counts, plus the tasks the parent accounted for dead workers,
  * reach the task count. With --ipc pipe the same workers take chunks from
- * a pipe and send every outcome back over another pipe instead. */
+ * a pipe and send every outcome back over another pipe instead.
+ *
+ * Waiting follows the pool's wait policy (parbench/wait.h): an idle worker
+ * spins on `batch` (pipes: polls the task pipe) for the policy's time, then
+ * sleeps; `sleepers` and `parent_asleep` say who sleeps, so that a hand-off
+ * to a thread that spins costs no system call. `resting` stops every spin. */
 #ifndef PARBENCH_BACKENDS_POOL_H
 #define PARBENCH_BACKENDS_POOL_H
 
@@ -20,6 +25,7 @@
 #include <stdint.h>
 
 #include "core/gate.h"
+#include "core/spin.h"
 #include "core/usage.h"
 #include "parbench/backend.h"
 
@@ -38,6 +44,9 @@ typedef struct pb_pool_ops {
     void (*reap)(pb_pool *, unsigned w, int64_t deadline_ns);
     /* A usage reading of worker w. */
     int  (*sample)(pb_pool *, unsigned w, pb_task_sample *);
+    /* Worker w's CPU clock (read apart, right at the run's edges: a worker
+     * that spins between runs must not be counted outside the run). */
+    int  (*cpu_clock)(pb_pool *, unsigned w, clockid_t *);
 } pb_pool_ops;
 
 typedef struct pb_pool_shared {
@@ -47,6 +56,9 @@ typedef struct pb_pool_shared {
     _Atomic uint32_t finished;      /* the last batch whose tasks were all hinted done */
     _Atomic uint32_t hint;          /* tasks hinted done in this batch: wakes the parent */
     _Atomic int64_t last_done_ns;   /* when the batch's last task ended */
+    _Atomic uint32_t resting;       /* 1: no run soon (rested or closing): workers stop spinning */
+    _Atomic uint32_t sleepers;      /* workers asleep on `batch` (or about to be): the parent wakes them */
+    _Atomic uint32_t parent_asleep; /* the parent sleeps on `finished`: the last finisher wakes it */
 } pb_pool_shared;
 
 struct pb_pool {
@@ -58,12 +70,17 @@ struct pb_pool {
     uint64_t chunk;                 /* resolved chunk size */
     bool pipe_ipc;
     int64_t task_timeout_ns;
+    pb_wait_policy wait;            /* as opened */
+    int64_t idle_spin_ns;           /* an idle worker spins this long, then sleeps */
+    bool spin_yield;                /* more spinners than PUs: spin with sched_yield */
     pb_pool_shared *sh;             /* shared mapping */
     pb_control *ctl;                /* per-worker slots */
     void *impl;                     /* the kind's own state */
     uint32_t batch;                 /* parent's copy of the current batch */
     uint32_t *base_count;           /* slot progress counts at the start of a run */
     pb_task_sample *before;         /* usage readings at the start of a run */
+    clockid_t *clock;               /* each worker's CPU clock, taken when its reading was */
+    int64_t *cpu_after;             /* CPU clock readings at the end of a run */
     bool *sampled;
     uint64_t accounted;             /* tasks the parent accounted for dead workers */
     unsigned replaced;
@@ -83,6 +100,8 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
 int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err);
 /* Stop and reap every worker; free the shared state. */
 void pb_pool_close(pb_pool *p);
+/* No run for a while: spinning workers go to sleep (backend verb `rest`). */
+void pb_pool_rest(pb_pool *p);
 
 /* The body of every worker, thread or process. Returns when told to stop. */
 void pb_pool_worker_main(pb_pool *p, unsigned w);

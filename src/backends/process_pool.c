@@ -115,6 +115,12 @@ static int pp_sample(pb_pool *p, unsigned w, pb_task_sample *out)
     return pb_sample_task(s->pid[w], s->pid[w], clk, out);
 }
 
+static int pp_cpu_clock(pb_pool *p, unsigned w, clockid_t *clk)
+{
+    pp_state *s = p->impl;
+    return s->pid[w] > 0 && clock_getcpuclockid(s->pid[w], clk) == 0 ? 0 : -1;
+}
+
 static const pb_pool_ops pp_ops = {
     .kind = "process",
     .spawn = pp_spawn,
@@ -122,6 +128,7 @@ static const pb_pool_ops pp_ops = {
     .kill = pp_kill,
     .reap = pp_reap,
     .sample = pp_sample,
+    .cpu_clock = pp_cpu_clock,
 };
 
 static void pp_close(pb_exec *ex)
@@ -158,13 +165,21 @@ static int pp_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_err
     return pb_pool_execute(&((pp_state *)ex->state)->pool, st, err);
 }
 
+static void pp_rest(pb_exec *ex)
+{
+    if (ex->state)
+        pb_pool_rest(&((pp_state *)ex->state)->pool);
+}
+
 const pb_backend pb_backend_process_pool = {
     .name = "process-pool",
     .summary = "W processes forked once, pulling chunks from a shared-memory queue (or pipes: --ipc pipe)",
     .shares_memory = false,
     .is_pool = true,
+    .uses_wait = true,
     .ipc_mask = 1u << PB_IPC_ARENA | 1u << PB_IPC_PIPE,
     .open = pp_open,
     .execute = pp_execute,
     .close = pp_close,
+    .rest = pp_rest,
 };

@@ -54,6 +54,12 @@ static const char run_help[] =
 "      --gil               one global lock per process, released every 5 ms and\n"
 "                          while sleeping, as CPython's GIL: CPU-bound threads\n"
 "                          stop scaling, processes and sleeping threads do not\n"
+"      --wait POLICY       pools and openmp: how an idle worker (and the parent\n"
+"                          awaiting a run) waits: passive (sleeps at once),\n"
+"                          active (spins while the pool is in use) or adaptive\n"
+"                          (spins up to --spin-us, then sleeps)    (default: adaptive)\n"
+"      --spin-us N         adaptive: microseconds to spin before sleeping,\n"
+"                          1 to 1000000                            (default: %d)\n"
 "      --task-timeout S    a task running longer than S seconds is killed and\n"
 "                          reported (processes); a thread cannot be killed, so\n"
 "                          parbench reports it and stops          (default: none)\n"
@@ -225,6 +231,8 @@ int pb_cmd_run(int argc, char **argv)
         { "sample-all-cpus", no_argument, NULL, 'A' },
         { "live", no_argument, NULL, 'L' },
         { "gil", no_argument, NULL, 'G' },
+        { "wait", required_argument, NULL, 'P' },
+        { "spin-us", required_argument, NULL, 'S' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -243,6 +251,9 @@ int pb_cmd_run(int argc, char **argv)
     static pb_pin_policy pin;
     bool have_pin = false, all_cpus = false, want_live = false, gil = false;
     unsigned sample_hz = PB_SAMPLE_HZ_DEFAULT;
+    pb_wait_policy wait = { .kind = PB_WAIT_ADAPTIVE };
+    bool have_wait = false;
+    unsigned spin_us = 0;
     while ((c = getopt_long(argc, argv, ":s:w:b:n:r:o:p:qh", longopts, NULL)) != -1) {
         int rc = 0;
         switch (c) {
@@ -251,7 +262,7 @@ int pb_cmd_run(int argc, char **argv)
         case 'n': workers_text = optarg; break;
         case 'o': out = optarg; break;
         case 'q': quiet = true; break;
-        case 'h': fputs(run_help, stdout); return PB_EXIT_OK;
+        case 'h': printf(run_help, PB_SPIN_NS_DEFAULT / 1000); return PB_EXIT_OK;
         case 'w':
             if (njobs == MAX_JOBS)
                 rc = pb_fail(&err, PB_E_RANGE, "--workload: at most %d workloads", MAX_JOBS);
@@ -276,6 +287,11 @@ int pb_cmd_run(int argc, char **argv)
         case 'L': want_live = true; break;
         case 'G': gil = true; break;
         case 'I': ipc_text = optarg; break;
+        case 'P':
+            rc = pb_wait_parse(optarg, &wait.kind, &err);
+            have_wait = true;
+            break;
+        case 'S': rc = pb_cli_parse_count("--spin-us", optarg, 1, PB_SPIN_US_MAX, &spin_us, &err); break;
         case 'T': rc = pb_cli_parse_seconds("--task-timeout", optarg, 86400, &task_timeout_ns, &err); break;
         case ':':
             rc = pb_fail(&err, PB_E_ARG, "%s needs a value", argv[optind - 1]);
@@ -291,6 +307,12 @@ int pb_cmd_run(int argc, char **argv)
         pb_fail(&err, PB_E_ARG, "unexpected argument '%s' (workloads are given with --workload)", argv[optind]);
         return usage_error(&err);
     }
+    if (spin_us && have_wait && wait.kind != PB_WAIT_ADAPTIVE) {
+        pb_fail(&err, PB_E_ARG, "--spin-us is the spin bound of --wait adaptive; --wait %s does not use it",
+                pb_wait_name(wait.kind));
+        return usage_error(&err);
+    }
+    wait.spin_ns = (int64_t)spin_us * 1000;
 
     /* Jobs: from --workload, or from a suite. */
     pb_backend_set backends;
@@ -382,7 +404,8 @@ int pb_cmd_run(int argc, char **argv)
                                                        .reps = reps, .warmup = warmup,
                                                        .chunk = chunk, .ipc = (pb_ipc)t,
                                                        .task_timeout_ns = task_timeout_ns,
-                                                       .pin = have_pin ? &pin : NULL, .gil = gil };
+                                                       .pin = have_pin ? &pin : NULL, .gil = gil,
+                                                       .wait = wait };
                 }
             }
         }

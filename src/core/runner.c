@@ -82,7 +82,8 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
     pb_gil_enable(cfg->gil ? PB_GIL_SWITCH_NS : 0);
     pb_exec ex = { .backend = cfg->backend,
                    .config = { .workers = cfg->workers, .chunk = cfg->chunk, .ipc = cfg->ipc,
-                               .task_timeout_ns = cfg->task_timeout_ns, .placement = &placement } };
+                               .task_timeout_ns = cfg->task_timeout_ns, .placement = &placement,
+                               .wait = cfg->wait } };
     int64_t t0 = pb_now_ns();
     rc = cfg->backend->open(&ex, &plan, err);
     double startup_s = seconds(pb_now_ns() - t0);
