@@ -163,6 +163,10 @@ typedef struct backend_run {
     uint64_t chunk;
 } backend_run;
 
+/* The wait policy open_backend gives pools: the default, except where an
+ * idle pool is measured. */
+static pb_wait_kind open_wait = PB_WAIT_ADAPTIVE;
+
 /* An opened backend with its plan, for measurements interleaved with others. */
 typedef struct opened {
     pb_plan plan;
@@ -177,7 +181,8 @@ static void open_backend(opened *o, const char *spec, backend_run b)
         fprintf(stderr, "pool_overhead: %s: %s\n", spec, err.msg);
         exit(1);
     }
-    o->ex = (pb_exec){ .backend = b.backend, .config = { .workers = b.workers, .chunk = b.chunk, .ipc = b.ipc } };
+    o->ex = (pb_exec){ .backend = b.backend, .config = { .workers = b.workers, .chunk = b.chunk, .ipc = b.ipc,
+                                                         .wait = { .kind = open_wait } } };
     if (b.backend->open(&o->ex, &o->plan, &err)) {
         fprintf(stderr, "pool_overhead: %s: %s\n", b.backend->name, err.msg);
         exit(1);
@@ -217,7 +222,9 @@ static void latency_pair(backend_run b, double (*bare)(int), int rounds, int alt
                          double *pool_ns, double *bare_ns)
 {
     opened o;
+    open_wait = PB_WAIT_PASSIVE;   /* an idle pool: its worker sleeps, as the bare waiter does */
     open_backend(&o, "counter:n=1,tasks=1", b);
+    open_wait = PB_WAIT_ADAPTIVE;
     double *pv = calloc((size_t)alternations, sizeof *pv), *bv = calloc((size_t)alternations, sizeof *bv);
     for (int i = 0; i < alternations; i++) {
         bv[i] = bare(rounds);
