@@ -73,6 +73,9 @@ CASES = [
     ("pthread", "counter:n=1000,tasks=4,fault=hang@3", "ctrl-c"),
     ("process-pool", "counter:n=1000,tasks=4,fault=hang@3", "ctrl-c"),
 ]
+if "NOT AVAILABLE" not in subprocess.run([PARBENCH, "list"], capture_output=True, text=True).stdout:
+    CASES += [("openmp", "sleep-square:tasks=4,min_ms=10,max_ms=20", "term"),
+              ("openmp", "counter:n=1000,tasks=4,fault=hang@3", "ctrl-c")]
 for k, (backend, workload, how) in enumerate(CASES):
     what = f"{backend} {workload} {how}"
     out = os.path.join(tmp, f"set{k}")
@@ -138,6 +141,7 @@ for delay in (0.3, 0.8, 1.5):
     check(session_members(proc.pid) == [], f"demo ended after {delay} s: processes left: {session_members(proc.pid)}")
 
 # Workers refused part way: RLIMIT_NPROC binds only an unprivileged user.
+STARTERS = ["fork", "process-pool", "pthread", "thread-pool"] + [b for b, _, _ in CASES if b == "openmp"][:1]
 setpriv, prlimit = shutil.which("setpriv"), shutil.which("prlimit")
 if os.geteuid() == 0 and setpriv and prlimit:
     os.chmod(tmp, 0o777)
@@ -149,16 +153,17 @@ if os.geteuid() == 0 and setpriv and prlimit:
     # 6 tasks for nobody: parbench's own threads take some, so 16 workers cannot all start; 2 can,
     # but only if the ones started before the refusal were ended and reaped
     p = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", prlimit, "--nproc=6",
-                        binary, "run", "-w", "counter:n=1e5,tasks=16", "-b", "fork,process-pool,pthread,thread-pool",
+                        binary, "run", "-w", "counter:n=1e5,tasks=16", "-b", ",".join(STARTERS),
                         "-n", "16,2", "-r", "2", "--out", out], capture_output=True, text=True, timeout=120)
     check(p.returncode == 1, f"nproc: exit {p.returncode}: {p.stderr}")
     runs = table(os.path.join(out, "runs.csv"))
     by = {}
     for r in runs:
         by.setdefault((r["backend"], r["workers"]), []).append(r)
-    for backend in ("fork", "process-pool", "pthread", "thread-pool"):
+    for backend in STARTERS:
         big, small = by.get((backend, "16"), []), by.get((backend, "2"), [])
-        verb = {"fork": "start", "process-pool": "fork", "pthread": "create", "thread-pool": "create"}[backend]
+        verb = {"fork": "start", "process-pool": "fork", "pthread": "create", "thread-pool": "create",
+                "openmp": "create"}[backend]
         check(big and all(r["ok"] == "0" and f"cannot {verb} worker" in r["note"] and "of 16" in r["note"]
                           and "Resource temporarily unavailable" in r["note"] for r in big),
               f"nproc {backend} W=16: rows {[(r['ok'], r['note']) for r in big]}")

@@ -16,8 +16,9 @@ WORK = ["-w", "counter:n=1e5,tasks=8", "-w", "map:len=64,sleep_ms=1", "-n", "1,2
 # The fork backend's children are checked for errors but not for leaks: a
 # leak scan at each child's _exit takes valgrind some 20 s per run, and a
 # child that ends with _exit frees nothing by design.
+OPENMP = "NOT AVAILABLE" not in subprocess.run([PARBENCH, "list"], capture_output=True, text=True).stdout
 PASSES = [("leaks", ["--leak-check=full", "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite"],
-           ["-b", "serial,pthread,thread-pool,process-pool", "--ipc", "arena,pipe"]),
+           ["-b", "serial,pthread,thread-pool,process-pool" + (",openmp" if OPENMP else ""), "--ipc", "arena,pipe"]),
           ("fork", ["--leak-check=no"], ["-b", "fork"])]
 backends, processes = set(), 0
 for name, vg_opts, args in PASSES:
@@ -41,7 +42,8 @@ for name, vg_opts, args in PASSES:
         with open(os.path.join(out, "runs.csv"), newline="") as f:
             backends |= {r["backend"] + ("/pipe" if r["ipc"] == "pipe" else "") for r in csv.DictReader(f)
                          if r["ok"] == "1"}
-check(backends == {"serial", "pthread", "fork", "thread-pool", "process-pool", "process-pool/pipe"},
+check(backends == {"serial", "pthread", "fork", "thread-pool", "process-pool", "process-pool/pipe"} |
+      ({"openmp"} if OPENMP else set()),
       f"every backend ran: {backends}")
 print(f"valgrind: {processes} processes checked")
 shutil.rmtree(tmp, ignore_errors=True)

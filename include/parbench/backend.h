@@ -71,6 +71,7 @@ typedef struct pb_exec {
 struct pb_backend {
     const char *name;          /* "fork" */
     const char *summary;       /* one line for `parbench list` */
+    const char *unavailable;   /* NULL, or why this build cannot run it (it is listed, never run) */
     bool shares_memory;        /* threads: true; processes: false */
     bool is_pool;              /* workers outlive runs: started in open() */
     unsigned ipc_mask;         /* 1 << pb_ipc for every transport it offers */

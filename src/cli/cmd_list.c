@@ -42,8 +42,11 @@ int pb_cmd_list(int argc, char **argv)
             print_param(s);
     }
     printf("\nBackends (--backend a,b or all):\n");
-    for (size_t i = 0; pb_backends[i]; i++)
+    for (size_t i = 0; pb_backends[i]; i++) {
         printf("  %-14s %s\n", pb_backends[i]->name, pb_backends[i]->summary);
+        if (pb_backends[i]->unavailable)
+            printf("  %-14s NOT AVAILABLE in this build: %s\n", "", pb_backends[i]->unavailable);
+    }
     printf("\nSuites (--suite NAME):\n");
     for (const pb_suite *s = pb_suites; s->name; s++) {
         printf("  %-14s %s; %u reps after %u warm-up\n", s->name, s->summary, s->reps, s->warmup);

@@ -1,5 +1,6 @@
 /* parbench run: expand jobs into configurations, run each, write the
  * result set as it goes, print the summary. */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backends/openmp.h"
 #include "cli.h"
 #include "core/children.h"
 #include "core/crash.h"
@@ -417,6 +419,30 @@ int pb_cmd_run(int argc, char **argv)
     }
     if (out && pb_resultset_check_dir(out, &err))
         return usage_error(&err);
+
+    /* libgomp reads its wait policy once, when the process starts: if an
+     * openmp configuration will run and this process's environment says
+     * otherwise, set it and start again (once; a refusal is then reported
+     * by the openmp runs themselves) */
+    for (unsigned i = 0; i < nconfigs; i++) {
+        char why[512];
+        if (configs[i].backend != &pb_backend_openmp || pb_openmp_env_ready(&wait, why, sizeof why))
+            continue;
+        if (!getenv("PARBENCH_OPENMP_RESTARTED")) {
+            pb_openmp_env_set(&wait);
+            setenv("PARBENCH_OPENMP_RESTARTED", "1", 1);
+            char **again = calloc((size_t)argc + 2, sizeof *again);
+            if (again) {
+                again[0] = program_invocation_name;
+                memcpy(again + 1, argv, (size_t)argc * sizeof *argv);
+                fflush(NULL);
+                execvp(again[0], again);
+            }
+            fprintf(stderr, "parbench run: warning: cannot start again with the environment libgomp needs (%s)\n",
+                    strerror(errno));
+        }
+        break;
+    }
 
     /* Ctrl-C and SIGTERM from here on: before the first thread or worker */
     static run_state st;
