@@ -140,7 +140,8 @@ typedef struct omp_state {
     uint64_t chunk;                 /* dynamic chunk; 0: schedule(static) */
     pb_control *ctl;                /* one slot per thread index: progress, tid, binding, done_ns */
     clockid_t *clock;               /* each thread's CPU clock, recorded by the thread */
-    _Atomic uint32_t *ended;        /* 1: the thread serving this index ended (pthread_exit in a task) */
+    _Atomic uint32_t *ended;        /* the thread serving this index ended (pthread_exit in a task):
+                                       1 while its last words run, 2 once it touches nothing of ours */
     pb_task_sample *before;
     bool *sampled;
     int64_t idle_spin_ns;           /* the driver between runs */
@@ -184,11 +185,15 @@ typedef struct ended_arg {
 static void on_thread_end(void *arg)
 {
     ended_arg *a = arg;
+    omp_state *s = a->s;
     if (a->w == 0)
-        for (int64_t until = pb_now_ns() + CLOSE_GRACE_NS; atomic_load(&a->s->entered) < a->W && pb_now_ns() < until;)
+        for (int64_t until = pb_now_ns() + CLOSE_GRACE_NS; atomic_load(&s->entered) < a->W && pb_now_ns() < until;)
             sched_yield();
-    atomic_store(&a->s->ended[a->w], 1);
-    ring(a->s);
+    else
+        pthread_detach(pthread_self());   /* libgomp's thread: nobody will join it now */
+    atomic_store(&s->ended[a->w], 1);
+    ring(s);
+    atomic_store(&s->ended[a->w], 2);   /* the last touch: the parent may free s from here on */
 }
 
 static void run_tasks(omp_state *s, pb_worker_slot *slot, unsigned w)
@@ -433,6 +438,8 @@ static int replace_team(omp_state *s, unsigned w, pb_run_stats *st, pb_error *er
     snprintf(what, sizeof what, "openmp thread %u ended its thread (pthread_exit) in task %lld; the team, whose "
              "barrier would wait for it forever, was replaced", w, (long long)cur);   /* "ended its thread": as the pools say */
     pb_stats_note(st, what);
+    while (atomic_load(&s->ended[w]) != 2)   /* its last words take microseconds */
+        sched_yield();
     pb_slot_mark_lost(s->ctl, s->plan, w, 0, -2);
     unsigned gone = 0;
     for (unsigned k = 0; k < s->cfg.workers; k++)

@@ -14,6 +14,7 @@
 
 #include "parbench/clock.h"
 #include "parbench/machine.h"
+#include "parbench/registry.h"
 
 #define BATCH_BITS 24
 #define INDEX_BITS 40
@@ -40,6 +41,17 @@ uint64_t pb_pool_default_chunk(size_t ntasks, unsigned workers)
 
 /* ---- the worker's side ------------------------------------------------- */
 
+/* n more of the batch's `total` tasks are done: the last one tells the parent. */
+static void hint_done(pb_pool *p, uint64_t n, uint64_t total)
+{
+    if (atomic_fetch_add(&p->sh->hint, (uint32_t)n) + n >= total) {
+        atomic_store(&p->sh->last_done_ns, pb_now_ns());
+        atomic_store(&p->sh->finished, atomic_load(&p->sh->batch));
+        if (atomic_load(&p->sh->parent_asleep))   /* a spinning parent sees it without a system call */
+            pb_futex_wake(&p->sh->finished, INT_MAX);
+    }
+}
+
 /* Run [lo, hi) as the worker's chunk: recorded first, so that the parent
  * can find the rest if the worker dies in it. */
 static void run_chunk(pb_pool *p, unsigned w, uint64_t lo, uint64_t hi)
@@ -50,13 +62,7 @@ static void run_chunk(pb_pool *p, unsigned w, uint64_t lo, uint64_t hi)
     atomic_store(&slot->chunk_hi, hi);
     for (uint64_t t = lo; t < hi; t++)
         pb_slot_run_task(slot, &p->ctl->seq, p->plan, t, w);
-    uint32_t n = (uint32_t)(hi - lo);
-    if (atomic_fetch_add(&p->sh->hint, n) + n >= p->plan->ntasks) {
-        atomic_store(&p->sh->last_done_ns, pb_now_ns());
-        atomic_store(&p->sh->finished, atomic_load(&p->sh->batch));
-        if (atomic_load(&p->sh->parent_asleep))   /* a spinning parent sees it without a system call */
-            pb_futex_wake(&p->sh->finished, INT_MAX);
-    }
+    hint_done(p, hi - lo, p->plan->ntasks);
 }
 
 /* An idle worker waits for a batch other than `seen` (or the pool's end):
@@ -111,15 +117,31 @@ static void arena_loop(pb_pool *p, unsigned w)
             continue;
         }
         seen = b;
+        uint32_t mode = atomic_load(&sh->mode);
+        if (mode == PB_POOL_TEAM) {
+            atomic_load(&sh->team_fn)(p, atomic_load(&sh->fn_arg), w);
+            hint_done(p, 1, p->workers);
+            continue;
+        }
+        uint64_t total = mode == PB_POOL_FUNCTION ? atomic_load(&sh->fn_tasks) : n;
+        uint64_t chunk = mode == PB_POOL_FUNCTION ? atomic_load(&sh->fn_chunk) : p->chunk;
+        pb_pool_task_fn task_fn = atomic_load(&sh->task_fn);
+        void *arg = atomic_load(&sh->fn_arg);
         uint64_t c = atomic_load(&sh->claim);
         for (;;) {
             uint64_t idx = c & INDEX_MASK;
-            if ((uint32_t)(c >> INDEX_BITS) != (b & BATCH_MASK) || idx >= n)
+            if ((uint32_t)(c >> INDEX_BITS) != (b & BATCH_MASK) || idx >= total)
                 break;
-            uint64_t take = n - idx < p->chunk ? n - idx : p->chunk;
+            uint64_t take = total - idx < chunk ? total - idx : chunk;
             if (!atomic_compare_exchange_weak(&sh->claim, &c, c + take))
                 continue;
-            run_chunk(p, w, idx, idx + take);
+            if (mode == PB_POOL_FUNCTION) {
+                for (uint64_t t = idx; t < idx + take; t++)
+                    task_fn(arg, t, w);
+                hint_done(p, take, total);
+            } else {
+                run_chunk(p, w, idx, idx + take);
+            }
             c = atomic_load(&sh->claim);
         }
     }
@@ -557,6 +579,7 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
         rc = wait_pipe(p, st, err);
     } else {
         uint64_t chunks = (p->plan->ntasks + p->chunk - 1) / p->chunk;
+        atomic_store(&p->sh->mode, PB_POOL_PLAN);
         atomic_store(&p->sh->claim, (uint64_t)p->batch << INDEX_BITS);
         atomic_store(&p->sh->batch, p->batch);
         if (atomic_load(&p->sh->sleepers))   /* spinning workers need no wake-up */
@@ -587,6 +610,94 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     if (rc == 0 && p->replaced)
         rc = pb_fail(err, PB_E_WORKER, "%s: %s", p->name, st->note);
     return rc;
+}
+
+/* A lean batch (mode and its fields already written): publish, wait. */
+static int run_lean(pb_pool *p, uint64_t total, uint64_t wake, pb_error *err)
+{
+    if (p->pipe_ipc)
+        return pb_fail(err, PB_E_UNSUPP, "%s: function batches need the arena transport", p->name);
+    if (total > INDEX_MASK || total > UINT32_MAX)
+        return pb_fail(err, PB_E_RANGE, "%s: at most %u tasks in a batch", p->name, UINT32_MAX);
+    pb_pool_shared *sh = p->sh;
+    atomic_store(&sh->hint, 0);
+    atomic_store(&sh->resting, 0);
+    p->batch = (p->batch + 1) & BATCH_MASK;
+    if (p->batch == 0)
+        p->batch = 1;
+    atomic_store(&sh->claim, (uint64_t)p->batch << INDEX_BITS);
+    atomic_store(&sh->batch, p->batch);
+    if (atomic_load(&sh->sleepers))
+        pb_futex_wake(&sh->batch, wake < p->workers ? (int)wake : (int)p->workers);
+    struct timespec poll_ts = { 0, POLL_NS };
+    int64_t spin_left = pb_wait_spin_ns(&p->wait, true), next_check = pb_now_ns() + POLL_NS;
+    for (;;) {
+        uint32_t f = atomic_load(&sh->finished);
+        if (f == p->batch)
+            return 0;
+        if (!parent_spin(p, &sh->finished, f, &spin_left) && spin_left <= 0) {
+            atomic_store(&sh->parent_asleep, 1);
+            if (atomic_load(&sh->finished) == f)
+                pb_futex_wait(&sh->finished, f, &poll_ts);
+            atomic_store(&sh->parent_asleep, 0);
+        }
+        if (pb_now_ns() < next_check)
+            continue;
+        next_check = pb_now_ns() + POLL_NS;
+        for (unsigned w = 0; w < p->workers; w++) {
+            char how[128];
+            int sig, status;
+            if (p->ops->ended(p, w, how, sizeof how, &sig, &status))
+                return pb_fail(err, PB_E_WORKER, "%s: worker %u %s during a function batch", p->name, w, how);
+        }
+    }
+}
+
+int pb_pool_run_tasks(pb_pool *p, uint64_t ntasks, uint64_t chunk, pb_pool_task_fn fn, void *arg, pb_error *err)
+{
+    if (ntasks == 0)
+        return 0;
+    uint64_t c = chunk ? chunk : pb_pool_default_chunk(ntasks, p->workers);
+    atomic_store(&p->sh->mode, PB_POOL_FUNCTION);
+    atomic_store(&p->sh->fn_tasks, ntasks);
+    atomic_store(&p->sh->fn_chunk, c);
+    atomic_store(&p->sh->task_fn, fn);
+    atomic_store(&p->sh->fn_arg, arg);
+    return run_lean(p, ntasks, (ntasks + c - 1) / c, err);
+}
+
+int pb_pool_run_team(pb_pool *p, pb_pool_team_fn fn, void *arg, pb_error *err)
+{
+    atomic_store(&p->sh->mode, PB_POOL_TEAM);
+    atomic_store(&p->sh->team_fn, fn);
+    atomic_store(&p->sh->fn_arg, arg);
+    return run_lean(p, p->workers, p->workers, err);
+}
+
+void pb_pool_barrier(pb_pool *p)
+{
+    pb_pool_shared *sh = p->sh;
+    uint32_t gen = atomic_load(&sh->bar_gen);
+    if (atomic_fetch_add(&sh->bar_count, 1) + 1 == p->workers) {
+        atomic_store(&sh->bar_count, 0);   /* nobody arrives again before gen moves */
+        atomic_store(&sh->bar_gen, gen + 1);
+        if (atomic_load(&sh->bar_sleepers))
+            pb_futex_wake(&sh->bar_gen, INT_MAX);
+        return;
+    }
+    if (pb_spin_while_equal(&sh->bar_gen, gen, pb_wait_spin_ns(&p->wait, true), p->spin_yield, NULL))
+        return;
+    atomic_fetch_add(&sh->bar_sleepers, 1);   /* then read bar_gen: as idle_wait */
+    while (atomic_load(&sh->bar_gen) == gen)
+        pb_futex_wait(&sh->bar_gen, gen, NULL);
+    atomic_fetch_sub(&sh->bar_sleepers, 1);
+}
+
+pb_pool *pb_pool_of(pb_exec *ex)
+{
+    if (ex->backend != &pb_backend_thread_pool && ex->backend != &pb_backend_process_pool)
+        return NULL;
+    return ex->state;   /* both keep their pb_pool first */
 }
 
 void pb_pool_rest(pb_pool *p)

@@ -23,7 +23,7 @@
 #include "pool.h"
 
 typedef struct pp_state {
-    pb_pool pool;
+    pb_pool pool;              /* first: pb_pool_of relies on it */
     pid_t *pid;                /* 0: not running */
 } pp_state;
 

@@ -28,7 +28,7 @@ typedef struct tp_worker {
 } tp_worker;
 
 typedef struct tp_state {
-    pb_pool pool;
+    pb_pool pool;              /* first: pb_pool_of relies on it */
     tp_worker *worker;
 } tp_state;
 
