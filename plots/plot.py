@@ -9,7 +9,7 @@ usage: plots/plot.py RESULT_SET
   cpu_<n>.png       per-CPU utilisation over time, one heatmap per configuration
                     (first repetition), one figure per workload and parameters
   tasks_<n>.png     which task ran on which worker and when (Gantt), same grouping
-  overhead.png      from the bench programs' CSV, when present: cost per task
+  overhead.png      from the bench programs' CSV, when present: cost per round or task
                     or operation, bare baselines beside the backends
 
 Every image is written whole (to a temporary name, then renamed)."""
@@ -44,7 +44,7 @@ def save(fig, folder, name, written):
 
 
 def groups(rs):
-    """(workload, params) -> {config_id: runs}, in run order."""
+    """(workload, params) -> {config_id: runs}, in configuration order."""
     out = {}
     for cid, runs in rs.configs().items():
         out.setdefault((runs[0]["workload"], runs[0]["params"]), {})[cid] = runs
@@ -219,37 +219,53 @@ def plot_tasks(rs, g, written):
 
 
 def plot_overhead(rs, written):
+    """Bars of microseconds: each pair's parbench side (coloured) under its bare
+    baseline of the same shape (grey), with the ratio; the bare system calls
+    and the pools' cost per task as they are."""
     rows = rs.bench.get("overhead")
     if not rows:
         return
-    cost = {}
+    cost, ratio = {}, {}
     for r in rows:
         if r["run_type"] != "iteration" or r["error"]:
             continue
         name = r["benchmark"].replace("/real_time", "").replace("/manual_time", "")
-        if r["metric"] == "per_task_us":
+        if r["metric"] == "parbench_us":     # a pair: parbench and its bare baseline, per round
+            cost[name + " (parbench)"] = float(r["value"])
+        elif r["metric"] == "bare_us":
+            cost[name + " (bare)"] = float(r["value"])
+        elif r["metric"] == "ratio":
+            ratio[name + " (parbench)"] = float(r["value"])
+        elif r["metric"] == "per_task_us":
             cost[name] = float(r["value"])
-        elif r["metric"] == "real_time" and name not in cost and r["unit"] == "us":
+        elif r["metric"] == "real_time" and r["unit"] == "us" and name.startswith("bare/"):
             cost[name] = float(r["value"])
     if not cost:
         return
-    names = sorted(cost, key=lambda n: (not n.startswith("bare"), cost[n]))
+    def order(n):
+        pair = n.endswith(")")
+        return (not n.startswith("bare/"), not pair, n.rsplit(" (", 1)[0] if pair else cost[n], n.endswith("(parbench)"))
+    names = sorted(cost, key=order)
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(names) + 1.4))
     def colour(n):
-        if n.startswith("bare"):
+        if n.startswith("bare/") or n.endswith("(bare)"):
             return "#999999"
-        if "-pipe/" in n:
+        parts = n.replace(" ", "/").split("/")
+        if "process-pool-pipe" in parts:
             return COLOURS["process-pool/pipe"]
-        return next((c for b, c in COLOURS.items() if f"/{b}/" in n), "#1f77b4")
-    colours = [colour(n) for n in names]
-    ax.barh(range(len(names)), [cost[n] for n in names], color=colours)
+        return next((c for b, c in COLOURS.items() if b in parts), "#1f77b4")
+    ax.barh(range(len(names)), [cost[n] for n in names], color=[colour(n) for n in names])
+    for i, n in enumerate(names):
+        if n in ratio:
+            ax.text(cost[n], i, f" x{ratio[n]:.2f}", va="center", fontsize=7)
     ax.set_yticks(range(len(names)))
     ax.set_yticklabels(names, fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ax.set_xlabel("microseconds per task (backends, pools) or per operation (bare, grey)")
+    ax.set_xlabel("microseconds: per round (pairs: parbench coloured, its bare baseline grey, x = ratio of medians),\n"
+                  "per task (pool batches) or per operation (bare system calls, grey)", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title("What each execution style costs per task, next to the bare system calls", fontsize=11)
+    ax.set_title("What each execution style costs, next to the bare system calls of its shape", fontsize=11)
     fig.tight_layout()
     save(fig, rs.folder, "overhead", written)
 

@@ -6,41 +6,56 @@ after a change).
 usage: plots/report.py RESULT_SET                writes RESULT_SET/report.md
        plots/report.py BASE --compare OTHER      writes OTHER/compare.md and compare.png
 
-Outliers: a repetition whose modified z-score |0.6745 (x - median) / MAD|
-exceeds 14.826 is flagged (hyperfine's rule and threshold), never dropped.
-Comparison: per configuration the ratio of medians OTHER / BASE, the spread
-of each side ((max - min) / median), and a two-sided Mann-Whitney U test of
-the wall times; with fewer than 4 repetitions on a side there is not enough
-to test, and the row says so."""
-import math
+Each median comes with its 95% confidence interval, distribution-free, from
+order statistics (plots/stats.py; "n too small" below 6 repetitions).
+Outliers: hyperfine's rule, a repetition whose modified z-score
+|x - median| / MAD is above 14.826 (MAD unscaled; the machine epsilon when it
+is 0), flagged, never dropped; a warning follows the table when a
+configuration has outliers or a first repetition much slower than the rest.
+Comparison: per configuration the ratio of medians OTHER / BASE, each side's
+interval and a two-sided Mann-Whitney U test of the wall times; a difference
+is called only when both agree: the two intervals do not overlap AND
+p < 0.05. Otherwise the row says "no difference shown"."""
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from resultset import ResultSet, ResultSetError, median  # noqa: E402
+from resultset import ResultSet, ResultSetError  # noqa: E402
+from stats import first_much_slower, intervals_overlap, mann_whitney_p, median, median_ci, outliers  # noqa: E402,F401
 
-MIN_REPS_FOR_TEST = 4
-OUTLIER_Z = 14.826   # hyperfine's threshold on the modified z-score
+MIN_REPS_FOR_TEST = 4   # the U test's p-value is shown from here; a call needs the intervals too (6)
+ALPHA = 0.05            # the U test's level, matching the intervals' 95%
+
+
+def time_unit(s):
+    """(scale, name) of the unit a person reads s in: 1.602 s, 812.3 ms, 431.0 us."""
+    if s >= 1:
+        return 1, "s"
+    if s >= 1e-3:
+        return 1e3, "ms"
+    return 1e6, "us"
 
 
 def fmt_time(s):
-    if s >= 1:
-        return f"{s:.4g} s"
-    if s >= 1e-3:
-        return f"{s * 1e3:.4g} ms"
-    return f"{s * 1e6:.4g} us"
+    scale, name = time_unit(s)
+    return f"{s * scale:.4g} {name}"
 
 
-def outliers(values):
-    m = median(values)
-    mad = median([abs(v - m) for v in values])
-    if mad == 0:
-        return 0
-    return sum(1 for v in values if abs(0.6745 * (v - m) / mad) > OUTLIER_Z)
+def fmt_interval(ci, like):
+    """"[lo, hi] unit" in the unit of `like` (the median), or "n too small"."""
+    if ci is None:
+        return "n too small"
+    scale, name = time_unit(like)
+    return f"[{ci[0] * scale:.4g}, {ci[1] * scale:.4g}] {name}"
 
 
 def key_of(r):
     return (r["workload"], r["params"], r["backend"], r["workers"], r.get("ipc", "arena"), r.get("pin", "none"))
+
+
+def label_of(key):
+    wl, params, backend, workers, ipc, pin = key
+    return f"{wl}:{params} {backend}{'/pipe' if ipc == 'pipe' else ''} W={workers}"
 
 
 def summarize(rs):
@@ -51,17 +66,37 @@ def summarize(rs):
         if runs[0]["backend"] == "serial":
             serial[(runs[0]["workload"], runs[0]["params"])] = median([float(r["wall_s"]) for r in runs])
     for runs in rs.configs().values():
+        runs = sorted(runs, key=lambda r: int(r["rep"]))   # repetition order: the first is rep 1
         walls = [float(r["wall_s"]) for r in runs]
         m = median(walls)
         base = serial.get((runs[0]["workload"], runs[0]["params"]))
         rows.append({
-            "key": key_of(runs[0]), "runs": runs, "walls": walls, "median": m, "min": min(walls), "max": max(walls),
-            "outliers": outliers(walls), "speedup": base / m if base and m > 0 else None,
+            "key": key_of(runs[0]), "runs": runs, "walls": walls, "median": m, "ci": median_ci(walls),
+            "min": min(walls), "max": max(walls), "outliers": outliers(walls),
+            "first_slow": first_much_slower(walls), "speedup": base / m if base and m > 0 else None,
             "efficiency": median([float(r["ideal_s"]) for r in runs]) / m if m > 0 else None,
             "busy": median([float(r["busy_cores"]) for r in runs]),
             "ok": sum(r["ok"] == "1" for r in runs),
         })
     return rows
+
+
+def warning_lines(rows):
+    """hyperfine's two warnings, one per configuration at most: a first
+    repetition much slower than the rest, else outliers."""
+    out = []
+    for r in rows:
+        if r["first_slow"]:
+            out.append(f"- **Warning** {label_of(r['key'])}: the first repetition was significantly slower than "
+                       f"the rest ({fmt_time(r['walls'][0])}, median {fmt_time(r['median'])}): caches, page tables "
+                       "or an idle CPU were not warm yet. Consider more `--warmup` repetitions, or re-run on a quiet "
+                       "machine in case it was a random outlier.")
+        elif r["outliers"]:
+            reps = ", ".join(r["runs"][i]["rep"] for i in r["outliers"])
+            out.append(f"- **Warning** {label_of(r['key'])}: statistical outliers were detected (repetition "
+                       f"{reps} of {len(r['walls'])}). Consider re-running on a quiet machine without interference "
+                       "from other programs; `--warmup` may help.")
+    return out
 
 
 def machine_lines(rs):
@@ -83,23 +118,27 @@ def report(rs):
     rows = summarize(rs)
     out = [f"# parbench report: {os.path.basename(os.path.normpath(rs.folder))}", ""]
     out += machine_lines(rs) + [""]
-    out.append("| workload | backend | W | reps | median | min | max | outliers | speedup | efficiency | busy cores | checks |")
-    out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
-    flagged = 0
+    out.append("| workload | backend | W | reps | median | 95% CI | min | max | outliers | speedup | efficiency "
+               "| busy cores | checks |")
+    out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for r in rows:
         wl, params, backend, workers, ipc, pin = r["key"]
         b = backend + ("/pipe" if ipc == "pipe" else "") + (f" @{pin}" if pin not in ("", "none") else "")
         n = len(r["walls"])
-        flagged += r["outliers"]
-        out.append(f"| {wl}:{params} | {b} | {workers} | {n} | {fmt_time(r['median'])} | {fmt_time(r['min'])} | "
-                   f"{fmt_time(r['max'])} | {r['outliers'] or ''} | "
+        out.append(f"| {wl}:{params} | {b} | {workers} | {n} | {fmt_time(r['median'])} | "
+                   f"{fmt_interval(r['ci'], r['median'])} | {fmt_time(r['min'])} | "
+                   f"{fmt_time(r['max'])} | {len(r['outliers']) or ''} | "
                    f"{'%.2fx' % r['speedup'] if r['speedup'] else '-'} | "
                    f"{'%.0f%%' % (100 * r['efficiency']) if r['efficiency'] is not None else '-'} | "
                    f"{r['busy']:.2f} | {r['ok']}/{n}{'' if r['ok'] == n else ' FAIL'} |")
-    out += ["", "speedup: serial median / this median, same workload and parameters. efficiency: the makespan "
-            "ideal / median. outliers: repetitions with a modified z-score above 14.826 (kept in every figure)."]
-    if flagged:
-        out.append(f"{flagged} repetition(s) flagged as outliers: look at them in runs.csv before trusting a median.")
+    out += ["", "95% CI: a distribution-free 95% confidence interval for the median, [x_(k), x_(n+1-k)] of the "
+            "sorted repetitions, k from the binomial distribution (\"n too small\" below 6 repetitions). "
+            "speedup: serial median / this median, same workload and parameters. efficiency: the makespan "
+            "ideal / median. outliers: repetitions whose modified z-score |x - median| / MAD is above 14.826 "
+            "(hyperfine's rule), kept in every figure."]
+    warnings = warning_lines(rows)
+    if warnings:
+        out += [""] + warnings
     for r in rs.not_run:
         out.append(f"- could not run: {r['workload']}:{r['params']} {r['backend']} W={r['workers']}: {r['note']}")
     if rs.measures:
@@ -114,57 +153,19 @@ def report(rs):
     return "\n".join(out) + "\n"
 
 
-# ---- Mann-Whitney U ----------------------------------------------------------
-
-def mann_whitney_p(a, b):
-    """Two-sided p-value of the U test: exact (by counting) for small samples
-    without ties, the normal approximation with a tie correction otherwise."""
-    n1, n2 = len(a), len(b)
-    allv = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
-    ranks, i = {}, 0
-    values = [v for v, _ in allv]
-    rank = [0.0] * len(allv)
-    while i < len(allv):
-        j = i
-        while j + 1 < len(allv) and values[j + 1] == values[i]:
-            j += 1
-        for k in range(i, j + 1):
-            rank[k] = (i + j) / 2 + 1
-        i = j + 1
-    r1 = sum(rank[k] for k, (_, g) in enumerate(allv) if g == 0)
-    u1 = r1 - n1 * (n1 + 1) / 2
-    u = min(u1, n1 * n2 - u1)
-    ties = len(set(values)) != len(values)
-    if n1 + n2 <= 20 and not ties:
-        # number of arrangements with U <= u, by the recurrence over the largest value
-        from functools import lru_cache
-
-        @lru_cache(maxsize=None)
-        def count(m, n, target):
-            if target < 0:
-                return 0
-            if m == 0 or n == 0:
-                return 1 if target == 0 else 0
-            return count(m - 1, n, target - n) + count(m, n - 1, target)
-        total = math.comb(n1 + n2, n1)
-        le = sum(count(n1, n2, t) for t in range(int(u) + 1))
-        return min(1.0, 2 * le / total)
-    mu = n1 * n2 / 2
-    tie_sum = 0
-    i = 0
-    while i < len(values):
-        j = i
-        while j + 1 < len(values) and values[j + 1] == values[i]:
-            j += 1
-        t = j - i + 1
-        tie_sum += t ** 3 - t
-        i = j + 1
-    n = n1 + n2
-    sigma = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_sum / (n * (n - 1))))
-    if sigma == 0:
-        return 1.0
-    z = (abs(u - mu) - 0.5) / sigma
-    return min(1.0, math.erfc(z / math.sqrt(2)))
+def difference(x, y):
+    """The comparison's call on two summarized configurations (base x, other
+    y): (p-value text, verdict). "differs" needs both tests: intervals that
+    do not overlap AND a U test with p < ALPHA."""
+    n = min(len(x["walls"]), len(y["walls"]))
+    if n < MIN_REPS_FOR_TEST:
+        return f"too few repetitions (need {MIN_REPS_FOR_TEST} a side)", "no difference shown (n too small)"
+    p = mann_whitney_p(x["walls"], y["walls"])
+    if x["ci"] is None or y["ci"] is None:
+        return f"{p:.3g}", "no difference shown (n too small for an interval)"
+    if p < ALPHA and not intervals_overlap(x["ci"], y["ci"]):
+        return f"{p:.3g}", "differs: other " + ("faster" if y["median"] < x["median"] else "slower")
+    return f"{p:.3g}", "no difference shown"
 
 
 def compare(base, other):
@@ -174,25 +175,24 @@ def compare(base, other):
     out = [f"# parbench comparison: {os.path.basename(os.path.normpath(other.folder))} against "
            f"{os.path.basename(os.path.normpath(base.folder))}", "", "Base:"] + machine_lines(base) + ["", "Other:"] + \
         machine_lines(other) + [""]
-    out.append("| workload | backend | W | base median | other median | ratio | base spread | other spread | p (U test) |")
-    out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    out.append("| workload | backend | W | base median | base 95% CI | other median | other 95% CI | ratio "
+               "| p (U test) | difference |")
+    out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     ratios = []
     for k in common:
         x, y = a[k], b[k]
         ratio = y["median"] / x["median"] if x["median"] > 0 else float("nan")
         ratios.append((k, ratio, y["min"] / x["max"] if x["max"] else ratio, y["max"] / x["min"] if x["min"] else ratio))
-        if min(len(x["walls"]), len(y["walls"])) < MIN_REPS_FOR_TEST:
-            p = f"too few repetitions (need {MIN_REPS_FOR_TEST} a side)"
-        else:
-            pv = mann_whitney_p(x["walls"], y["walls"])
-            p = f"{pv:.3g}" + (" (differs)" if pv < 0.05 else "")
-        spread = lambda r: (r["max"] - r["min"]) / r["median"] * 100 if r["median"] else 0  # noqa: E731
+        p, verdict = difference(x, y)
         wl, params, backend, workers, ipc, pin = k
         out.append(f"| {wl}:{params} | {backend}{'/pipe' if ipc == 'pipe' else ''} | {workers} | "
-                   f"{fmt_time(x['median'])} | {fmt_time(y['median'])} | {ratio:.3f} | {spread(x):.1f}% | "
-                   f"{spread(y):.1f}% | {p} |")
+                   f"{fmt_time(x['median'])} | {fmt_interval(x['ci'], x['median'])} | {fmt_time(y['median'])} | "
+                   f"{fmt_interval(y['ci'], y['median'])} | {ratio:.3f} | {p} | {verdict} |")
     only = len(a) + len(b) - 2 * len(common)
-    out += ["", "ratio: other median / base median (below 1: other is faster). spread: (max - min) / median."]
+    out += ["", "ratio: other median / base median (below 1: other is faster). 95% CI: distribution-free interval "
+            "for each median (order statistics). difference: called only when the two tests agree, the "
+            f"intervals do not overlap AND the two-sided Mann-Whitney U test gives p < {ALPHA}; otherwise "
+            "\"no difference shown\" (which is not a proof of equality)."]
     if only:
         out.append(f"{only} configuration(s) appear on one side only and are left out.")
     return "\n".join(out) + "\n", ratios

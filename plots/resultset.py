@@ -4,6 +4,10 @@ names the file and line."""
 import csv
 import os
 
+import stats
+
+median = stats.median   # the readers of a set take it from here
+
 
 class ResultSetError(Exception):
     pass
@@ -82,9 +86,10 @@ class ResultSet:
                     self.bench[name[:-4]] = rows
 
     def configs(self):
-        """Configurations in run order: key -> list of runs."""
+        """Configurations in configuration order (config_id; with --order interleaved the runs of
+        several configurations alternate in runs.csv): config_id -> its runs, by repetition."""
         out = {}
-        for r in self.runs:
+        for r in sorted(self.runs, key=lambda r: (int(r["config_id"]), int(r["rep"]), int(r["run_id"]))):
             out.setdefault(r["config_id"], []).append(r)
         return out
 
@@ -93,9 +98,3 @@ def config_label(r, with_params=True):
     params = f":{r['params']}" if with_params else ""
     ipc = "/pipe" if r.get("ipc") == "pipe" else ""
     return f"{r['workload']}{params} {r['backend']}{ipc} W={r['workers']}"
-
-
-def median(v):
-    s = sorted(v)
-    n = len(s)
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2

@@ -1,8 +1,11 @@
-"""Each demo in its short mode, in English and in Korean: it ends well, and
-the facts that do not depend on timing are in its output (the synchronised
-totals are exact; the child's change to a global is invisible to the parent,
-the shared one is not). Lost updates and speedups depend on timing: the
-demos report them and check them only in forms that cannot be flaky."""
+"""Each demo in its short mode, in English and in Korean: it ends well (no
+fact it asserts failed), it teaches its lesson or says which fact this
+machine could not show, and the facts that do not depend on timing are in
+its output (the synchronised totals are exact; the child's change to a
+global is invisible to the parent, the shared one is not). Facts that depend
+on timing (lost updates, sleep order, speedups) are asserted by the demos
+themselves with their stated margins, or skipped by them, said so, when the
+machine cannot show them (no interleaving, too few free CPUs)."""
 import subprocess
 import sys
 
@@ -24,7 +27,9 @@ for lang in ("en", "ko"):
         p = demo(name, "--quick", "--lang", lang)
         check(p.returncode == 0, f"{name} ({lang}): exit {p.returncode}: {p.stdout[-500:]} {p.stderr}")
         check("!!" not in p.stdout, f"{name} ({lang}): a fact did not hold: {p.stdout}")
-        check(("교훈" if lang == "ko" else "Lesson") in p.stdout, f"{name} ({lang}): no lesson")
+        taught = ("교훈" if lang == "ko" else "Lesson") in p.stdout
+        unshown = ("확인하지 못함" if lang == "ko" else "not shown here") in p.stdout
+        check(taught or unshown, f"{name} ({lang}): neither a lesson nor a fact said to be unshown")
     p = demo("global", "--quick", "--lang", lang)
     parent = [l for l in p.stdout.splitlines() if ("부모에서" if lang == "ko" else "in the parent") in l]
     check(len(parent) == 1 and parent[0].split("=")[1].split(",")[0].strip() == "0" and parent[0].endswith("90"),

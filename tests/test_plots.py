@@ -53,8 +53,8 @@ with tempfile.TemporaryDirectory() as tmp:
     from report import fmt_time  # noqa: E402
     from resultset import median  # noqa: E402
     for cid, walls in by_config.items():
-        check(f"| {fmt_time(median(walls))} | {fmt_time(min(walls))} | {fmt_time(max(walls))} |" in text,
-              f"config {cid}: median {fmt_time(median(walls))} not in the report")
+        check(f"| {fmt_time(median(walls))} | n too small | {fmt_time(min(walls))} | {fmt_time(max(walls))} |" in text,
+              f"config {cid}: median {fmt_time(median(walls))} (3 repetitions: no interval) not in the report")
     table = [line for line in text.splitlines() if line.startswith("| ")]
     check(len(table) == len(by_config) + 2, "one report row per configuration, after the header and its rule")
     check("AMD" in text or "cpu" in text.lower() or "PUs" in text, "machine described at the top")
@@ -63,10 +63,11 @@ with tempfile.TemporaryDirectory() as tmp:
     p = run([PARBENCH, "report", out, "--compare", out])
     check(p.returncode == 0, f"compare: {p.stderr}")
     rows = [l for l in open(os.path.join(out, "compare.md")).read().splitlines() if l.startswith("| ") and "---" not in l]
-    ratios = [float(l.split("|")[6]) for l in rows[1:]]
+    ratios = [float(l.split("|")[8]) for l in rows[1:]]
     check(len(ratios) == len(by_config) and all(abs(r - 1) < 1e-9 for r in ratios), f"self-comparison ratios {ratios}")
     check(os.path.isfile(os.path.join(out, "compare.png")), "compare.png")
-    check(all("too few repetitions" in l for l in rows[1:]), "3 repetitions a side are called too few for the U test")
+    check(all("too few repetitions" in l and "no difference shown" in l for l in rows[1:]),
+          "3 repetitions a side are called too few for the U test")
 
     # Mann-Whitney: clearly different samples differ, identical ones do not
     from report import mann_whitney_p  # noqa: E402

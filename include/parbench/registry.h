@@ -37,4 +37,14 @@ extern const pb_backend *const pb_backends[];     /* NULL-terminated */
 const pb_workload *pb_find_workload(const char *name);
 const pb_backend *pb_find_backend(const char *name);
 
+/* One workload with its parameters, as written: "counter:n=1e8,tasks=4". */
+typedef struct pb_workload_spec {
+    const pb_workload *workload;
+    pb_params params;          /* every parameter, defaults filled in, checked */
+} pb_workload_spec;
+
+/* Parse NAME[:k=v,...] into a registered workload and its checked
+ * parameters. On error out->workload is NULL when NAME is what was wrong. */
+int pb_workload_spec_parse(const char *text, pb_workload_spec *out, pb_error *err);
+
 #endif

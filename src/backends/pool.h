@@ -52,6 +52,10 @@ typedef struct pb_pool_ops {
     /* Worker w's CPU clock (read apart, right at the run's edges: a worker
      * that spins between runs must not be counted outside the run). */
     int  (*cpu_clock)(pb_pool *, unsigned w, clockid_t *);
+    /* After ended() or kill() reaped worker w: the reading taken at its
+     * end (a child's wait4 rusage, a thread's own last look at itself),
+     * so the CPU it used in the run before it died is kept. -1: none. */
+    int  (*final_sample)(pb_pool *, unsigned w, pb_task_sample *);
 } pb_pool_ops;
 
 typedef struct pb_pool_shared {
@@ -97,6 +101,7 @@ struct pb_pool {
     int64_t *cpu_after;             /* CPU clock readings at the end of a run */
     bool *sampled;
     uint64_t accounted;             /* tasks the parent accounted for dead workers */
+    pb_usage lost_usage;            /* what workers that died during the run used in it */
     unsigned replaced;
     bool hung;                      /* a thread is stuck: nothing may be joined */
     int task_pipe[2], result_pipe[2];

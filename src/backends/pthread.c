@@ -184,6 +184,7 @@ static int pthread_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, p
     int64_t last = pb_control_last_done(s->ctl);
     st->t_work_end = last ? last : st->t_gate;
     st->bind_error = pb_control_bind_error(s->ctl);
+    st->bind_ns = pb_control_bind_ns(s->ctl);   /* inside spawn: a worker binds itself once it exists */
     for (unsigned w = 0; w < s->started; w++)
         pb_usage_add(&st->usage, &s->ctl->slot[w].usage);
     if (rc == 0 && st->note[0])

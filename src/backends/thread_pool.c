@@ -25,6 +25,8 @@ typedef struct tp_worker {
     unsigned index;
     pthread_t thread;
     bool running;              /* created and not yet joined */
+    pb_task_sample last;       /* its own reading as it ended (pthread_exit in a task) */
+    bool has_last;
 } tp_worker;
 
 typedef struct tp_state {
@@ -32,10 +34,21 @@ typedef struct tp_state {
     tp_worker *worker;
 } tp_state;
 
+/* A thread leaving through pthread_exit (a task ended it) reads its own
+ * usage on the way out, so its CPU in the run is not lost with it. */
+static void tp_on_exit(void *arg)
+{
+    tp_worker *w = arg;
+    w->has_last = pb_sample_self(&w->last) == 0;
+}
+
 static void *tp_main(void *arg)
 {
     tp_worker *w = arg;
+    w->has_last = false;
+    pthread_cleanup_push(tp_on_exit, w);
     pb_pool_worker_main(w->pool, w->index);
+    pthread_cleanup_pop(0);
     return NULL;
 }
 
@@ -107,6 +120,16 @@ static int tp_cpu_clock(pb_pool *p, unsigned w, clockid_t *clk)
     return tw->running && pthread_getcpuclockid(tw->thread, clk) == 0 ? 0 : -1;
 }
 
+static int tp_final_sample(pb_pool *p, unsigned w, pb_task_sample *out)
+{
+    tp_worker *tw = &((tp_state *)p->impl)->worker[w];
+    if (tw->running || !tw->has_last)   /* read only once the thread was joined */
+        return -1;
+    *out = tw->last;
+    tw->has_last = false;
+    return 0;
+}
+
 static const pb_pool_ops tp_ops = {
     .kind = "thread",
     .spawn = tp_spawn,
@@ -115,6 +138,7 @@ static const pb_pool_ops tp_ops = {
     .reap = tp_reap,
     .sample = tp_sample,
     .cpu_clock = tp_cpu_clock,
+    .final_sample = tp_final_sample,
 };
 
 static void tp_close(pb_exec *ex)

@@ -8,6 +8,7 @@
 
 #include "parbench/backend.h"
 #include "parbench/error.h"
+#include "parbench/registry.h"
 #include "parbench/runner.h"
 #include "parbench/workload.h"
 
@@ -17,12 +18,6 @@ enum {
     PB_EXIT_FAILED = 1,        /* a run failed its check, or output was lost */
     PB_EXIT_USAGE = 2,         /* bad input: nothing was run or written */
 };
-
-/* One --workload argument: "counter:n=1e8,tasks=4". */
-typedef struct pb_workload_spec {
-    const pb_workload *workload;
-    pb_params params;
-} pb_workload_spec;
 
 /* One --workers argument, before "cores" and "tasks" are known. */
 #define PB_WORKERS_MAX_ITEMS 64
@@ -77,6 +72,7 @@ void pb_cli_join_command(int argc, char **argv, char *buf, size_t size);
  * PB_E_RANGE on bad input. */
 int pb_cli_parse_count(const char *opt, const char *text, unsigned min, unsigned max,
                        unsigned *out, pb_error *err);
+/* --workload: pb_workload_spec_parse with the option named in its message. */
 int pb_cli_parse_workload(const char *text, pb_workload_spec *out, pb_error *err);
 int pb_cli_parse_backends(const char *text, pb_backend_set *out, pb_error *err);
 int pb_cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err);
@@ -85,6 +81,10 @@ int pb_cli_parse_ipc(const char *text, pb_ipc_set *out, pb_error *err);
 int pb_cli_parse_seconds(const char *opt, const char *text, double max, int64_t *out_ns, pb_error *err);
 /* A chunk size: 1..2^40, or "auto" (0). */
 int pb_cli_parse_chunk(const char *text, uint64_t *out, pb_error *err);
+/* A whole number in [min, max] ("1e6" and "10^6" too). */
+int pb_cli_parse_u64(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out, pb_error *err);
+/* --order: "interleaved" or "grouped". */
+int pb_cli_parse_order(const char *text, pb_order *out, pb_error *err);
 
 /* Worker counts of a spec for a machine with `pus` PUs and a plan of
  * `ntasks` tasks: ascending, without duplicates. Returns how many. */
@@ -130,6 +130,7 @@ typedef struct pb_summary_row {
     unsigned runs, ok_runs;
     double *wall, *ideal, *busy;   /* one per recorded repetition */
     char failure[256];             /* the configuration could not run at all */
+    bool could_not_run;            /* failure holds why */
     bool interrupted;              /* Ctrl-C or SIGTERM came while it ran */
 } pb_summary_row;
 

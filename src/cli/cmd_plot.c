@@ -86,9 +86,11 @@ int pb_cmd_report(int argc, char **argv)
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("Usage: parbench report RESULT_SET [--compare OTHER_SET]\n\n"
                "Print a result set's summary as Markdown (and write report.md into it), the\n"
-               "machine described at the top, outlying repetitions flagged. With --compare,\n"
-               "the ratio of OTHER_SET's medians to RESULT_SET's per configuration, with the\n"
-               "noise of each side and a Mann-Whitney U test (compare.md and compare.png).\n");
+               "machine described at the top, each median with its 95%% interval, outlying\n"
+               "repetitions flagged (hyperfine's rule) and warned about. With --compare, the\n"
+               "ratio of OTHER_SET's medians to RESULT_SET's per configuration, each side's\n"
+               "interval and a Mann-Whitney U test; a difference is called only when both\n"
+               "agree: intervals apart AND p < 0.05 (compare.md and compare.png).\n");
         return PB_EXIT_OK;
     }
     if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--compare") == 0)) {

@@ -106,7 +106,7 @@ static void emit_pair(void *user, const char *key, const char *value)
     m->rc = pb_csv_write(m->file, &row, m->err);
 }
 
-int pb_resultset_write_machine(const char *dir, const char *command, pb_error *err)
+static int write_machine(const char *dir, const char *command, const char *const *extra, pb_error *err)
 {
     static const char *const header[] = { "key", "value" };
     char path[PATH_MAX + 32];
@@ -124,12 +124,19 @@ int pb_resultset_write_machine(const char *dir, const char *command, pb_error *e
     emit_pair(&m, "started_utc", buf);
     emit_pair(&m, "command", command);
     pb_machine_describe(emit_pair, &m);
+    for (; extra && extra[0] && extra[1]; extra += 2)
+        emit_pair(&m, extra[0], extra[1]);
     pb_csv_close(&f);
     return m.rc;
 }
 
+int pb_resultset_write_machine(const char *dir, const char *command, pb_error *err)
+{
+    return write_machine(dir, command, NULL, err);
+}
+
 int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, const char *command,
-                        pb_error *err)
+                        const char *const *extra, pb_error *err)
 {
     memset(rs, 0, sizeof *rs);
     rs->runs.fd = rs->tasks.fd = rs->samples.fd = rs->measures.fd = -1;
@@ -162,7 +169,7 @@ int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, con
         }
     }
     rs->t0_ns = pb_now_ns();
-    if ((rc = pb_resultset_write_machine(rs->dir, command, err)) != 0)
+    if ((rc = write_machine(rs->dir, command, extra, err)) != 0)
         return rc;
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/runs.csv", rs->dir);
@@ -348,6 +355,15 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
     pb_csv_u64(&row, rec->ok ? 1 : 0);
     pb_csv_str(&row, rec->result);
     pb_csv_str(&row, rec->note);
+    pb_csv_u64(&row, rec->round);
+    pb_csv_u64(&row, rec->position);
+    if (rec->ran) {
+        pb_csv_f64(&row, rec->idle_before_s, 9);   /* NaN (first run): empty */
+        pb_csv_f64(&row, rec->bind_s, 9);
+    } else {
+        pb_csv_str(&row, "");
+        pb_csv_str(&row, "");
+    }
     if (cfg->backend->uses_wait) {
         pb_csv_str(&row, pb_wait_name(cfg->wait.kind));
         if (cfg->wait.kind == PB_WAIT_ACTIVE)
@@ -440,5 +456,6 @@ void pb_resultset_print_schema(FILE *out)
     fprintf(out, "\nmachine.csv: `key,value` rows: schema_version, started_utc, command, host, os, kernel,\n"
                  "arch, cpu_model, packages, numa_nodes, cores, pus, pus_per_core, allowed_cpuset, hwloc_version,\n"
                  "allowed_pus, memory_mib, governor, smt_active, loadavg_at_start, hypervisor,\n"
-                 "compiler, build_type, cflags, parbench_version, git_revision.\n");
+                 "compiler, build_type, cflags, parbench_version, git_revision; from `parbench run`, order and seed\n"
+                 "(--order, --seed).\n");
 }
