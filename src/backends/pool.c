@@ -86,10 +86,11 @@ static void pipe_spin(pb_pool *p)
 {
     if (p->idle_spin_ns <= 0 || atomic_load(&p->sh->resting))
         return;
-    int64_t until = p->idle_spin_ns == INT64_MAX ? INT64_MAX : pb_now_ns() + p->idle_spin_ns;
+    int64_t start = pb_now_ns(), until = p->idle_spin_ns == INT64_MAX ? INT64_MAX : start + p->idle_spin_ns;
     struct pollfd fd = { .fd = p->task_pipe[0], .events = POLLIN };
-    while (poll(&fd, 1, 0) == 0 && !atomic_load(&p->sh->resting) && pb_now_ns() < until)
-        pb_spin_relax(p->spin_yield);
+    int64_t now;
+    while (poll(&fd, 1, 0) == 0 && !atomic_load(&p->sh->resting) && (now = pb_now_ns()) < until)
+        pb_spin_relax(p->spin_yield || now - start >= PB_SPIN_PAUSE_NS);   /* as pb_spin_while_equal */
 }
 
 static void run_redo(pb_pool *p, unsigned w)
@@ -475,7 +476,7 @@ static int wait_arena(pb_pool *p, pb_run_stats *st, pb_error *err)
                 atomic_store(&p->sh->parent_asleep, 0);
             }
         } else if (spin_left > 0) {
-            pb_spin_relax(p->spin_yield);   /* hinted but not counted yet: rare */
+            pb_spin_relax(true);   /* hinted but not counted yet: rare */
         } else {
             nanosleep(&(struct timespec){ 0, 100000 }, NULL);
         }
@@ -515,7 +516,7 @@ static void feed_pipe(pb_pool *p)
 /* Wait for the run to complete: pipe transport (the first chunks are written). */
 static int wait_pipe(pb_pool *p, pb_run_stats *st, pb_error *err)
 {
-    int64_t spin_left = pb_wait_spin_ns(&p->wait, true), last_check = pb_now_ns();
+    int64_t spin_left = pb_wait_spin_ns(&p->wait, true), last_check = pb_now_ns(), t_spin0 = last_check;
     while (tasks_accounted(p) < p->plan->ntasks) {
         struct pollfd fds[2] = { { .fd = p->result_pipe[0], .events = POLLIN },
                                  { .fd = p->task_pipe[1], .events = POLLOUT } };
@@ -528,9 +529,9 @@ static int wait_pipe(pb_pool *p, pb_run_stats *st, pb_error *err)
                 drain_results(p);
             if (feeding)
                 feed_pipe(p);
-            if (n == 0)
-                pb_spin_relax(p->spin_yield);
             int64_t now = pb_now_ns();
+            if (n == 0)
+                pb_spin_relax(p->spin_yield || now - t_spin0 >= PB_SPIN_PAUSE_NS);
             if (spin_left != INT64_MAX)
                 spin_left -= now - t0;
             if (now - last_check < POLL_NS)
