@@ -70,6 +70,7 @@
 #define DELAY_NS 100           /* EPCC syncbench's default delay time: 0.1 us */
 #define ITERS 128              /* FOR: iterations per worker in each loop */
 #define BATCH_TASKS 100000
+#define BATCH_PLAN_TASKS 65536  /* the counter workload's largest plan */
 #define MAX_WORKERS 256        /* per-worker counters in the shared page */
 
 enum { C_PARALLEL, C_BARRIER, C_FOR, NCONSTRUCTS };
@@ -624,7 +625,7 @@ static void bm_batch_tasks(pb_gb_state *st, void *user)
     const bench_case *bc = user;
     unsigned W = (unsigned)pb_gb_range(st, 0);
     char spec[64];
-    snprintf(spec, sizeof spec, "counter:n=1,tasks=%d", quick ? 2000 : BATCH_TASKS);
+    snprintf(spec, sizeof spec, "counter:n=1,tasks=%d", quick ? 2000 : BATCH_PLAN_TASKS);
     pb_workload_spec ws;
     pb_error err = { 0 };
     pb_plan plan;

@@ -3,16 +3,17 @@
  *
  *   passive   sleep on the futex (or in read/poll) at once: no CPU while
  *             waiting, every hand-off pays a wake-up
- *   adaptive  spin with a pause instruction for a bounded time (the spin
- *             bound), then sleep: hand-offs that come soon cost no wake-up
+ *   adaptive  spin for a bounded time (the spin bound), then sleep:
+ *             hand-offs that come soon cost no wake-up
  *   active    spin for as long as the pool is in use; a pool rested by its
  *             user (the runner does at the end of a configuration), or
  *             unused for PB_WAIT_ACTIVE_IDLE_NS, sleeps
  *
  * Whatever the policy, an idle pool ends up asleep: between configurations
- * it costs no CPU. When the spinning threads (workers and parent) outnumber
- * the PUs, a spinner yields the CPU at every turn instead of pausing, so
- * that a waiting thread never keeps the one it waits for off the CPU. */
+ * it costs no CPU. A spinner pauses for a couple of microseconds, then
+ * yields the CPU at every turn (from the first turn when the spinning
+ * threads, workers and parent, outnumber the PUs), so that a waiting thread
+ * never keeps the one it waits for off the CPU (src/core/spin.h). */
 #ifndef PARBENCH_WAIT_H
 #define PARBENCH_WAIT_H
 
@@ -27,16 +28,18 @@ typedef enum pb_wait_kind {
     PB_WAIT_PASSIVE = 2,
 } pb_wait_kind;
 
-/* The spin bound of `adaptive`, when --spin-us does not set one.
- *
- * Chosen by measurement (bench/forkjoin's spin sweep and bench/pool_overhead
- * on the 2-vCPU VM this project is measured on, README "Wait policies"): a
- * futex sleep + wake-up round trip between two threads costs 16-50 us there,
- * so a waiter that spins about as long as one wake-up costs never loses more
- * than twice the best choice (the classic spin-then-block argument), and the
- * sweep showed one task through an idle pool stops getting faster past
- * 50 us of spin while idle CPU keeps growing with it. */
-#define PB_SPIN_NS_DEFAULT 50000
+/* The spin bound of `adaptive`, when --spin-us does not set one: about
+ * what one sleep and wake-up costs, so that a waiter never wastes more than
+ * about twice the best choice (spin-then-block's classic argument: spinning
+ * S then sleeping costs at most S + wake; knowing the gap in advance, the
+ * best costs min(gap, wake)). Measured (README "Wait policies"): one task to
+ * a sleeping one-worker pool with a sleeping parent, two wake-ups, took
+ * 5.5-8 us on this project's 2-vCPU VM (bench/forkjoin SPIN, passive), a
+ * futex round trip 5.9-7.4 us here (bench/pool_overhead) and 16-24 us on
+ * another VM of its kind (issue 13): one wake-up costs 3-12 us. 10 us
+ * covers both; 50 us would waste up to 7x a wake-up on the gaps it cannot
+ * bridge anyway (the runs of `parbench run` are 150-200 us apart). */
+#define PB_SPIN_NS_DEFAULT 10000
 
 /* `active`: how long a pool nobody rested keeps spinning without work. */
 #define PB_WAIT_ACTIVE_IDLE_NS 100000000
