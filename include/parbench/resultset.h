@@ -25,7 +25,7 @@
     X(config_id, "id shared by the repetitions of one configuration")                         \
     X(workload, "workload name")                                                              \
     X(params, "every workload parameter, defaults included, as workload:k=v,... accepts it")  \
-    X(backend, "serial, pthread, fork, thread-pool or process-pool")                          \
+    X(backend, "serial, pthread, fork, thread-pool, process-pool or openmp")                  \
     X(workers, "W, the number of threads or processes")                                       \
     X(tasks, "number of tasks in the plan")                                                   \
     X(pin, "pinning policy: none, compact, scatter, core, or pus:LIST")                      \

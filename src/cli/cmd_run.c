@@ -35,7 +35,7 @@ static const char run_help[] =
 "                          or map:len=10,sleep_ms=200 (parbench list shows the\n"
 "                          parameters, their defaults and ranges)\n"
 "  -b, --backend LIST      serial, pthread, fork, thread-pool, process-pool,\n"
-"                          or all                                (default: all)\n"
+"                          openmp (when built with it), or all   (default: all)\n"
 "  -n, --workers LIST      worker counts: 4 | 1,2,4 | 1-8 | cores (the PUs this\n"
 "                          process may use) | tasks (one worker per task);\n"
 "                          1 to 4096; serial always runs with 1 (default: 1,cores)\n"
