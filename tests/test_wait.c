@@ -55,21 +55,6 @@ static void close_pool(opened *o)
     pb_plan_destroy(&o->plan);
 }
 
-/* The kernel's state letter of thread or process `tid` ('?' if gone). */
-static char state_of(int tid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return '?';
-    size_t k = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[k] = '\0';
-    char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' ? p[2] : '?';
-}
-
 /* How many of the pool's workers are in state `s` now. Both pools keep
  * their pb_pool first in their state (a thread's tid, a process's pid). */
 static unsigned workers_in(opened *o, char s)
@@ -77,7 +62,7 @@ static unsigned workers_in(opened *o, char s)
     pb_pool *p = o->ex.state;
     unsigned n = 0;
     for (unsigned w = 0; w < p->workers; w++)
-        n += state_of(atomic_load(&p->ctl->slot[w].tid)) == s;
+        n += pb_proc_state(atomic_load(&p->ctl->slot[w].tid)) == s;
     return n;
 }
 
@@ -127,10 +112,11 @@ static void policies(const pb_backend *b, pb_ipc ipc)
     /* active: spinning between runs; rest puts them to sleep; so does the idle bound */
     if (open_pool(&o, spec, b, 2, ipc, (pb_wait_policy){ .kind = PB_WAIT_ACTIVE })) {
         int spinning = all_spinning_after_run(&o, 30);
-        CHECK_MSG(spinning != 0, "%s%s active: a worker slept right after a run", b->name, what);
         if (spinning < 0)
-            printf("%s%s active: the test was never scheduled within 30 ms of a run: spin not observed\n",
-                   b->name, what);
+            CHECK_SKIP("%s%s active: the test was never scheduled within 30 ms of a run: spin not observed",
+                       b->name, what);
+        else
+            CHECK_MSG(spinning == 1, "%s%s active: a worker slept right after a run", b->name, what);
         /* rested: asleep well before the idle bound would have put them to sleep
          * (the best of three tries: the test itself may be descheduled) */
         int64_t best = INT64_MAX;
@@ -152,7 +138,10 @@ static void policies(const pb_backend *b, pb_ipc ipc)
     /* adaptive with a long bound: spinning first, asleep after the bound */
     if (open_pool(&o, spec, b, 2, ipc, (pb_wait_policy){ .kind = PB_WAIT_ADAPTIVE, .spin_ns = 300000000 })) {
         int spinning = all_spinning_after_run(&o, 100);
-        CHECK_MSG(spinning != 0, "%s%s adaptive 300 ms: a worker slept right after a run", b->name, what);
+        if (spinning < 0)
+            CHECK_SKIP("%s%s adaptive 300 ms: the test was never scheduled within 100 ms of a run", b->name, what);
+        else
+            CHECK_MSG(spinning == 1, "%s%s adaptive 300 ms: a worker slept right after a run", b->name, what);
         CHECK_MSG(all_asleep_within(&o, 2300), "%s%s adaptive 300 ms: still awake after 2.3 s", b->name, what);
         close_pool(&o);
     }
