@@ -62,7 +62,8 @@ static void settle_work_end(pb_run_stats *st, const pb_plan *plan)
     int64_t last = 0;
     for (size_t i = 0; i < plan->ntasks; i++) {
         const pb_outcome *o = &plan->outcomes[i];
-        if (o->status == PB_TASK_DONE && o->t_end_ns > last)
+        /* acquire: after a run a thread may still be in a task (stuck past --task-timeout) */
+        if (__atomic_load_n(&o->status, __ATOMIC_ACQUIRE) == PB_TASK_DONE && o->t_end_ns > last)
             last = o->t_end_ns;
     }
     if (last >= st->t_gate && last <= st->t_end)
