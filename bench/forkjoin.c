@@ -807,6 +807,9 @@ static void derived(void)
             "medians with their 95%% intervals are in the CSV (overhead_lo_ns, overhead_hi_ns). Goals compare\n"
             "medians of the same construct, W and policy; at W = 1 OpenMP runs a region inline, so goals start at W = 2.\n\n",
             DELAY_NS, (unsigned long long)sh->delay_len, (long long)outer);
+    if (pb_backend_openmp.unavailable)
+        fprintf(out, "openmp is not in this build (%s): the goals against it are not measured.\n\n",
+                pb_backend_openmp.unavailable);
     for (size_t k = 0; k < nwidths; k++) {
         int64_t W = widths[k];
         if (W < 2)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "parbench/clock.h"
@@ -80,17 +81,39 @@ static void idle_wait(pb_pool *p, uint32_t seen)
     atomic_fetch_sub(&sh->sleepers, 1);
 }
 
-/* Pipes: poll the task pipe while the policy lets the worker spin, so that
- * the blocking read that follows finds a chunk waiting. */
-static void pipe_spin(pb_pool *p)
+/* Pipes: the next chunk from the task pipe. While the policy lets the
+ * worker spin, it tries reads that do not block (preadv2 RWF_NOWAIT; where
+ * the kernel lacks it, poll without blocking), then blocks in read(). A
+ * plain read after a poll could lose the chunk to another worker and block
+ * while the policy says spin. Returns what read() returns. */
+static ssize_t take_chunk(pb_pool *p, task_msg *m)
 {
-    if (p->idle_spin_ns <= 0 || atomic_load(&p->sh->resting))
-        return;
-    int64_t start = pb_now_ns(), until = p->idle_spin_ns == INT64_MAX ? INT64_MAX : start + p->idle_spin_ns;
-    struct pollfd fd = { .fd = p->task_pipe[0], .events = POLLIN };
-    int64_t now;
-    while (poll(&fd, 1, 0) == 0 && !atomic_load(&p->sh->resting) && (now = pb_now_ns()) < until)
-        pb_spin_relax(p->spin_yield || now - start >= PB_SPIN_PAUSE_NS);   /* as pb_spin_while_equal */
+    int fd = p->task_pipe[0];
+    if (p->idle_spin_ns > 0 && !atomic_load(&p->sh->resting)) {
+        int64_t start = pb_now_ns(), until = p->idle_spin_ns == INT64_MAX ? INT64_MAX : start + p->idle_spin_ns;
+        struct iovec v = { m, sizeof *m };
+        bool nowait = true;
+        for (;;) {
+            if (nowait) {
+                ssize_t k = preadv2(fd, &v, 1, -1, RWF_NOWAIT);
+                if (k >= 0 || (errno != EAGAIN && errno != EINTR && errno != EOPNOTSUPP))
+                    return k;
+                nowait = errno != EOPNOTSUPP;
+            } else {
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                if (poll(&pfd, 1, 0) != 0)
+                    break;   /* something to read (it may go to another worker: then read() waits) */
+            }
+            int64_t now = pb_now_ns();
+            if (atomic_load(&p->sh->resting) || now >= until)
+                break;
+            pb_spin_relax(p->spin_yield || now - start >= PB_SPIN_PAUSE_NS);   /* as pb_spin_while_equal */
+        }
+    }
+    ssize_t k;
+    while ((k = read(fd, m, sizeof *m)) < 0 && errno == EINTR)
+        ;
+    return k;
 }
 
 static void run_redo(pb_pool *p, unsigned w)
@@ -165,10 +188,7 @@ static void pipe_loop(pb_pool *p, unsigned w)
     pb_worker_slot *slot = &p->ctl->slot[w];
     for (;;) {
         task_msg m;
-        pipe_spin(p);
-        ssize_t k = read(p->task_pipe[0], &m, sizeof m);
-        if (k < 0 && errno == EINTR)
-            continue;
+        ssize_t k = take_chunk(p, &m);
         if (k != (ssize_t)sizeof m)
             break;                         /* end of file: the pool is closing */
         atomic_store(&slot->chunk_count0, pb_progress_count(atomic_load(&slot->progress)));

@@ -14,7 +14,7 @@
  * a pipe and send every outcome back over another pipe instead.
  *
  * Waiting follows the pool's wait policy (parbench/wait.h): an idle worker
- * spins on `batch` (pipes: polls the task pipe) for the policy's time, then
+ * spins on `batch` (pipes: tries reads that do not block) for the policy's time, then
  * sleeps; `sleepers` and `parent_asleep` say who sleeps, so that a hand-off
  * to a thread that spins costs no system call. `resting` stops every spin. */
 #ifndef PARBENCH_BACKENDS_POOL_H
