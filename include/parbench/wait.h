@@ -32,14 +32,15 @@ typedef enum pb_wait_kind {
  * what one sleep and wake-up costs, so that a waiter never wastes more than
  * about twice the best choice (spin-then-block's classic argument: spinning
  * S then sleeping costs at most S + wake; knowing the gap in advance, the
- * best costs min(gap, wake)). Measured (README "Wait policies"): one task to
- * a sleeping one-worker pool with a sleeping parent, two wake-ups, took
- * 5.5-8 us on this project's 2-vCPU VM (bench/forkjoin SPIN, passive), a
- * futex round trip 5.9-7.4 us here (bench/pool_overhead) and 16-24 us on
- * another VM of its kind (issue 13): one wake-up costs 3-12 us. 10 us
- * covers both; 50 us would waste up to 7x a wake-up on the gaps it cannot
- * bridge anyway (the runs of `parbench run` are 150-200 us apart). */
-#define PB_SPIN_NS_DEFAULT 10000
+ * best costs min(gap, wake)). Measured on this project's 2-vCPU VM, quiet
+ * (bench/forkjoin SPIN, README "Wait policies"): waking a worker whose vCPU
+ * has gone idle costs 25-60 us (one task after a 100-500 us gap: 34-63 us
+ * passive); a bound under one wake-up lets the parent fall asleep too, two
+ * wake-ups (45-75 us with 2-10 us bounds), while from 20-50 us on the parent
+ * spins through the worker's wake-up (23-28 us); 100 us and more gain
+ * nothing at longer gaps and spend the whole bound in CPU at each. On a busy
+ * machine, whose vCPUs do not halt, a wake-up costs 3-8 us instead. */
+#define PB_SPIN_NS_DEFAULT 50000
 
 /* `active`: how long a pool nobody rested keeps spinning without work. */
 #define PB_WAIT_ACTIVE_IDLE_NS 100000000
