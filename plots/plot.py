@@ -323,7 +323,7 @@ def plot_forkjoin(rs, written):
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3, which="both")
     axes[0].legend(fontsize=7, ncol=1)
-    fig.suptitle("Overhead over a calibrated delay, EPCC's method (test - reference): parbench's pools and "
+    fig.suptitle("Overhead over a calibrated delay, EPCC's method (test - reference; log scale: values <= 0 not drawn): pools and "
                  "OpenMP (libgomp) under each wait policy", fontsize=11)
     fig.tight_layout()
     save(fig, rs.folder, "forkjoin", written)
