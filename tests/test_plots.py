@@ -104,4 +104,18 @@ with tempfile.TemporaryDirectory() as tmp:
     check(p.returncode != 0 and "no run recorded" in p.stderr, f"empty: {p.stderr}")
     check(images(trunc) == [], "images written from an empty set")
 
+    # a comparison with the same runs pinned: no exact twins, so each configuration pairs with its pinned
+    # self and the row names what differs; a table row per configuration and the picture
+    pinned = os.path.join(tmp, "pinned")
+    unpinned = os.path.join(tmp, "unpinned")
+    for folder, extra in ((unpinned, []), (pinned, ["--pin", "scatter"])):
+        p = run([PARBENCH, "run", "-q", "-w", "counter:n=1e5,tasks=2", "-b", "serial,pthread,thread-pool", "-n", "2",
+                 "-r", "6", "--out", folder] + extra)
+        check(p.returncode == 0, f"run {extra}: {p.stderr}")
+    p = run([PY, REPORT, unpinned, "--compare", pinned])
+    rows = [l for l in p.stdout.splitlines() if l.startswith("| counter")]
+    check(p.returncode == 0 and len(rows) == 3 and all("pin: none -> scatter" in r for r in rows),
+          f"compare against a pinned set: {p.stdout[-800:]}")
+    check(os.path.isfile(os.path.join(pinned, "compare.png")), "compare.png of the pinned comparison")
+
 report("plots")

@@ -143,25 +143,43 @@ with tempfile.TemporaryDirectory() as tmp:
     # U test alone says different (p = 0.0104), the intervals [1, 5] and [1.5, 2.2] overlap
     check(float(rows["pthread"][8]) < 0.05 and rows["pthread"][-1] == "no difference shown",
           f"U test without the intervals: {rows['pthread']}")
-    check(rows["fork"][-1] == "no difference shown", f"the same values: {rows['fork']}")
+    check(rows["fork"][-1] == "no difference shown (under 3%)", f"the same values: {rows['fork']}")
+    # Holm over the tested rows: the smallest p times their number, never below the raw p
+    tested = [r for r in rows.values() if r[8] != "-"]
+    check(all(float(r[9]) >= float(r[8]) for r in tested), f"Holm never lowers a p: {tested}")
+    check(min(float(r[9]) for r in tested) == min(1.0, len(tested) * min(float(r[8]) for r in tested))
+          or abs(min(float(r[9]) for r in tested) - len(tested) * min(float(r[8]) for r in tested)) < 1e-3,
+          f"Holm's smallest: {tested}")
     check(rows["thread-pool"][-1].startswith("no difference shown (n too small"), f"5 a side: {rows['thread-pool']}")
     check(rows["serial"][4] == f"{shown(interval(near), 1.035)} s", f"base interval in compare: {rows['serial'][4]}")
 
     # the rule itself, on configurations made up to disagree
     sys.path.insert(0, os.path.join(SOURCE, "plots"))
-    from report import difference  # noqa: E402
+    from report import difference, holm  # noqa: E402
+    from stats import mann_whitney_p  # noqa: E402
 
     def side(walls, ci):
         return {"walls": walls, "ci": ci, "median": sorted(walls)[len(walls) // 2]}
+
+    def call(x, y, rows_tested=1):
+        return difference(x, y, min(1.0, rows_tested * mann_whitney_p(x["walls"], y["walls"])))
     lo, hi = [1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12]
     mixed_a, mixed_b = [1, 3, 5, 7, 9, 11], [2, 4, 6, 8, 10, 12]
-    check(difference(side(lo, (1, 6)), side(hi, (7, 12)))[1] == "differs: other slower", "both agree")
-    check(difference(side(hi, (7, 12)), side(lo, (1, 6)))[1] == "differs: other faster", "both agree, faster")
-    check(difference(side(mixed_a, (1, 2)), side(mixed_b, (3, 4)))[1] == "no difference shown",
+    check(call(side(lo, (1, 6)), side(hi, (7, 12))) == "differs: other slower", "both agree")
+    check(call(side(hi, (7, 12)), side(lo, (1, 6))) == "differs: other faster", "both agree, faster")
+    check(call(side(mixed_a, (1, 2)), side(mixed_b, (3, 4))) == "no difference shown",
           "intervals apart, U test not: no difference")
-    check(difference(side(lo, (1, 8)), side(hi, (7, 12)))[1] == "no difference shown",
+    check(call(side(lo, (1, 8)), side(hi, (7, 12))) == "no difference shown",
           "U test apart, intervals not: no difference")
-    check(difference(side(lo, None), side(hi, (7, 12)))[1].startswith("no difference shown (n too small"),
+    check(call(side(lo, None), side(hi, (7, 12))).startswith("no difference shown (n too small"),
           "no interval: no difference")
+    # p = 0.0022 for 6 v 6 apart: called on its own, not once Holm multiplies it by 30 rows
+    check(call(side(lo, (1, 6)), side(hi, (7, 12)), rows_tested=30) == "no difference shown",
+          "Holm over 30 rows: no difference")
+    # 2% apart with separate intervals and a tiny p: under the 3% effect, not called
+    near_a, near_b = [100 + i * 0.01 for i in range(8)], [102 + i * 0.01 for i in range(8)]
+    check(call(side(near_a, (100.01, 100.06)), side(near_b, (102.01, 102.06))) == "no difference shown (under 3%)",
+          "under the effect size: no difference")
+    check(holm([0.01, 0.04, None, 0.03]) == [0.03, 0.06, None, 0.06], f"Holm: {holm([0.01, 0.04, None, 0.03])}")
 
 report("report_stats")

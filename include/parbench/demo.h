@@ -46,7 +46,10 @@ typedef struct pb_demo {
     X(square_cube)      \
     X(named_processes)  \
     X(life_cycle)       \
+    X(daemon)           \
     X(global)           \
+    X(queue)            \
+    X(pickling)         \
     X(pool_map)         \
     X(ipc)              \
     X(futures)          \
@@ -60,6 +63,10 @@ PB_DEMO_LIST(PB_X_)
 
 extern const pb_demo *const pb_demos[];   /* NULL-terminated, in course order */
 const pb_demo *pb_find_demo(const char *name);
+
+/* The other side of a demo that starts a fresh parbench (pickling): run by
+ * the hidden command `parbench __demo-child NAME`. Returns the exit status. */
+int pb_demo_child_main(int argc, char **argv);
 
 /* Prepare a context: quick or not, narration to stdout, nothing recorded. */
 void pb_demo_ctx_init(pb_demo_ctx *c, bool quick);

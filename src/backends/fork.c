@@ -125,8 +125,9 @@ static int fork_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
     s->killed = calloc(ex->config.workers, sizeof *s->killed);
     s->ctl = pb_control_create(ex->config.workers, err);
     if (!s->pids || !s->killed || !s->ctl) {
+        bool control_failed = !s->ctl;   /* read before close frees s */
         fork_close(ex);
-        return s->ctl ? pb_fail(err, PB_E_NOMEM, "fork: out of memory") : PB_E_NOMEM;
+        return control_failed ? PB_E_NOMEM : pb_fail(err, PB_E_NOMEM, "fork: out of memory");
     }
     return 0;
 }

@@ -14,6 +14,8 @@ int pb_cli_parse_count(const char *opt, const char *text, unsigned min, unsigned
     int rc = pb_parse_u64(text, &v);
     if (rc == PB_E_ARG)
         return pb_fail(err, PB_E_ARG, "%s: '%s' is not a number (allowed: %u to %u)", opt, text, min, max);
+    if (rc && pb_is_fraction(text))
+        return pb_fail(err, PB_E_RANGE, "%s: %s is not a whole number (allowed: %u to %u)", opt, text, min, max);
     if (rc || v < min || v > max)
         return pb_fail(err, PB_E_RANGE, "%s: %s is out of range (allowed: %u to %u)", opt, text, min, max);
     *out = (unsigned)v;
@@ -31,6 +33,9 @@ int pb_cli_parse_workload(const char *text, pb_workload_spec *out, pb_error *err
 {
     pb_error inner;
     int rc = pb_workload_spec_parse(text, out, &inner);
+    if (rc && !out->workload && !strchr(text, ':') && strchr(text, ',') && strchr(text, '='))
+        return pb_fail(err, rc, "--workload: %s; parameters follow the name after a colon, as in counter:n=1e6,tasks=4",
+                       inner.msg);
     if (rc)   /* a wrong name reads "--workload: unknown ...", a wrong parameter "--workload counter: ..." */
         return pb_fail(err, rc, out->workload ? "--workload %s" : "--workload: %s", inner.msg);
     return 0;
@@ -227,4 +232,15 @@ void pb_cli_join_command(int argc, char **argv, char *buf, size_t size)
     size_t len = (size_t)snprintf(buf, size, "parbench");
     for (int i = 0; i < argc && len < size; i++)
         len += (size_t)snprintf(buf + len, size - len, " %s", argv[i]);
+}
+
+void pb_cli_backend_label(const pb_config *cfg, char *buf, size_t size)
+{
+    char pin[96] = "";
+    if (cfg->pin && cfg->pin->kind != PB_PIN_NONE) {
+        pin[0] = '@';
+        pb_pin_format(cfg->pin, pin + 1, sizeof pin - 1);
+    }
+    snprintf(buf, size, "%s%s%s%s", cfg->backend->name, cfg->ipc == PB_IPC_PIPE ? "/pipe" : "", cfg->gil ? "+gil" : "",
+             pin);
 }

@@ -91,6 +91,15 @@ int pb_cli_parse_order(const char *text, pb_order *out, pb_error *err);
 unsigned pb_cli_resolve_workers(const pb_workers_spec *w, unsigned pus, size_t ntasks,
                                 unsigned *out, unsigned max_out);
 
+/* Ticks of CPU time parbench itself (its threads, and every process below
+ * it) spent on each CPU (by OS number, per_cpu[0..ncpu)) since the last
+ * call; the first call only starts counting. Returns the processes read. */
+unsigned pb_own_cpu_ticks(double *per_cpu, unsigned ncpu);
+
+/* How a configuration ran, beyond its backend, in a short label:
+ * "pthread", "process-pool/pipe", "pthread+gil", "fork@compact" (pinned). */
+void pb_cli_backend_label(const pb_config *cfg, char *buf, size_t size);
+
 /* Subcommands. argv[0] is the subcommand's name. */
 int pb_cmd_run(int argc, char **argv);
 int pb_cmd_list(int argc, char **argv);
@@ -100,6 +109,11 @@ int pb_cmd_plot(int argc, char **argv);
 int pb_cmd_report(int argc, char **argv);
 int pb_cmd_demo(int argc, char **argv);
 int pb_cmd_check(int argc, char **argv);
+int pb_cmd_trace(int argc, char **argv);
+
+/* Run plots/SCRIPT with /usr/bin/python3 and the given arguments in place of
+ * parbench (exec); returns only when that fails (PB_EXIT_FAILED, said why). */
+int pb_cli_run_script(const char *script, char **args, int nargs);
 
 /* Progress on stderr, only when it is a terminal. */
 typedef struct pb_progress {

@@ -38,17 +38,38 @@ static int newest_result_set(char *out, size_t size)
     return 0;
 }
 
-static int run_script(const char *script, char **args, int nargs)
+/* Where the plotting scripts are: beside an installed parbench
+ * (<prefix>/bin/parbench finds <prefix>/share/parbench/plots, wherever the
+ * prefix was moved), else in the source tree it was built from. */
+static void script_path(const char *script, char *path, size_t size)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", PB_PLOTS_DIR, script);
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(path, size, "%s/../share/parbench/plots/%s", exe, script);
+            if (access(path, R_OK) == 0)
+                return;
+        }
+    }
+    snprintf(path, size, "%s/%s", PB_PLOTS_DIR, script);
+}
+
+int pb_cli_run_script(const char *script, char **args, int nargs)
+{
+    char path[8192];
+    script_path(script, path, sizeof path);
     if (access(path, R_OK) != 0) {
-        fprintf(stderr, "parbench: cannot find %s (the plotting scripts live in the source tree's plots/)\n", path);
+        fprintf(stderr, "parbench: cannot find %s (the plotting scripts: <prefix>/share/parbench/plots beside an "
+                        "installed parbench, or the source tree's plots/)\n", path);
         return PB_EXIT_FAILED;
     }
-    char *argv[8] = { (char *)PB_PYTHON, path };
+    char *argv[16] = { (char *)PB_PYTHON, path };
     int n = 2;
-    for (int i = 0; i < nargs && n < 7; i++)
+    for (int i = 0; i < nargs && n < 15; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
     fflush(NULL);
@@ -78,7 +99,7 @@ int pb_cmd_plot(int argc, char **argv)
         return PB_EXIT_USAGE;
     }
     char *args[] = { dir };
-    return run_script("plot.py", args, 1);
+    return pb_cli_run_script("plot.py", args, 1);
 }
 
 int pb_cmd_report(int argc, char **argv)
@@ -97,5 +118,5 @@ int pb_cmd_report(int argc, char **argv)
         fprintf(stderr, "parbench report: expected RESULT_SET [--compare OTHER_SET]\nTry 'parbench report --help'.\n");
         return PB_EXIT_USAGE;
     }
-    return run_script("report.py", argv + 1, argc - 1);
+    return pb_cli_run_script("report.py", argv + 1, argc - 1);
 }

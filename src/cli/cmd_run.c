@@ -536,9 +536,13 @@ int pb_cmd_run(int argc, char **argv)
         rows[i].ideal = rows[i].wall + reps;
         rows[i].busy = rows[i].ideal + reps;
     }
-    char seed_text[32];
+    char seed_text[32], busy_text[32];
     snprintf(seed_text, sizeof seed_text, "%llu", (unsigned long long)seed);
-    const char *const extra[] = { "order", pb_order_name(order), "seed", seed_text, NULL };
+    /* what else the machine was doing as the runs began: the summary flags a loaded machine */
+    double busy_at_start = pb_machine_busy_cpus(100);
+    snprintf(busy_text, sizeof busy_text, "%.2f", busy_at_start);
+    const char *const extra[] = { "order", pb_order_name(order), "seed", seed_text, "busy_cpus_at_start", busy_text,
+                                  NULL };
     pthread_mutex_lock(&results_lock);
     int created = pb_resultset_create(&st.rs, out, "results", command, extra, &err);
     st.rows = rows;
@@ -583,6 +587,11 @@ int pb_cmd_run(int argc, char **argv)
     pb_resultset_close(&st.rs);
     if (!quiet) {
         pb_summary_print(stdout, rows, nconfigs);
+        /* an idle 2-CPU VM reads 0.00-0.05 busy here; above 0.25 another program was running */
+        if (busy_at_start > 0.25)
+            printf("note: the machine was busy with other programs when the runs began (%.2f of %u CPUs):\n"
+                   "  times may be slower and noisier than on a quiet machine (machine.csv: busy_cpus_at_start).\n",
+                   busy_at_start, pb_allowed_pus());
         printf("\nresult set: %s\n", st.rs.dir);
     } else {
         printf("%s\n", st.rs.dir);

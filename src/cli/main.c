@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "parbench/demo.h"
 #include "parbench/i18n.h"
 #include "pb_build_config.h"
 
@@ -22,7 +23,9 @@ static const command commands[] = {
     { "plot", pb_cmd_plot, N_("draw a result set (the newest by default): pictures next to it") },
     { "report", pb_cmd_report, N_("a result set's summary as Markdown; --compare two result sets") },
     { "check", pb_cmd_check, N_("is a result set whole? (after an interrupt, a full disk, a copy)") },
+    { "trace", pb_cmd_trace, N_("a result set as a timeline for Perfetto (Trace Event JSON)") },
     { "demo", pb_cmd_demo, N_("lessons of the course notes as narrated, measured runs (--lang ko)") },
+    { "__demo-child", pb_demo_child_main, NULL },   /* hidden: the fresh process of the pickling demo */
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -36,6 +39,8 @@ static void print_help(FILE *out)
             "\n"
             "Commands:\n"), out);
     for (int i = 0; i < NCOMMANDS; i++) {
+        if (!commands[i].summary)
+            continue;   /* hidden */
         /* a summary's later lines are indented under its first */
         fprintf(out, "  %-9s", commands[i].name);
         for (const char *p = _(commands[i].summary); *p; p++) {
@@ -75,7 +80,8 @@ int main(int argc, char **argv)
     char names[256];
     size_t len = 0;
     for (int i = 0; i < NCOMMANDS; i++)
-        len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", commands[i].name);
+        if (commands[i].summary)
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", commands[i].name);
     fprintf(stderr, _("parbench: unknown command '%s' (commands: %s)\nTry 'parbench --help'.\n"), argv[1], names);
     return PB_EXIT_USAGE;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "parbench/machine.h"
 #include "parbench/stats.h"
 
 enum { COLS = 11, CELL = 96, NOISY_SPREAD_PCT = 10 };
@@ -152,15 +153,17 @@ void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
     if (!cell)
         return;
     size_t width[COLS] = { 0 };
-    bool any_noisy = false;
+    bool any_noisy = false, any_over = false, no_serial = false;
     for (unsigned c = 0; c < COLS; c++)
         snprintf(cell[0][c], CELL, "%s", head[c]);
     for (unsigned r = 0; r < count; r++) {
         const pb_summary_row *row = &rows[r];
         char (*t)[CELL] = cell[r + 1];
         spec_text(row->cfg, t[0], CELL);
-        snprintf(t[1], CELL, "%s%s", row->cfg->backend->name, row->cfg->ipc == PB_IPC_PIPE ? "/pipe" : "");
-        snprintf(t[2], CELL, "%u", row->cfg->workers);
+        pb_cli_backend_label(row->cfg, t[1], CELL);
+        bool over = row->cfg->workers > pb_allowed_pus();
+        any_over |= over;
+        snprintf(t[2], CELL, "%u%s", row->cfg->workers, over ? "*" : "");
         snprintf(t[3], CELL, "%zu", row->ntasks);
         if (!row->runs) {
             for (unsigned c = 4; c < COLS - 1; c++)
@@ -184,8 +187,10 @@ void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
         else
             snprintf(t[6], CELL, "-");
         double base = serial_median(rows, count, row->cfg);
-        if (isnan(base) || med <= 0)
+        if (isnan(base) || med <= 0) {
             snprintf(t[7], CELL, "-");
+            no_serial |= isnan(base);
+        }
         else
             snprintf(t[7], CELL, "%.2fx", base / med);
         snprintf(t[8], CELL, "%.0f%%", med > 0 ? pb_median(row->ideal, row->runs) / med * 100 : 0);
@@ -225,6 +230,12 @@ void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
         }
     if (any_noisy)
         fprintf(out, "~ marks a noisy configuration: max - min is over %d%% of the median.\n", NOISY_SPREAD_PCT);
+    if (any_over)
+        fprintf(out, "* more workers than the %u PUs this process may use (oversubscribed): they take turns.\n",
+                pb_allowed_pus());
+    if (no_serial)
+        fprintf(out, "speedup -: no serial run of the same workload and parameters to compare with\n"
+                     "  (add -b serial).\n");
     print_warnings(out, rows, count);
     for (unsigned r = 0; r < count; r++)
         if (rows[r].failure[0]) {

@@ -457,5 +457,5 @@ void pb_resultset_print_schema(FILE *out)
                  "arch, cpu_model, packages, numa_nodes, cores, pus, pus_per_core, allowed_cpuset, hwloc_version,\n"
                  "allowed_pus, memory_mib, governor, smt_active, loadavg_at_start, hypervisor,\n"
                  "compiler, build_type, cflags, parbench_version, git_revision; from `parbench run`, order and seed\n"
-                 "(--order, --seed).\n");
+                 "(--order, --seed) and busy_cpus_at_start (CPUs busy with anything in the 0.1 s before the runs).\n");
 }

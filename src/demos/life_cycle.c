@@ -1,4 +1,6 @@
-/* Demo life-cycle (000/002/004): Notes 000/002/004: a process's life cycle, its zombie seen in /proc, and a daemon thread. */
+/* Demo life-cycle (000/002/004): a process's life cycle, started, alive,
+ * terminated, a zombie in /proc until joined, then gone (daemons: the
+ * daemon demo). */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,15 +12,7 @@
 #include "core/usage.h"
 #include "narrate.h"
 
-static void *daemon_thread(void *arg)
-{
-    (void)arg;
-    for (;;)
-        pause();   /* never ends: only the process's exit ends it */
-    return NULL;
-}
-
-/* Notes 000/002/004: start, is_alive, terminate, join; a zombie; daemons. */
+/* Notes 000/002/004: start, is_alive, terminate, join; a zombie. */
 static void demo_life_cycle(pb_demo_ctx *c)
 {
     pb__say(c, _("Notes 000/002/004: a process's life: started, alive, terminated, a zombie until joined, then gone."));
@@ -40,16 +34,11 @@ static void demo_life_cycle(pb_demo_ctx *c)
     waitpid(pid, &status, 0);   /* join() */
     char gone = pb_proc_state(pid);
     pb__show(c, _("  after join()         %s  (ended by signal %d)\n"),
-           gone == '?' ? (_("gone from /proc")) : "still there",
+           gone == '?' ? _("gone from /proc") : _("still in /proc"),
            WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     pb__record(c, "child", "alive_after_start", alive != '?' && alive != 'Z', "flag", 1, 0);
     pb__record(c, "child", "zombie_after_terminate", zombie == 'Z', "flag", 1, 0);
     pb__record(c, "child", "gone_after_join", gone == '?', "flag", 1, 0);
-    pthread_t t;
-    pthread_create(&t, NULL, daemon_thread, NULL);
-    pthread_detach(t);
-    pb__say(c, _("  A daemon thread now runs forever; it will not keep parbench alive: the process's exit ends it. "
-           "A non-daemon (joined) thread would make exit wait."));
     pb__say(c, _("Lesson: until a parent joins (waits for) a child, the ended child stays in the process table as a "
            "zombie; join reaps it. parbench reaps every worker, so no zombie outlives a run."));
     pb__fact(c, alive != '?' && alive != 'Z', _("the child was not alive after start"));
@@ -60,6 +49,6 @@ static void demo_life_cycle(pb_demo_ctx *c)
 const pb_demo pb_demo_life_cycle = {
     .name = "life-cycle",
     .notes = "000/002/004",
-    .summary = N_("start, is_alive, terminate, a zombie in /proc, join, a daemon thread"),
+    .summary = N_("start, is_alive, terminate, a zombie in /proc, join"),
     .run = demo_life_cycle,
 };

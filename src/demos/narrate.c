@@ -11,6 +11,7 @@
 #include <wchar.h>
 #include <unistd.h>
 
+#include "parbench/machine.h"
 #include "parbench/resultset.h"
 
 void pb_demo_ctx_init(pb_demo_ctx *c, bool quick)
@@ -107,36 +108,7 @@ const char *pb__column(char *buf, size_t size, const char *text, int width)
 
 double pb__free_cpus(int window_ms)
 {
-    cpu_set_t mask;
-    if (sched_getaffinity(0, sizeof mask, &mask) != 0)
-        CPU_ZERO(&mask);
-    static double idle[2][CPU_SETSIZE], total[2][CPU_SETSIZE];
-    memset(idle, 0, sizeof idle);
-    memset(total, 0, sizeof total);
-    for (int k = 0; k < 2; k++) {
-        if (k)
-            nanosleep(&(struct timespec){ window_ms / 1000, (long)(window_ms % 1000) * 1000000 }, NULL);
-        FILE *f = fopen("/proc/stat", "r");
-        char line[512];
-        while (f && fgets(line, sizeof line, f)) {
-            int cpu;
-            unsigned long long v[8] = { 0 };
-            if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2], &v[3],
-                       &v[4], &v[5], &v[6], &v[7]) < 5 || cpu < 0 || cpu >= CPU_SETSIZE)
-                continue;
-            idle[k][cpu] = (double)(v[3] + v[4]);
-            total[k][cpu] = (double)(v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7]);
-        }
-        if (f)
-            fclose(f);
-    }
-    double free_sum = 0;
-    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-        double dt = total[1][cpu] - total[0][cpu];
-        if (CPU_ISSET(cpu, &mask) && dt > 0)
-            free_sum += (idle[1][cpu] - idle[0][cpu]) / dt;
-    }
-    return free_sum;
+    return (double)pb_allowed_pus() - pb_machine_busy_cpus(window_ms);
 }
 
 /* ---- a workload through the runner -------------------------------------- */

@@ -1,4 +1,4 @@
-/* Demo pool-map (003): Note 003: Pool.map over sleeping elements in both pools, with chunks. */
+/* Demo pool-map (003): Pool.map over sleeping elements in both pools, with chunks. */
 #include <stdio.h>
 
 #include "narrate.h"

@@ -1,4 +1,4 @@
-/* Demo sync (004): Note 004: a deadlock and its fix, a semaphore, producer/consumer with an end event. */
+/* Demo sync (004): a deadlock and its fix, a semaphore, producer/consumer with an end event. */
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
