@@ -11,6 +11,7 @@ import tempfile
 from checks import check, report
 
 VALGRIND, PARBENCH = sys.argv[1], sys.argv[2]
+SUPPRESSIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "valgrind.supp")   # each says why
 tmp = tempfile.mkdtemp(prefix="pb-valgrind-")
 WORK = ["-w", "counter:n=1e5,tasks=8", "-w", "map:len=64,sleep_ms=1", "-n", "1,2", "-r", "1"]
 # The fork backend's children are checked for errors but not for leaks: a
@@ -25,7 +26,7 @@ for name, vg_opts, args in PASSES:
     out = os.path.join(tmp, name)
     log = os.path.join(tmp, f"{name}.log")
     p = subprocess.run([VALGRIND, "-q", "--error-exitcode=99", "--trace-children=yes", f"--log-file={log}.%p",
-                        *vg_opts, PARBENCH, "run", "-q", "--out", out, *WORK, *args],
+                        "--num-callers=30", f"--suppressions={SUPPRESSIONS}", *vg_opts, PARBENCH, "run", "-q", "--out", out, *WORK, *args],
                        capture_output=True, text=True, timeout=1500)
     reports = ""
     for f in sorted(os.listdir(tmp)):
