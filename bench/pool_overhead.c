@@ -313,7 +313,8 @@ int main(int argc, char **argv)
 
     /* latency: one task to an idle pool, alternating with its bare baseline */
     double tp_lat, fx_t, pp_lat, fx_p;
-    pb_exec_config one = { .workers = 1 };
+    /* passive: the pool's worker and parent sleep while they wait, as the bare waiter and waker do */
+    pb_exec_config one = { .workers = 1, .wait = { .kind = PB_WAIT_PASSIVE } };
     pair("counter:n=1,tasks=1", &pb_backend_thread_pool, one, PB_BL_FUTEX_THREAD, 0, PB_PAIR_IDLE_NS, lat_rounds,
          &tp_lat, &fx_t);
     pair("counter:n=1,tasks=1", &pb_backend_process_pool, one, PB_BL_FUTEX_PROCESS, 0, PB_PAIR_IDLE_NS, lat_rounds,

@@ -11,6 +11,11 @@ usage: plots/plot.py RESULT_SET
   tasks_<n>.png     which task ran on which worker and when (Gantt), same grouping
   overhead.png      from the bench programs' CSV, when present: cost per round or task
                     or operation, bare baselines beside the backends
+  forkjoin.png      from bench/forkjoin's CSV, when present: fork-join (PARALLEL) and
+                    BARRIER overhead against W, FOR's per-iteration overhead against the
+                    dynamic chunk, for each runtime and wait policy, with 95% intervals
+
+A folder holding only a bench program's output (--pb_out=DIR) is drawn too.
 
 Every image is written whole (to a temporary name, then renamed)."""
 import os
@@ -434,6 +439,60 @@ def plot_overhead(rs, written):
     save(fig, rs.folder, "overhead", written)
 
 
+RUNTIME_COLOURS = {"thread-pool": COLOURS["thread-pool"], "process-pool": COLOURS["process-pool"], "openmp": "#17becf"}
+POLICY_STYLES = {"active": "-", "adaptive": "--", "passive": ":"}
+
+
+def plot_forkjoin(rs, written):
+    """EPCC-style overheads (test - reference, per construct) of the pools and
+    OpenMP: medians with their 95% intervals, a line per runtime and policy."""
+    rows = rs.bench.get("forkjoin")
+    if not rows:
+        return
+    val = {}
+    for r in rows:
+        if r["run_type"] != "iteration" or r["error"]:
+            continue
+        parts = r["benchmark"].split("/")
+        if parts[0] not in ("PARALLEL", "BARRIER", "FOR") or len(parts) < 5:
+            continue
+        construct, runtime, policy, w = parts[:4]
+        x = int(parts[4]) if construct == "FOR" else int(w)
+        val.setdefault((construct, runtime, policy), {}).setdefault(x, {})[r["metric"]] = float(r["value"])
+    if not val:
+        return
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
+    panels = (("PARALLEL", "overhead", "W (workers)", "fork-join of W tasks (PARALLEL)", 1e-3),
+              ("BARRIER", "overhead", "W (workers)", "BARRIER", 1e-3),
+              ("FOR", "per_iteration", "dynamic chunk", "FOR, dynamic chunks: per iteration of a worker", 1))
+    for ax, (construct, metric, xlabel, title, scale) in zip(axes, panels):
+        unit = "us" if scale == 1e-3 else "ns"
+        for (c, runtime, policy), points in sorted(val.items()):
+            if c != construct:
+                continue
+            xs = sorted(x for x in points if points[x].get(metric + "_ns", 0) > 0)
+            if not xs:
+                continue
+            ys = [points[x][metric + "_ns"] * scale for x in xs]
+            lo = [max(0.0, y - points[x].get(metric + "_lo_ns", y / scale) * scale) for x, y in zip(xs, ys)]
+            hi = [max(0.0, points[x].get(metric + "_hi_ns", y / scale) * scale - y) for x, y in zip(xs, ys)]
+            ax.errorbar(xs, ys, yerr=[lo, hi], color=RUNTIME_COLOURS.get(runtime, "#888888"),
+                        linestyle=POLICY_STYLES.get(policy, "-"), marker="o", markersize=3, capsize=2,
+                        label=f"{runtime} {policy}")
+        ax.set_yscale("log")
+        if construct == "FOR":
+            ax.set_xscale("log", base=2)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(f"overhead, {unit} (median, 95% interval)")
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3, which="both")
+    axes[0].legend(fontsize=7, ncol=1)
+    fig.suptitle("Overhead over a calibrated delay, EPCC's method (test - reference; log scale: values <= 0 not drawn): pools and "
+                 "OpenMP (libgomp) under each wait policy", fontsize=11)
+    fig.tight_layout()
+    save(fig, rs.folder, "forkjoin", written)
+
+
 def plot_measures(rs, written):
     """What the demos measured themselves: a panel per demo and unit, a bar
     per value (linear from zero), the value the lesson expects as a mark."""
@@ -469,8 +528,10 @@ def plot_measures(rs, written):
 
 def draw(rs, out):
     """Every picture of the set, in reading order; out as save() takes it."""
-    if not rs.runs:   # a demo set with only what the demos measured themselves
+    if not rs.runs:   # a demo set with only what the demos measured themselves, or a bench program's output
         plot_measures(rs, out)
+        plot_overhead(rs, out)
+        plot_forkjoin(rs, out)
         return
     add_backend_colours(rs)
     g = groups(rs)
@@ -479,6 +540,7 @@ def draw(rs, out):
     plot_cpu(rs, g, out)
     plot_tasks(rs, g, out)
     plot_overhead(rs, out)
+    plot_forkjoin(rs, out)
 
 
 def newest(root):

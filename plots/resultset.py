@@ -54,12 +54,16 @@ class ResultSet:
         if not os.path.isdir(folder):
             raise ResultSetError(f"{folder}: not a folder")
         self.folder = folder
-        runs = _read(os.path.join(folder, "runs.csv"), RUNS_NEEDED)
+        own = ("runs.csv", "samples.csv", "tasks.csv", "machine.csv", "measures.csv")
+        bench_only = not os.path.isfile(os.path.join(folder, "runs.csv")) and any(
+            n.endswith(".csv") and n not in own for n in os.listdir(folder))
+        # a bench program's output alone (build/forkjoin --pb_out=DIR): its CSV, no runs
+        runs = [] if bench_only else _read(os.path.join(folder, "runs.csv"), RUNS_NEEDED)
         # a configuration whose backend could not start has a row with no measurements
         self.not_run = [r for r in runs if r["wall_s"] == ""]
         self.runs = [r for r in runs if r["wall_s"] != ""]
         has_measures = os.path.isfile(os.path.join(folder, "measures.csv"))
-        if not self.runs and not has_measures:   # a demo's set may hold only what the demo measured itself
+        if not self.runs and not has_measures and not bench_only:   # a demo's set may hold only what the demo measured itself
             why = f" ({len(self.not_run)} could not start: {self.not_run[0]['note']})" if self.not_run else ""
             raise ResultSetError(f"{os.path.join(folder, 'runs.csv')}: no run recorded{why}")
         self.samples = _read(os.path.join(folder, "samples.csv"), ("run_id", "t_s", "cpu", "busy"), False) or []
@@ -79,7 +83,6 @@ class ResultSet:
                 except ValueError:
                     raise ResultSetError(f"{folder}/measures.csv: line {line}: {k}={r[k]!r} is not a number") from None
         self.bench = {}
-        own = ("runs.csv", "samples.csv", "tasks.csv", "machine.csv", "measures.csv")
         for name in sorted(os.listdir(folder)):
             if name.endswith(".csv") and name not in own:
                 rows = _read(os.path.join(folder, name), ("benchmark", "run_type", "metric", "value"), False)

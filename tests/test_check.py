@@ -17,11 +17,16 @@ def parbench(*args, timeout=120):
     return subprocess.run([PARBENCH, *args], capture_output=True, text=True, timeout=timeout)
 
 
+# -b all: every backend this build runs (openmp when built with it)
+BACKENDS = 6 if "NOT AVAILABLE" not in parbench("list").stdout else 5
+RUNS = 2 * (1 + 2 * (BACKENDS - 1))   # serial once, the others at W = 1 and 2; two repetitions
+
 good = os.path.join(tmp, "good")
 p = parbench("run", "-q", "-w", "counter:n=1e5,tasks=8", "-b", "all", "-n", "1,2", "-r", "2", "--out", good)
 check(p.returncode == 0, f"making the set: {p.stderr}")
 p = parbench("check", good)
-check(p.returncode == 0 and "whole: 18 runs (0 not ok), 144 tasks" in p.stdout, f"a whole set: {p.stdout} {p.stderr}")
+check(p.returncode == 0 and f"whole: {RUNS} runs (0 not ok), {8 * RUNS} tasks" in p.stdout,
+      f"a whole set: {p.stdout} {p.stderr}")
 
 
 def damaged(name, edit, want, status=1):
@@ -46,9 +51,9 @@ def lines(d, name):
 
 damaged("truncated", lambda d: rewrite(lines(d, "runs.csv"), lambda b: b[:-7]), "runs.csv: truncated")
 damaged("torn-row", lambda d: rewrite(lines(d, "tasks.csv"), lambda b: b + b"1,1,1,0,0\r\n"),
-        "tasks.csv: line 146: 5 fields, the header has 15")
+        f"tasks.csv: line {8 * RUNS + 2}: 5 fields, the header has 15")
 damaged("lost-task", lambda d: rewrite(lines(d, "tasks.csv"), lambda b: b"\r\n".join(b.split(b"\r\n")[:-2]) + b"\r\n"),
-        "run 18: runs.csv says 8 tasks, tasks.csv has 7")
+        f"run {RUNS}: runs.csv says 8 tasks, tasks.csv has 7")
 # the first serial row's line, wherever the (interleaved) order put it
 with open(os.path.join(good, "runs.csv"), "rb") as f:
     serial_line = next(i for i, row in enumerate(f.read().split(b"\r\n"), 1) if b",serial," in row)
@@ -60,7 +65,7 @@ damaged("no-machine", lambda d: os.remove(lines(d, "machine.csv")), "machine.csv
 damaged("no-runs", lambda d: os.remove(lines(d, "runs.csv")), "runs.csv: missing", status=2)
 # the last run's row never written (the process died between its tasks and its row): readable, with a warning
 damaged("cut-short", lambda d: rewrite(lines(d, "runs.csv"), lambda b: b"\r\n".join(b.split(b"\r\n")[:-2]) + b"\r\n"),
-        "warning: tasks.csv holds tasks of run 18, which runs.csv does not have", status=0)
+        f"warning: tasks.csv holds tasks of run {RUNS}, which runs.csv does not have", status=0)
 p = parbench("check", os.path.join(tmp, "nowhere"))
 check(p.returncode == 2 and "not a folder" in p.stderr, f"no folder: {p.stderr}")
 
@@ -73,7 +78,9 @@ for s, pr in zip(sets, procs):
     out, err = pr.communicate(timeout=120)
     check(pr.returncode == 0, f"{s}: {err}")
     p = parbench("check", s)
-    check(p.returncode == 0 and "whole: 27 runs (0 not ok), 162 tasks" in p.stdout, f"{s}: {p.stdout} {p.stderr}")
+    runs = 3 * (1 + 2 * (BACKENDS - 1))
+    check(p.returncode == 0 and f"whole: {runs} runs (0 not ok), {6 * runs} tasks" in p.stdout,
+          f"{s}: {p.stdout} {p.stderr}")
 
 shutil.rmtree(tmp, ignore_errors=True)
 report("check")

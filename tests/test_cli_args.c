@@ -35,13 +35,25 @@ int main(void)
     CHECK(pb_cli_parse_workload("map:len=1e9", &ws, &err) == PB_E_RANGE);
 
     pb_backend_set bs;
+    /* all: every backend this build can run (openmp when built with OpenMP) */
+    unsigned runnable = 0;
+    for (size_t i = 0; pb_backends[i]; i++)
+        runnable += !pb_backends[i]->unavailable;
+    CHECK(runnable == 5u + !pb_backend_openmp.unavailable);
     CHECK(pb_cli_parse_backends("all", &bs, &err) == 0);
-    CHECK(bs.count == 5 && bs.backend[0] == &pb_backend_serial && bs.backend[2] == &pb_backend_fork &&
+    CHECK(bs.count == runnable && bs.backend[0] == &pb_backend_serial && bs.backend[2] == &pb_backend_fork &&
           bs.backend[4] == &pb_backend_process_pool);
+    CHECK(pb_backend_openmp.unavailable || bs.backend[5] == &pb_backend_openmp);
+    if (pb_backend_openmp.unavailable) {   /* named: refused with the reason */
+        CHECK(pb_cli_parse_backends("serial,openmp", &bs, &err) == PB_E_UNSUPP);
+        CHECK(strstr(err.msg, "--backend openmp") && strstr(err.msg, pb_backend_openmp.unavailable));
+    } else {
+        CHECK(pb_cli_parse_backends("openmp", &bs, &err) == 0 && bs.count == 1);
+    }
     CHECK(pb_cli_parse_backends("fork,serial,fork", &bs, &err) == 0);
     CHECK(bs.count == 2 && bs.backend[0] == &pb_backend_fork);
     CHECK(pb_cli_parse_backends("pthread,all", &bs, &err) == 0);
-    CHECK(bs.count == 5 && bs.backend[0] == &pb_backend_pthread);
+    CHECK(bs.count == runnable && bs.backend[0] == &pb_backend_pthread);
     CHECK(pb_cli_parse_backends("thread-pool,process-pool", &bs, &err) == 0 && bs.count == 2);
     CHECK(pb_cli_parse_backends("threads", &bs, &err) == PB_E_ARG);
     CHECK(strstr(err.msg, "--backend") && strstr(err.msg, "'threads'"));

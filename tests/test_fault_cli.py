@@ -47,11 +47,15 @@ def run(args, tmp, timeout=60):
     return p, out
 
 
+# the openmp backend, when this build has it (`parbench list` says why not)
+OPENMP = ("openmp",) if "NOT AVAILABLE" not in subprocess.run([PARBENCH, "list"], capture_output=True,
+                                                                text=True).stdout else ()
+
 with tempfile.TemporaryDirectory() as tmp:
     good = "counter:n=1000,tasks=4"
     # A crash in a thread (or in serial, parbench itself) ends the process by
     # the same signal, after one clear message; finished rows stay.
-    for backend in ("serial", "pthread", "thread-pool"):
+    for backend in ("serial", "pthread", "thread-pool") + OPENMP:
         for kind, sig in (("segv", signal.SIGSEGV), ("abort", signal.SIGABRT)):
             p, out = run(["-w", good, "-w", f"counter:n=1000,tasks=4,fault={kind}@2", "-b", backend, "-n", "2"], tmp)
             what = f"{backend} {kind}"
@@ -60,13 +64,20 @@ with tempfile.TemporaryDirectory() as tmp:
             r = rows(out)
             check(len(r) == 2 and all(x["ok"] == "1" for x in r), f"{what}: finished rows {r}")
     # A hung thread: reported with the run recorded, and the command ends with 1.
-    for backend in ("pthread", "thread-pool"):
+    for backend in ("pthread", "thread-pool") + OPENMP:
         p, out = run(["-w", "counter:n=1000,tasks=4,fault=hang@1", "-w", good, "-b", backend, "-n", "2",
                       "--task-timeout", "0.2"], tmp)
         check(p.returncode == 1, f"{backend} hang: exit {p.returncode}")
         check("cannot be stopped" in p.stderr and "stopping here" in p.stderr, f"{backend} hang: {p.stderr!r}")
         r = rows(out)
         check(len(r) == 1 and r[0]["ok"] == "0" and "--task-timeout" in r[0]["note"], f"{backend} hang rows {r}")
+    # A task that ends its OpenMP thread: reported, the team replaced, the next configuration runs.
+    for backend in OPENMP:
+        p, out = run(["-w", "counter:n=1000,tasks=4,fault=exit@1", "-w", good, "-b", backend, "-n", "2"], tmp)
+        check(p.returncode == 1, f"{backend} exit: exit {p.returncode} {p.stderr}")
+        r = rows(out)
+        check([x["ok"] for x in r] == ["0", "0", "1", "1"] and all("ended its thread" in x["note"] for x in r[:2])
+              and all(x["replaced"] == "1" for x in r[:2]), f"{backend} exit: rows {r}")
     # Processes contain every fault: all repetitions recorded with ok=0, the
     # next configuration still runs, and the command exits 1.
     for backend, ipc in (("fork", "arena"), ("process-pool", "arena"), ("process-pool", "pipe")):

@@ -1,8 +1,8 @@
 /* Every fault under every process backend ends as documented: the task is
  * reported with its signal or exit status, the other tasks finish, pools
  * replace the worker, and no process of the run outlives it. Thread
- * backends: a task that ends its thread is reported (crashes and hangs end
- * the process; tests/test_fault_cli.py covers those). */
+ * backends (openmp too): a task that ends its thread is reported (crashes
+ * and hangs end the process; tests/test_fault_cli.py covers those). */
 #include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -139,6 +139,28 @@ int main(void)
     CHECK_MSG(c.ok == 0 && c.lost == 1 && c.faulted.exit_status == -2 && strstr(c.note, "ended its thread"),
               "pthread exit: ok %u lost %zu note %s", c.ok, c.lost, c.note);
     CHECK(c.pending == 1 && c.done == 6);   /* its block's last task never ran: a thread has no replacement */
+
+    /* openmp: the thread ends and is reported; the team, whose barrier would
+     * wait for it forever, is replaced; with dynamic chunks of 1 the others
+     * take every other task, with static blocks the rest of its block is lost */
+    if (!pb_backend_openmp.unavailable) {
+        expect("counter:n=1000,tasks=8,fault=exit@2", &pb_backend_openmp, 2, 1, PB_IPC_ARENA, 0, 0, -2,
+               "ended its thread");
+        expect("counter:n=1000,tasks=8,fault=exit@6", &pb_backend_openmp, 3, 1, PB_IPC_ARENA, 0, 0, -2,
+               "was replaced");
+        for (unsigned t = 0; t < 8; t += 5) {   /* in thread 0 (the driver) and in thread 1 */
+            char spec[64];
+            snprintf(spec, sizeof spec, "counter:n=1000,tasks=8,fault=exit@%u", t);
+            c = run(spec, &pb_backend_openmp, 2, 0, PB_IPC_ARENA, 0);
+            size_t rest = t < 4 ? 3 - t : 7 - t;   /* schedule(static): blocks 0-3 and 4-7 */
+            CHECK_MSG(c.runs == 2 && c.ok == 0 && c.lost == 1 && c.pending == rest && c.done == 7 - rest &&
+                      c.faulted.exit_status == -2 && c.last.replaced == 1 && strstr(c.note, "ended its thread"),
+                      "openmp static exit@%u: runs %u ok %u lost %zu pending %zu done %zu (%s)", t, c.runs, c.ok,
+                      c.lost, c.pending, c.done, c.note);
+        }
+        c = run("counter:n=1000,tasks=8", &pb_backend_openmp, 2, 0, PB_IPC_ARENA, 0);
+        CHECK(c.ok == 2);
+    }
 
     /* after a fault, the same pool runs clean plans again: a later repetition is fine */
     c = run("counter:n=1000,tasks=8", &pb_backend_process_pool, 2, 1, PB_IPC_ARENA, timeout);

@@ -57,7 +57,7 @@ with tempfile.TemporaryDirectory(prefix="pb-install-") as tmp:
                   and "--order" in m.stdout, f"man -l parbench.1: {m.returncode} {m.stderr[:300]}")
         else:
             skip("man is not installed: the page is not rendered")
-        for b in ("overhead", "matrix", "pool-overhead", "sampler-cost", "idle-gap"):
+        for b in ("overhead", "matrix", "pool-overhead", "forkjoin", "sampler-cost", "idle-gap"):
             exe = os.path.join(moved, "bin", "parbench-" + b)
             check(os.access(exe, os.X_OK), f"parbench-{b} installed")
         p = subprocess.run([os.path.join(moved, "bin", "parbench-overhead"), "--help"], capture_output=True, text=True,

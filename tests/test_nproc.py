@@ -37,11 +37,16 @@ else:
     shutil.copy(PARBENCH, binary)
     os.chmod(binary, 0o755)
     out = os.path.join(tmp, "nproc")
+    # every backend that starts workers; openmp too when built (libgomp would end the process on a refused
+    # thread: parbench makes sure first that the threads can be made)
+    starters = ["fork", "process-pool", "pthread", "thread-pool"]
+    if "NOT AVAILABLE" not in subprocess.run([PARBENCH, "list"], capture_output=True, text=True).stdout:
+        starters.append("openmp")
     # 6 tasks for nobody: parbench's own threads take some, so 16 workers cannot all start; 2 can,
     # but only if the ones started before the refusal were ended and reaped. Grouped order: interleaved
     # would hold every pool of the workload open at once, which is another limit than the one tested.
     p = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", prlimit, "--nproc=6",
-                        binary, "run", "-w", "counter:n=1e5,tasks=16", "-b", "fork,process-pool,pthread,thread-pool",
+                        binary, "run", "-w", "counter:n=1e5,tasks=16", "-b", ",".join(starters),
                         "-n", "16,2", "-r", "2", "--order", "grouped", "--out", out],
                        capture_output=True, text=True, timeout=120)
     check(p.returncode == 1, f"nproc: exit {p.returncode}: {p.stderr}")
@@ -49,9 +54,10 @@ else:
     by = {}
     for r in runs:
         by.setdefault((r["backend"], r["workers"]), []).append(r)
-    for backend in ("fork", "process-pool", "pthread", "thread-pool"):
+    for backend in starters:
         big, small = by.get((backend, "16"), []), by.get((backend, "2"), [])
-        verb = {"fork": "start", "process-pool": "fork", "pthread": "create", "thread-pool": "create"}[backend]
+        verb = {"fork": "start", "process-pool": "fork", "pthread": "create", "thread-pool": "create",
+                "openmp": "create"}[backend]
         check(big and all(r["ok"] == "0" and f"cannot {verb} worker" in r["note"] and "of 16" in r["note"]
                           and "Resource temporarily unavailable" in r["note"] for r in big),
               f"nproc {backend} W=16: rows {[(r['ok'], r['note']) for r in big]}")

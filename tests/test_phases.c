@@ -90,6 +90,8 @@ static watch run(const char *spec, const pb_backend *b, unsigned W, pb_ipc ipc, 
 static void phases_hold_the_work(void)
 {
     for (size_t b = 0; pb_backends[b]; b++) {
+        if (pb_backends[b]->unavailable)   /* not in this build (parbench list says why) */
+            continue;
         for (int t = PB_IPC_ARENA; t <= PB_IPC_PIPE; t++) {
             if (!(pb_backends[b]->ipc_mask & (1u << t)))
                 continue;
@@ -121,6 +123,8 @@ static void binding_is_where_it_is_said(void)
         return;
     }
     for (size_t b = 0; pb_backends[b]; b++) {
+        if (pb_backends[b]->unavailable)   /* not in this build (parbench list says why) */
+            continue;
         watch w = run("counter:n=1000,tasks=2", pb_backends[b], pb_backends[b] == &pb_backend_serial ? 1 : 2,
                       PB_IPC_ARENA, 0, &pin, 0);
         const pb_run_record *r = &w.last;

@@ -36,11 +36,15 @@ with tempfile.TemporaryDirectory() as tmp:
         header = next(csv.reader(f))
     check(header == schema_columns(), f"header {header} differs from `parbench schema`")
 
-    # quick: 6 workloads under 5 backends (serial once, the others per worker
-    # count), and the process pool's two transports
+    # quick: 6 workloads under 5 backends, or 6 with openmp (serial once, the
+    # others per worker count), and the process pool's two transports
+    listing = subprocess.run([PARBENCH, "list"], capture_output=True, text=True).stdout
+    openmp = "NOT AVAILABLE" not in listing
+    check(("openmp" in {r["backend"] for r in rows}) == openmp, "-b all and openmp disagree with `parbench list`")
     configs = {r["config_id"] for r in rows}
-    check(len(configs) == 40, f"{len(configs)} configurations, expected 40")
-    check(len(rows) == 80, f"{len(rows)} rows, expected 80 (2 reps each)")
+    want = 48 if openmp else 40
+    check(len(configs) == want, f"{len(configs)} configurations, expected {want}")
+    check(len(rows) == 2 * want, f"{len(rows)} rows, expected {2 * want} (2 reps each)")
     pipes = [r for r in rows if r["ipc"] == "pipe"]
     check(len(pipes) == 2 and all(r["backend"] == "process-pool" for r in pipes), "pipe rows")
     check(len({r["run_id"] for r in rows}) == len(rows), "run_id not unique")
@@ -66,13 +70,19 @@ with tempfile.TemporaryDirectory() as tmp:
         check(float(r["busy_cores"]) <= int(r["pus"]) * 1.05 + 0.05, f"{what}: busier than the machine")
         check(r["pin"] == "none" and r["ipc"] in ("arena", "pipe"), f"{what}: pin/ipc")
         check(r["replaced"] == "0", f"{what}: replaced workers")
+        if r["backend"] in ("thread-pool", "process-pool", "openmp"):   # the default wait policy, recorded
+            check(r["wait"] == "adaptive" and int(r["spin_us"]) > 0, f"{what}: wait {r['wait']}/{r['spin_us']}")
+        else:
+            check(r["wait"] == "" and r["spin_us"] == "", f"{what}: wait {r['wait']}/{r['spin_us']} on a backend without one")
         tasks, workers, chunk = int(r["tasks"]), int(r["workers"]), int(r["chunk"])
         if r["backend"].endswith("-pool"):
             check(chunk == -(-tasks // (4 * workers)), f"{what}: default chunk {chunk}")
+        elif r["backend"] == "openmp":
+            check(chunk == -(-tasks // workers), f"{what}: schedule(static) block {chunk}")
         else:
             check(chunk == -(-tasks // workers), f"{what}: static block {chunk}")
         check(int(r["workers"]) >= 1 and (r["backend"] != "serial" or r["workers"] == "1"), f"{what}: workers")
-        check(r["backend"] in ("serial", "pthread", "fork", "thread-pool", "process-pool"), f"{what}: backend")
+        check(r["backend"] in ("serial", "pthread", "fork", "thread-pool", "process-pool", "openmp"), f"{what}: backend")
         if r["backend"] == "serial":
             check(float(r["spawn_s"]) == 0 and float(r["join_s"]) == 0, f"{what}: serial spawns nothing")
         else:
@@ -118,11 +128,44 @@ with tempfile.TemporaryDirectory() as tmp:
     check(p.returncode == 0 and p.stderr == "", f"pinned run: {p.returncode} {p.stderr}")
     with open(os.path.join(out, "runs.csv"), newline="") as f:
         pinned = list(csv.DictReader(f))
-    check(len(pinned) == 5, f"pinned rows: {len(pinned)}")   # serial once, four backends with W=2
+    check(len(pinned) == (6 if openmp else 5), f"pinned rows: {len(pinned)}")   # serial once, the others with W=2
     for r in pinned:
         what = f"pinned {r['backend']} W={r['workers']}"
         check(r["pin"] == "compact" and r["bound"] == "1" and r["placement_held"] == "1", f"{what}: {r}")
         check(len(r["pus_used"].split()) == int(r["workers"]), f"{what}: pus_used {r['pus_used']!r}")
+
+    # --wait reaches libgomp: parbench starts itself again with the environment it needs,
+    # whatever the caller's says (a mismatch would make openmp refuse to start)
+    if openmp:
+        for policy in ("passive", "active"):
+            out = os.path.join(tmp, "omp-" + policy)
+            other = "ACTIVE" if policy == "passive" else "PASSIVE"
+            p = subprocess.run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1000,tasks=4", "-n", "2", "-r",
+                                "2", "-b", "openmp", "--wait", policy], capture_output=True, text=True,
+                               env=dict(os.environ, OMP_WAIT_POLICY=other, GOMP_SPINCOUNT="7"))
+            with open(os.path.join(out, "runs.csv"), newline="") as f:
+                omp = list(csv.DictReader(f))
+            check(p.returncode == 0 and len(omp) == 2 and all(r["ok"] == "1" and r["wait"] == policy for r in omp),
+                  f"openmp --wait {policy} from OMP_WAIT_POLICY={other}: exit {p.returncode} {p.stderr} {omp}")
+        with open(os.path.join(out, "machine.csv"), newline="") as f:
+            command = dict(csv.reader(f))["command"]
+        check(command.startswith("parbench run -q --out"), f"the restarted run records the command as given: {command}")
+
+    # --wait and --spin-us reach runs.csv as given
+    for args, want in ((["--wait", "active"], ("active", "")), (["--wait", "passive"], ("passive", "0")),
+                       (["--spin-us", "7"], ("adaptive", "7"))):
+        out = os.path.join(tmp, "wait-" + args[-1])
+        p = subprocess.run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1000,tasks=4", "-n", "2", "-r", "2",
+                            "-b", "thread-pool,process-pool,pthread", "--ipc", "arena,pipe"] + args,
+                           capture_output=True, text=True)
+        check(p.returncode == 0 and p.stderr == "", f"{args}: exit {p.returncode} {p.stderr}")
+        with open(os.path.join(out, "runs.csv"), newline="") as f:
+            waited = list(csv.DictReader(f))
+        check(len(waited) == 8, f"{args}: {len(waited)} rows")   # thread-pool, pthread, process-pool twice
+        for r in waited:
+            expect = want if r["backend"] != "pthread" else ("", "")
+            check((r["wait"], r["spin_us"]) == expect and r["ok"] == "1",
+                  f"{args} {r['backend']}/{r['ipc']}: wait {r['wait']!r} spin_us {r['spin_us']!r} ok {r['ok']}")
 
     # binding refused (as a restricted container would; tests/refusing_binder.c refuses every binding through
     # pb_topology_refuse_binding): one warning, the runs go on unbound

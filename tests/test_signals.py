@@ -69,6 +69,9 @@ CASES = [
     ("pthread", "counter:n=1000,tasks=4,fault=hang@3", "ctrl-c"),
     ("process-pool", "counter:n=1000,tasks=4,fault=hang@3", "ctrl-c"),
 ]
+if "NOT AVAILABLE" not in subprocess.run([PARBENCH, "list"], capture_output=True, text=True).stdout:
+    CASES += [("openmp", "sleep-square:tasks=4,min_ms=10,max_ms=20", "term"),
+              ("openmp", "counter:n=1000,tasks=4,fault=hang@3", "ctrl-c")]
 for k, (backend, workload, how) in enumerate(CASES):
     what = f"{backend} {workload} {how}"
     out = os.path.join(tmp, f"set{k}")

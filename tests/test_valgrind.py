@@ -11,20 +11,22 @@ import tempfile
 from checks import check, report
 
 VALGRIND, PARBENCH = sys.argv[1], sys.argv[2]
+SUPPRESSIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "valgrind.supp")   # each says why
 tmp = tempfile.mkdtemp(prefix="pb-valgrind-")
 WORK = ["-w", "counter:n=1e5,tasks=8", "-w", "map:len=64,sleep_ms=1", "-n", "1,2", "-r", "1"]
 # The fork backend's children are checked for errors but not for leaks: a
 # leak scan at each child's _exit takes valgrind some 20 s per run, and a
 # child that ends with _exit frees nothing by design.
+OPENMP = "NOT AVAILABLE" not in subprocess.run([PARBENCH, "list"], capture_output=True, text=True).stdout
 PASSES = [("leaks", ["--leak-check=full", "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite"],
-           ["-b", "serial,pthread,thread-pool,process-pool", "--ipc", "arena,pipe"]),
+           ["-b", "serial,pthread,thread-pool,process-pool" + (",openmp" if OPENMP else ""), "--ipc", "arena,pipe"]),
           ("fork", ["--leak-check=no"], ["-b", "fork"])]
 backends, processes = set(), 0
 for name, vg_opts, args in PASSES:
     out = os.path.join(tmp, name)
     log = os.path.join(tmp, f"{name}.log")
     p = subprocess.run([VALGRIND, "-q", "--error-exitcode=99", "--trace-children=yes", f"--log-file={log}.%p",
-                        *vg_opts, PARBENCH, "run", "-q", "--out", out, *WORK, *args],
+                        "--num-callers=30", f"--suppressions={SUPPRESSIONS}", *vg_opts, PARBENCH, "run", "-q", "--out", out, *WORK, *args],
                        capture_output=True, text=True, timeout=1500)
     reports = ""
     for f in sorted(os.listdir(tmp)):
@@ -41,7 +43,8 @@ for name, vg_opts, args in PASSES:
         with open(os.path.join(out, "runs.csv"), newline="") as f:
             backends |= {r["backend"] + ("/pipe" if r["ipc"] == "pipe" else "") for r in csv.DictReader(f)
                          if r["ok"] == "1"}
-check(backends == {"serial", "pthread", "fork", "thread-pool", "process-pool", "process-pool/pipe"},
+check(backends == {"serial", "pthread", "fork", "thread-pool", "process-pool", "process-pool/pipe"} |
+      ({"openmp"} if OPENMP else set()),
       f"every backend ran: {backends}")
 print(f"valgrind: {processes} processes checked")
 shutil.rmtree(tmp, ignore_errors=True)

@@ -12,6 +12,7 @@
 
 #include "parbench/error.h"
 #include "parbench/topology.h"
+#include "parbench/wait.h"
 #include "parbench/workload.h"
 
 #define PB_MAX_WORKERS 4096
@@ -28,6 +29,7 @@ typedef struct pb_exec_config {
     pb_ipc ipc;
     int64_t task_timeout_ns;   /* a task running longer is killed (processes) or fatal (threads); 0 = none */
     const pb_placement *placement;   /* where each worker binds itself; NULL or kind NONE: unbound */
+    pb_wait_policy wait;       /* pools and openmp: how idle workers and the waiting parent wait */
 } pb_exec_config;
 
 /* The place of worker w, or NULL when workers are not bound. */
@@ -70,9 +72,11 @@ typedef struct pb_exec {
 struct pb_backend {
     const char *name;          /* "fork" */
     const char *summary;       /* one line for `parbench list` */
+    const char *unavailable;   /* NULL, or why this build cannot run it (it is listed, never run) */
     bool shares_memory;        /* threads: true; processes: false */
     bool is_pool;              /* workers outlive runs: started in open() */
     unsigned ipc_mask;         /* 1 << pb_ipc for every transport it offers */
+    bool uses_wait;            /* its idle workers and waiting parent follow --wait */
     /* Prepare to run `plan` many times (pools start their workers here). */
     int  (*open)(pb_exec *, const pb_plan *, pb_error *);
     /* Run every task of the plan once. Returns 0 when every worker ran to
@@ -81,6 +85,11 @@ struct pb_backend {
      * reason in err and in stats->note. */
     int  (*execute)(pb_exec *, const pb_plan *, pb_run_stats *, pb_error *);
     void (*close)(pb_exec *);
+    /* Optional (NULL: nothing spins): the caller will not execute for a
+     * while (another configuration runs, or it measures idle cost): workers
+     * that spin under the wait policy go to sleep now. The next execute
+     * wakes them as usual. */
+    void (*rest)(pb_exec *);
 };
 
 /* PB_E_HUNG from execute: a thread is stuck in a task and cannot be stopped;

@@ -21,7 +21,8 @@
     X(pthread)             \
     X(fork)                \
     X(thread_pool)         \
-    X(process_pool)
+    X(process_pool)        \
+    X(openmp)
 
 #define PB_X_(id) extern const pb_workload pb_workload_##id;
 PB_WORKLOAD_LIST(PB_X_)

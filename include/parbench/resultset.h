@@ -25,7 +25,7 @@
     X(config_id, "id shared by the repetitions of one configuration")                         \
     X(workload, "workload name")                                                              \
     X(params, "every workload parameter, defaults included, as workload:k=v,... accepts it")  \
-    X(backend, "serial, pthread, fork, thread-pool or process-pool")                          \
+    X(backend, "serial, pthread, fork, thread-pool, process-pool or openmp")                  \
     X(workers, "W, the number of threads or processes")                                       \
     X(tasks, "number of tasks in the plan")                                                   \
     X(pin, "pinning policy: none, compact, scatter, core, or pus:LIST")                      \
@@ -64,7 +64,9 @@
     X(round, "the round the repetition ran in: with --order interleaved, round r runs repetition r of every configuration of the workload; grouped: equal to rep") \
     X(position, "its place in the round's shuffled order, 1..configurations of the workload (grouped: 1)") \
     X(idle_before_s, "seconds since the previous run of this command ended (rows written, result verified): time CPUs could idle; empty for the first run") \
-    X(bind_s, "the slowest worker's binding to its PUs inside the timed run (pthread, fork: part of spawn_s); 0 when workers bound before the clock (serial, pools) or were not pinned")
+    X(bind_s, "the slowest worker's binding to its PUs inside the timed run (pthread, fork: part of spawn_s); 0 when workers bound before the clock (serial, pools) or were not pinned") \
+    X(wait, "pools and openmp: how idle workers waited (--wait): passive, active or adaptive; empty for other backends") \
+    X(spin_us, "adaptive: microseconds a waiter spun before sleeping (--spin-us); 0 for passive; empty for active (spins while in use) and other backends")
 
 /* tasks.csv: join on run_id (and config_id, rep) with runs.csv. */
 #define PB_TASKS_COLUMNS(X)                                                                    \

@@ -34,6 +34,7 @@ typedef struct pb_config {
     int64_t task_timeout_ns;   /* 0 = none */
     const pb_pin_policy *pin;  /* NULL: workers are not bound */
     bool gil;                  /* one global lock per process, as CPython's (parbench/gil.h) */
+    pb_wait_policy wait;       /* pools and openmp: --wait and --spin-us */
 } pb_config;
 
 /* In which order the repetitions of several configurations run. */

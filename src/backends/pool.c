@@ -10,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "parbench/clock.h"
+#include "parbench/machine.h"
+#include "parbench/registry.h"
 
 #define BATCH_BITS 24
 #define INDEX_BITS 40
@@ -39,6 +42,17 @@ uint64_t pb_pool_default_chunk(size_t ntasks, unsigned workers)
 
 /* ---- the worker's side ------------------------------------------------- */
 
+/* n more of the batch's `total` tasks are done: the last one tells the parent. */
+static void hint_done(pb_pool *p, uint64_t n, uint64_t total)
+{
+    if (atomic_fetch_add(&p->sh->hint, (uint32_t)n) + n >= total) {
+        atomic_store(&p->sh->last_done_ns, pb_now_ns());
+        atomic_store(&p->sh->finished, atomic_load(&p->sh->batch));
+        if (atomic_load(&p->sh->parent_asleep))   /* a spinning parent sees it without a system call */
+            pb_futex_wake(&p->sh->finished, INT_MAX);
+    }
+}
+
 /* Run [lo, hi) as the worker's chunk: recorded first, so that the parent
  * can find the rest if the worker dies in it. */
 static void run_chunk(pb_pool *p, unsigned w, uint64_t lo, uint64_t hi)
@@ -49,12 +63,57 @@ static void run_chunk(pb_pool *p, unsigned w, uint64_t lo, uint64_t hi)
     atomic_store(&slot->chunk_hi, hi);
     for (uint64_t t = lo; t < hi; t++)
         pb_slot_run_task(slot, &p->ctl->seq, p->plan, t, w);
-    uint32_t n = (uint32_t)(hi - lo);
-    if (atomic_fetch_add(&p->sh->hint, n) + n >= p->plan->ntasks) {
-        atomic_store(&p->sh->last_done_ns, pb_now_ns());
-        atomic_store(&p->sh->finished, atomic_load(&p->sh->batch));
-        pb_futex_wake(&p->sh->finished, INT_MAX);
+    hint_done(p, hi - lo, p->plan->ntasks);
+}
+
+/* An idle worker waits for a batch other than `seen` (or the pool's end):
+ * it spins as the wait policy says, then sleeps on the futex. */
+static void idle_wait(pb_pool *p, uint32_t seen)
+{
+    pb_pool_shared *sh = p->sh;
+    if (!atomic_load(&sh->resting) &&
+        pb_spin_while_equal(&sh->batch, seen, p->idle_spin_ns, p->spin_yield, &sh->resting))
+        return;
+    atomic_fetch_add(&sh->sleepers, 1);   /* then read batch: the parent, which writes batch then reads
+                                             sleepers, cannot miss us (both sequentially consistent) */
+    if (atomic_load(&sh->batch) == seen && !atomic_load(&sh->stop))
+        pb_futex_wait(&sh->batch, seen, NULL);
+    atomic_fetch_sub(&sh->sleepers, 1);
+}
+
+/* Pipes: the next chunk from the task pipe. While the policy lets the
+ * worker spin, it tries reads that do not block (preadv2 RWF_NOWAIT; where
+ * the kernel lacks it, poll without blocking), then blocks in read(). A
+ * plain read after a poll could lose the chunk to another worker and block
+ * while the policy says spin. Returns what read() returns. */
+static ssize_t take_chunk(pb_pool *p, task_msg *m)
+{
+    int fd = p->task_pipe[0];
+    if (p->idle_spin_ns > 0 && !atomic_load(&p->sh->resting)) {
+        int64_t start = pb_now_ns(), until = p->idle_spin_ns == INT64_MAX ? INT64_MAX : start + p->idle_spin_ns;
+        struct iovec v = { m, sizeof *m };
+        bool nowait = true;
+        for (;;) {
+            if (nowait) {
+                ssize_t k = preadv2(fd, &v, 1, -1, RWF_NOWAIT);
+                if (k >= 0 || (errno != EAGAIN && errno != EINTR && errno != EOPNOTSUPP))
+                    return k;
+                nowait = errno != EOPNOTSUPP;
+            } else {
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                if (poll(&pfd, 1, 0) != 0)
+                    break;   /* something to read (it may go to another worker: then read() waits) */
+            }
+            int64_t now = pb_now_ns();
+            if (atomic_load(&p->sh->resting) || now >= until)
+                break;
+            pb_spin_relax(p->spin_yield || now - start >= PB_SPIN_PAUSE_NS);   /* as pb_spin_while_equal */
+        }
     }
+    ssize_t k;
+    while ((k = read(fd, m, sizeof *m)) < 0 && errno == EINTR)
+        ;
+    return k;
 }
 
 static void run_redo(pb_pool *p, unsigned w)
@@ -78,19 +137,35 @@ static void arena_loop(pb_pool *p, unsigned w)
         if (atomic_load(&sh->stop))
             break;
         if (b == seen) {
-            pb_futex_wait(&sh->batch, b, NULL);
+            idle_wait(p, seen);
             continue;
         }
         seen = b;
+        uint32_t mode = atomic_load(&sh->mode);
+        if (mode == PB_POOL_TEAM) {
+            atomic_load(&sh->team_fn)(p, atomic_load(&sh->fn_arg), w);
+            hint_done(p, 1, p->workers);
+            continue;
+        }
+        uint64_t total = mode == PB_POOL_FUNCTION ? atomic_load(&sh->fn_tasks) : n;
+        uint64_t chunk = mode == PB_POOL_FUNCTION ? atomic_load(&sh->fn_chunk) : p->chunk;
+        pb_pool_task_fn task_fn = atomic_load(&sh->task_fn);
+        void *arg = atomic_load(&sh->fn_arg);
         uint64_t c = atomic_load(&sh->claim);
         for (;;) {
             uint64_t idx = c & INDEX_MASK;
-            if ((uint32_t)(c >> INDEX_BITS) != (b & BATCH_MASK) || idx >= n)
+            if ((uint32_t)(c >> INDEX_BITS) != (b & BATCH_MASK) || idx >= total)
                 break;
-            uint64_t take = n - idx < p->chunk ? n - idx : p->chunk;
+            uint64_t take = total - idx < chunk ? total - idx : chunk;
             if (!atomic_compare_exchange_weak(&sh->claim, &c, c + take))
                 continue;
-            run_chunk(p, w, idx, idx + take);
+            if (mode == PB_POOL_FUNCTION) {
+                for (uint64_t t = idx; t < idx + take; t++)
+                    task_fn(arg, t, w);
+                hint_done(p, take, total);
+            } else {
+                run_chunk(p, w, idx, idx + take);
+            }
             c = atomic_load(&sh->claim);
         }
     }
@@ -113,9 +188,7 @@ static void pipe_loop(pb_pool *p, unsigned w)
     pb_worker_slot *slot = &p->ctl->slot[w];
     for (;;) {
         task_msg m;
-        ssize_t k = read(p->task_pipe[0], &m, sizeof m);
-        if (k < 0 && errno == EINTR)
-            continue;
+        ssize_t k = take_chunk(p, &m);
         if (k != (ssize_t)sizeof m)
             break;                         /* end of file: the pool is closing */
         atomic_store(&slot->chunk_count0, pb_progress_count(atomic_load(&slot->progress)));
@@ -163,6 +236,16 @@ static void drain_results(pb_pool *p)
                 atomic_store(&p->sh->last_done_ns, pb_now_ns());
         }
     }
+}
+
+/* A CPU clock's reading; `otherwise` when it cannot be read (the worker
+ * has just ended). */
+static int64_t clock_ns(clockid_t clk, int64_t otherwise)
+{
+    struct timespec ts;
+    if (clock_gettime(clk, &ts) != 0)
+        return otherwise;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* Tasks accounted so far in this run: the exact completion test. */
@@ -275,7 +358,7 @@ static int bury(pb_pool *p, unsigned w, const char *how, int sig, int exit_statu
     if (rc == 0)
         rc = await_started(p, w, err);   /* readable (its CPU counted) before it can take a task */
     if (rc == 0 && in_run && p->before)
-        p->sampled[w] = p->ops->sample(p, w, &p->before[w]) == 0;
+        p->sampled[w] = p->ops->sample(p, w, &p->before[w]) == 0 && p->ops->cpu_clock(p, w, &p->clock[w]) == 0;
     return rc;
 }
 
@@ -332,6 +415,9 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
     p->cfg = *cfg;
     p->pipe_ipc = cfg->ipc == PB_IPC_PIPE;
     p->task_timeout_ns = cfg->task_timeout_ns;
+    p->wait = cfg->wait;
+    p->idle_spin_ns = pb_wait_spin_ns(&cfg->wait, false);
+    p->spin_yield = cfg->workers + 1 > pb_allowed_pus();   /* the workers and the parent */
     p->chunk = cfg->chunk ? cfg->chunk : pb_pool_default_chunk(plan->ntasks, cfg->workers);
     p->task_pipe[0] = p->task_pipe[1] = p->result_pipe[0] = p->result_pipe[1] = -1;
     if (plan->ntasks > INDEX_MASK)
@@ -346,7 +432,9 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
     p->base_count = calloc(p->workers, sizeof *p->base_count);
     p->before = calloc(p->workers, sizeof *p->before);
     p->sampled = calloc(p->workers, sizeof *p->sampled);
-    if (!p->ctl || !p->base_count || !p->before || !p->sampled) {
+    p->clock = calloc(p->workers, sizeof *p->clock);
+    p->cpu_after = calloc(p->workers, sizeof *p->cpu_after);
+    if (!p->ctl || !p->base_count || !p->before || !p->sampled || !p->clock || !p->cpu_after) {
         pb_pool_close(p);
         return p->ctl ? pb_fail(err, PB_E_NOMEM, "%s: out of memory", name) : PB_E_NOMEM;
     }
@@ -379,16 +467,39 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
     return 0;
 }
 
+/* The parent spins on *addr while it holds `old`, within what is left of
+ * its spin budget (*left, INT64_MAX: no bound), a slice of POLL_NS at most
+ * so that workers are still checked. true: it changed. */
+static bool parent_spin(pb_pool *p, _Atomic uint32_t *addr, uint32_t old, int64_t *left)
+{
+    if (*left <= 0)
+        return false;
+    int64_t slice = *left < POLL_NS ? *left : POLL_NS, t0 = pb_now_ns();
+    bool changed = pb_spin_while_equal(addr, old, slice, p->spin_yield, NULL);
+    if (*left != INT64_MAX)
+        *left -= pb_now_ns() - t0;
+    return changed;
+}
+
 /* Wait for the run to complete: arena transport. */
 static int wait_arena(pb_pool *p, pb_run_stats *st, pb_error *err)
 {
     struct timespec poll_ts = { 0, POLL_NS };
+    int64_t spin_left = pb_wait_spin_ns(&p->wait, true);
     while (tasks_accounted(p) < p->plan->ntasks) {
         uint32_t f = atomic_load(&p->sh->finished);
-        if (f != p->batch)
-            pb_futex_wait(&p->sh->finished, f, &poll_ts);
-        else
-            nanosleep(&(struct timespec){ 0, 100000 }, NULL);   /* hinted but not counted yet: rare */
+        if (f != p->batch) {
+            if (!parent_spin(p, &p->sh->finished, f, &spin_left) && spin_left <= 0) {
+                atomic_store(&p->sh->parent_asleep, 1);   /* then read finished: see idle_wait */
+                if (atomic_load(&p->sh->finished) == f)
+                    pb_futex_wait(&p->sh->finished, f, &poll_ts);
+                atomic_store(&p->sh->parent_asleep, 0);
+            }
+        } else if (spin_left > 0) {
+            pb_spin_relax(true);   /* hinted but not counted yet: rare */
+        } else {
+            nanosleep(&(struct timespec){ 0, 100000 }, NULL);
+        }
         if (tasks_accounted(p) >= p->plan->ntasks)
             break;
         int rc = check_workers(p, true, st, err);
@@ -425,10 +536,34 @@ static void feed_pipe(pb_pool *p)
 /* Wait for the run to complete: pipe transport (the first chunks are written). */
 static int wait_pipe(pb_pool *p, pb_run_stats *st, pb_error *err)
 {
+    int64_t spin_left = pb_wait_spin_ns(&p->wait, true), last_check = pb_now_ns(), t_spin0 = last_check;
     while (tasks_accounted(p) < p->plan->ntasks) {
         struct pollfd fds[2] = { { .fd = p->result_pipe[0], .events = POLLIN },
                                  { .fd = p->task_pipe[1], .events = POLLOUT } };
         bool feeding = p->resend_count || p->pending_lo < p->pending_hi;
+        if (spin_left > 0) {
+            /* poll without blocking while the policy lets the parent spin */
+            int64_t t0 = pb_now_ns();
+            int n = poll(fds, feeding ? 2 : 1, 0);
+            if (n > 0 && (fds[0].revents & POLLIN))
+                drain_results(p);
+            if (feeding)
+                feed_pipe(p);
+            int64_t now = pb_now_ns();
+            if (n == 0)
+                pb_spin_relax(p->spin_yield || now - t_spin0 >= PB_SPIN_PAUSE_NS);
+            if (spin_left != INT64_MAX)
+                spin_left -= now - t0;
+            if (now - last_check < POLL_NS)
+                continue;
+            last_check = now;
+            if (tasks_accounted(p) >= p->plan->ntasks)
+                break;
+            int rc = check_workers(p, true, st, err);
+            if (rc)
+                return rc;
+            continue;
+        }
         int n = poll(fds, feeding ? 2 : 1, POLL_NS / 1000000);
         if (n > 0 && (fds[0].revents & POLLIN))
             drain_results(p);
@@ -454,8 +589,13 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
      * stops, so that reading them is counted nowhere */
     for (unsigned w = 0; w < p->workers; w++) {
         p->base_count[w] = pb_progress_count(atomic_load(&p->ctl->slot[w].progress));
-        p->sampled[w] = p->ops->sample(p, w, &p->before[w]) == 0;
+        p->sampled[w] = p->ops->sample(p, w, &p->before[w]) == 0 && p->ops->cpu_clock(p, w, &p->clock[w]) == 0;
     }
+    /* CPU clocks last, right before the run: the readings above take tens
+     * of microseconds, during which a spinning worker would be counted */
+    for (unsigned w = 0; w < p->workers; w++)
+        if (p->sampled[w])
+            p->before[w].cpu_ns = clock_ns(p->clock[w], p->before[w].cpu_ns);
     pb_thread_meter meter;
     pb_meter_begin(&meter);
     p->accounted = p->received = 0;
@@ -467,6 +607,7 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     atomic_store(&p->sh->last_done_ns, 0);
     st->chunk = p->chunk;
 
+    atomic_store(&p->sh->resting, 0);   /* a run: workers may spin again */
     st->t_start = pb_now_ns();
     p->batch = (p->batch + 1) & BATCH_MASK;
     if (p->batch == 0)
@@ -479,9 +620,11 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
         rc = wait_pipe(p, st, err);
     } else {
         uint64_t chunks = (p->plan->ntasks + p->chunk - 1) / p->chunk;
+        atomic_store(&p->sh->mode, PB_POOL_PLAN);
         atomic_store(&p->sh->claim, (uint64_t)p->batch << INDEX_BITS);
         atomic_store(&p->sh->batch, p->batch);
-        pb_futex_wake(&p->sh->batch, chunks < p->workers ? (int)chunks : (int)p->workers);
+        if (atomic_load(&p->sh->sleepers))   /* spinning workers need no wake-up */
+            pb_futex_wake(&p->sh->batch, chunks < p->workers ? (int)chunks : (int)p->workers);
         st->t_gate = pb_now_ns();
         rc = wait_arena(p, st, err);
     }
@@ -492,12 +635,16 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     st->bind_error = pb_control_bind_error(p->ctl);
 
     pb_meter_end(&meter, &st->usage);   /* the parent's own part */
+    int64_t *cpu_after = p->cpu_after;  /* CPU clocks first, right after the run */
+    for (unsigned w = 0; w < p->workers; w++)
+        cpu_after[w] = p->sampled[w] ? clock_ns(p->clock[w], -1) : -1;
     st->usage.maxrss_kb = 0;            /* peak RSS: the largest worker's (a thread's is its process's) */
     pb_usage_add(&st->usage, &p->lost_usage);
     for (unsigned w = 0; w < p->workers; w++) {
         pb_task_sample after;
-        if (!p->sampled[w] || p->ops->sample(p, w, &after) != 0)
+        if (!p->sampled[w] || cpu_after[w] < 0 || p->ops->sample(p, w, &after) != 0)
             continue;
+        after.cpu_ns = cpu_after[w];
         pb_usage used;
         pb_usage_between_samples(&used, &p->before[w], &after);
         pb_usage_add(&st->usage, &used);
@@ -507,9 +654,104 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     return rc;
 }
 
+/* A lean batch (mode and its fields already written): publish, wait. */
+static int run_lean(pb_pool *p, uint64_t total, uint64_t wake, pb_error *err)
+{
+    if (p->pipe_ipc)
+        return pb_fail(err, PB_E_UNSUPP, "%s: function batches need the arena transport", p->name);
+    if (total > INDEX_MASK || total > UINT32_MAX)
+        return pb_fail(err, PB_E_RANGE, "%s: at most %u tasks in a batch", p->name, UINT32_MAX);
+    pb_pool_shared *sh = p->sh;
+    atomic_store(&sh->hint, 0);
+    atomic_store(&sh->resting, 0);
+    p->batch = (p->batch + 1) & BATCH_MASK;
+    if (p->batch == 0)
+        p->batch = 1;
+    atomic_store(&sh->claim, (uint64_t)p->batch << INDEX_BITS);
+    atomic_store(&sh->batch, p->batch);
+    if (atomic_load(&sh->sleepers))
+        pb_futex_wake(&sh->batch, wake < p->workers ? (int)wake : (int)p->workers);
+    struct timespec poll_ts = { 0, POLL_NS };
+    int64_t spin_left = pb_wait_spin_ns(&p->wait, true), next_check = pb_now_ns() + POLL_NS;
+    for (;;) {
+        uint32_t f = atomic_load(&sh->finished);
+        if (f == p->batch)
+            return 0;
+        if (!parent_spin(p, &sh->finished, f, &spin_left) && spin_left <= 0) {
+            atomic_store(&sh->parent_asleep, 1);
+            if (atomic_load(&sh->finished) == f)
+                pb_futex_wait(&sh->finished, f, &poll_ts);
+            atomic_store(&sh->parent_asleep, 0);
+        }
+        if (pb_now_ns() < next_check)
+            continue;
+        next_check = pb_now_ns() + POLL_NS;
+        for (unsigned w = 0; w < p->workers; w++) {
+            char how[128];
+            int sig, status;
+            if (p->ops->ended(p, w, how, sizeof how, &sig, &status))
+                return pb_fail(err, PB_E_WORKER, "%s: worker %u %s during a function batch", p->name, w, how);
+        }
+    }
+}
+
+int pb_pool_run_tasks(pb_pool *p, uint64_t ntasks, uint64_t chunk, pb_pool_task_fn fn, void *arg, pb_error *err)
+{
+    if (ntasks == 0)
+        return 0;
+    uint64_t c = chunk ? chunk : pb_pool_default_chunk(ntasks, p->workers);
+    atomic_store(&p->sh->mode, PB_POOL_FUNCTION);
+    atomic_store(&p->sh->fn_tasks, ntasks);
+    atomic_store(&p->sh->fn_chunk, c);
+    atomic_store(&p->sh->task_fn, fn);
+    atomic_store(&p->sh->fn_arg, arg);
+    return run_lean(p, ntasks, (ntasks + c - 1) / c, err);
+}
+
+int pb_pool_run_team(pb_pool *p, pb_pool_team_fn fn, void *arg, pb_error *err)
+{
+    atomic_store(&p->sh->mode, PB_POOL_TEAM);
+    atomic_store(&p->sh->team_fn, fn);
+    atomic_store(&p->sh->fn_arg, arg);
+    return run_lean(p, p->workers, p->workers, err);
+}
+
+void pb_pool_barrier(pb_pool *p)
+{
+    pb_pool_shared *sh = p->sh;
+    uint32_t gen = atomic_load(&sh->bar_gen);
+    if (atomic_fetch_add(&sh->bar_count, 1) + 1 == p->workers) {
+        atomic_store(&sh->bar_count, 0);   /* nobody arrives again before gen moves */
+        atomic_store(&sh->bar_gen, gen + 1);
+        if (atomic_load(&sh->bar_sleepers))
+            pb_futex_wake(&sh->bar_gen, INT_MAX);
+        return;
+    }
+    if (pb_spin_while_equal(&sh->bar_gen, gen, pb_wait_spin_ns(&p->wait, true), p->spin_yield, NULL))
+        return;
+    atomic_fetch_add(&sh->bar_sleepers, 1);   /* then read bar_gen: as idle_wait */
+    while (atomic_load(&sh->bar_gen) == gen)
+        pb_futex_wait(&sh->bar_gen, gen, NULL);
+    atomic_fetch_sub(&sh->bar_sleepers, 1);
+}
+
+pb_pool *pb_pool_of(pb_exec *ex)
+{
+    if (ex->backend != &pb_backend_thread_pool && ex->backend != &pb_backend_process_pool)
+        return NULL;
+    return ex->state;   /* both keep their pb_pool first */
+}
+
+void pb_pool_rest(pb_pool *p)
+{
+    if (p->sh)
+        atomic_store(&p->sh->resting, 1);
+}
+
 void pb_pool_close(pb_pool *p)
 {
     if (p->sh) {
+        atomic_store(&p->sh->resting, 1);   /* spinners stop spinning, then see stop */
         atomic_store(&p->sh->stop, 1);
         pb_futex_wake(&p->sh->batch, INT_MAX);
     }
@@ -540,9 +782,13 @@ void pb_pool_close(pb_pool *p)
     free(p->base_count);
     free(p->before);
     free(p->sampled);
+    free(p->clock);
+    free(p->cpu_after);
     free(p->resend);
     p->base_count = NULL;
     p->before = NULL;
     p->sampled = NULL;
+    p->clock = NULL;
+    p->cpu_after = NULL;
     p->resend = NULL;
 }

@@ -23,7 +23,7 @@
 #include "pool.h"
 
 typedef struct pp_state {
-    pb_pool pool;
+    pb_pool pool;              /* first: pb_pool_of relies on it */
     pid_t *pid;                /* 0: not running */
     struct rusage *end_usage;  /* of the worker reaped last in each place: its whole life */
     bool *has_end_usage;
@@ -118,6 +118,12 @@ static int pp_sample(pb_pool *p, unsigned w, pb_task_sample *out)
     return pb_sample_task(s->pid[w], s->pid[w], clk, out);
 }
 
+static int pp_cpu_clock(pb_pool *p, unsigned w, clockid_t *clk)
+{
+    pp_state *s = p->impl;
+    return s->pid[w] > 0 && clock_getcpuclockid(s->pid[w], clk) == 0 ? 0 : -1;
+}
+
 static int pp_final_sample(pb_pool *p, unsigned w, pb_task_sample *out)
 {
     pp_state *s = p->impl;
@@ -135,6 +141,7 @@ static const pb_pool_ops pp_ops = {
     .kill = pp_kill,
     .reap = pp_reap,
     .sample = pp_sample,
+    .cpu_clock = pp_cpu_clock,
     .final_sample = pp_final_sample,
 };
 
@@ -187,13 +194,21 @@ static int pp_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_err
     return pb_pool_execute(&((pp_state *)ex->state)->pool, st, err);
 }
 
+static void pp_rest(pb_exec *ex)
+{
+    if (ex->state)
+        pb_pool_rest(&((pp_state *)ex->state)->pool);
+}
+
 const pb_backend pb_backend_process_pool = {
     .name = "process-pool",
     .summary = "W processes forked once, pulling chunks from a shared-memory queue (or pipes: --ipc pipe)",
     .shares_memory = false,
     .is_pool = true,
+    .uses_wait = true,
     .ipc_mask = 1u << PB_IPC_ARENA | 1u << PB_IPC_PIPE,
     .open = pp_open,
     .execute = pp_execute,
     .close = pp_close,
+    .rest = pp_rest,
 };

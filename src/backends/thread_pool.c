@@ -1,7 +1,8 @@
 /* thread-pool: W threads started once when the backend opens, pulling
- * chunks of tasks from one shared queue and sleeping on a futex when there
- * is none (idle workers do not spin). A run costs only dispatch and
- * wake-up; the threads' start-up is measured apart (startup_s).
+ * chunks of tasks from one shared queue; when there is none they wait as
+ * the wait policy says (--wait: spin, then sleep on a futex). A run costs
+ * only dispatch and wake-up; the threads' start-up is measured apart
+ * (startup_s).
  *
  * Threads cannot be isolated: a task that crashes ends parbench (loudly,
  * with the finished results kept); a task that ends its thread
@@ -29,7 +30,7 @@ typedef struct tp_worker {
 } tp_worker;
 
 typedef struct tp_state {
-    pb_pool pool;
+    pb_pool pool;              /* first: pb_pool_of relies on it */
     tp_worker *worker;
 } tp_state;
 
@@ -113,6 +114,12 @@ static int tp_sample(pb_pool *p, unsigned w, pb_task_sample *out)
     return pb_sample_task(getpid(), tid, clk, out);
 }
 
+static int tp_cpu_clock(pb_pool *p, unsigned w, clockid_t *clk)
+{
+    tp_worker *tw = &((tp_state *)p->impl)->worker[w];
+    return tw->running && pthread_getcpuclockid(tw->thread, clk) == 0 ? 0 : -1;
+}
+
 static int tp_final_sample(pb_pool *p, unsigned w, pb_task_sample *out)
 {
     tp_worker *tw = &((tp_state *)p->impl)->worker[w];
@@ -130,6 +137,7 @@ static const pb_pool_ops tp_ops = {
     .kill = tp_kill,
     .reap = tp_reap,
     .sample = tp_sample,
+    .cpu_clock = tp_cpu_clock,
     .final_sample = tp_final_sample,
 };
 
@@ -173,13 +181,21 @@ static int tp_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_err
     return pb_pool_execute(&((tp_state *)ex->state)->pool, st, err);
 }
 
+static void tp_rest(pb_exec *ex)
+{
+    if (ex->state)
+        pb_pool_rest(&((tp_state *)ex->state)->pool);
+}
+
 const pb_backend pb_backend_thread_pool = {
     .name = "thread-pool",
     .summary = "W threads started once, pulling chunks of tasks from one shared queue",
     .shares_memory = true,
     .is_pool = true,
+    .uses_wait = true,
     .ipc_mask = 1u << PB_IPC_ARENA,
     .open = tp_open,
     .execute = tp_execute,
     .close = tp_close,
+    .rest = tp_rest,
 };

@@ -61,14 +61,17 @@ int pb_cli_parse_backends(const char *text, pb_backend_set *out, pb_error *err)
     strcpy(buf, text);
     char *save = NULL;
     for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        if (strcmp(item, "all") == 0) {
+        if (strcmp(item, "all") == 0) {   /* every backend this build can run */
             for (size_t i = 0; pb_backends[i]; i++)
-                add_backend(out, pb_backends[i]);
+                if (!pb_backends[i]->unavailable)
+                    add_backend(out, pb_backends[i]);
             continue;
         }
         const pb_backend *b = pb_find_backend(item);
         if (!b)
             return pb_fail(err, PB_E_ARG, "--backend: unknown backend '%s' (backends: %s, or all)", item, names);
+        if (b->unavailable)
+            return pb_fail(err, PB_E_UNSUPP, "--backend %s: not available in this build: %s", item, b->unavailable);
         add_backend(out, b);
     }
     if (out->count == 0)

@@ -42,10 +42,11 @@ int pb_cmd_list(int argc, char **argv)
         if (strcmp(kind, "workloads") == 0)
             for (size_t i = 0; pb_workloads[i]; i++)
                 puts(pb_workloads[i]->name);
-        else if (strcmp(kind, "backends") == 0)
+        else if (strcmp(kind, "backends") == 0) {
             for (size_t i = 0; pb_backends[i]; i++)
-                puts(pb_backends[i]->name);
-        else if (strcmp(kind, "suites") == 0)
+                if (!pb_backends[i]->unavailable)   /* the ones this build can run */
+                    puts(pb_backends[i]->name);
+        } else if (strcmp(kind, "suites") == 0)
             for (const pb_suite *su = pb_suites; su->name; su++)
                 puts(su->name);
         else if (strcmp(kind, "demos") == 0)
@@ -69,8 +70,11 @@ int pb_cmd_list(int argc, char **argv)
             print_param(s);
     }
     printf("\nBackends (--backend a,b or all):\n");
-    for (size_t i = 0; pb_backends[i]; i++)
+    for (size_t i = 0; pb_backends[i]; i++) {
         printf("  %-14s %s\n", pb_backends[i]->name, pb_backends[i]->summary);
+        if (pb_backends[i]->unavailable)
+            printf("  %-14s NOT AVAILABLE in this build: %s\n", "", pb_backends[i]->unavailable);
+    }
     printf("\nSuites (--suite NAME):\n");
     for (const pb_suite *s = pb_suites; s->name; s++) {
         printf("  %-14s %s; %u reps after %u warm-up\n", s->name, s->summary, s->reps, s->warmup);

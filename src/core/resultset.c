@@ -364,6 +364,16 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
         pb_csv_str(&row, "");
         pb_csv_str(&row, "");
     }
+    if (cfg->backend->uses_wait) {
+        pb_csv_str(&row, pb_wait_name(cfg->wait.kind));
+        if (cfg->wait.kind == PB_WAIT_ACTIVE)
+            pb_csv_str(&row, "");
+        else
+            pb_csv_u64(&row, (uint64_t)(pb_wait_spin_ns(&cfg->wait, false) / 1000));
+    } else {
+        pb_csv_str(&row, "");
+        pb_csv_str(&row, "");
+    }
     pb_csv_end(&row);
     /* tasks and samples first: a run in runs.csv always has them */
     uint64_t run_id = rs->next_run_id;

@@ -52,6 +52,7 @@ static const column_rule runs_rules[] = {
     { "sampler_cpu_s", SECONDS_OR_EMPTY, 0 }, { "samples", COUNT_OR_EMPTY, 0 }, { "ok", FLAG, R },
     { "round", COUNT, 0 }, { "position", COUNT, 0 }, { "idle_before_s", SECONDS_OR_EMPTY, 0 },
     { "bind_s", SECONDS_OR_EMPTY, 0 },
+    { "wait", TEXT, 0 }, { "spin_us", COUNT_OR_EMPTY, 0 },
 };
 static const column_rule tasks_rules[] = {
     { "run_id", ID, R }, { "config_id", ID, 0 }, { "rep", ID, 0 }, { "task", COUNT, R },

@@ -62,7 +62,8 @@ static void settle_work_end(pb_run_stats *st, const pb_plan *plan)
     int64_t last = 0;
     for (size_t i = 0; i < plan->ntasks; i++) {
         const pb_outcome *o = &plan->outcomes[i];
-        if (o->status == PB_TASK_DONE && o->t_end_ns > last)
+        /* acquire: after a run a thread may still be in a task (stuck past --task-timeout) */
+        if (__atomic_load_n(&o->status, __ATOMIC_ACQUIRE) == PB_TASK_DONE && o->t_end_ns > last)
             last = o->t_end_ns;
     }
     if (last >= st->t_gate && last <= st->t_end)
@@ -122,7 +123,8 @@ static int open_config(opened *o, const pb_config *cfg, pb_plan *plan, const pb_
     pb_gil_enable(cfg->gil ? PB_GIL_SWITCH_NS : 0);   /* before open: forked pool workers inherit it */
     o->ex = (pb_exec){ .backend = cfg->backend,
                        .config = { .workers = cfg->workers, .chunk = cfg->chunk, .ipc = cfg->ipc,
-                                   .task_timeout_ns = cfg->task_timeout_ns, .placement = &o->placement } };
+                                   .task_timeout_ns = cfg->task_timeout_ns, .placement = &o->placement,
+                                   .wait = cfg->wait } };
     int64_t t0 = pb_now_ns();
     int rc = cfg->backend->open(&o->ex, plan, err);
     o->startup_s = seconds(pb_now_ns() - t0);
@@ -272,6 +274,14 @@ static bool same_workload(const pb_config *a, const pb_config *b)
     return strcmp(x, y) == 0;
 }
 
+/* Another configuration runs next: a pool whose workers spin by its wait
+ * policy (--wait) puts them to sleep, so that they take no CPU from it. */
+static void rest_config(opened *o, unsigned configs)
+{
+    if (configs > 1 && o->open && o->ex.backend->rest)
+        o->ex.backend->rest(&o->ex);
+}
+
 /* Run one workload group interleaved: open all, warm up all, then rounds. */
 static int run_group_interleaved(const pb_config *cfgs, unsigned n, uint64_t seed, const pb_run_observer *obs,
                                  pb_error *err)
@@ -307,9 +317,11 @@ static int run_group_interleaved(const pb_config *cfgs, unsigned n, uint64_t see
         }
     }
     /* warm-ups first, in configuration order, so that no round starts cold */
-    for (unsigned i = 0; i < n && rc == 0; i++)
+    for (unsigned i = 0; i < n && rc == 0; i++) {
         for (unsigned k = 0; os[i].open && k < cfgs[i].warmup && rc == 0; k++)
             rc = run_once(&os[i], &plan, obs, k, 0, 0, err);
+        rest_config(&os[i], n);
+    }
     unsigned rounds = 0;
     for (unsigned i = 0; i < n; i++)
         rounds = cfgs[i].reps > rounds ? cfgs[i].reps : rounds;
@@ -321,6 +333,7 @@ static int run_group_interleaved(const pb_config *cfgs, unsigned n, uint64_t see
             if (!o->open || r > o->cfg->reps)
                 continue;
             rc = run_once(o, &plan, obs, o->cfg->warmup + r - 1, r, ++position, err);
+            rest_config(o, n);
         }
     }
     bool hung = rc == PB_E_HUNG;

@@ -154,3 +154,17 @@ void pb_usage_between_samples(pb_usage *used, const pb_task_sample *a, const pb_
     used->majflt = b->counters.majflt - a->counters.majflt;
     used->maxrss_kb = b->counters.maxrss_kb;
 }
+
+char pb_proc_state(int id)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", id);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return '?';
+    size_t k = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[k] = '\0';
+    char *p = strrchr(buf, ')');   /* the command name may hold spaces and parentheses */
+    return p && p[1] == ' ' ? p[2] : '?';
+}

@@ -45,6 +45,9 @@ void pb_sample_of_child(const struct rusage *r, pb_task_sample *out);
 int pb_sample_self(pb_task_sample *out);
 /* What it used between two readings. */
 void pb_usage_between_samples(pb_usage *used, const pb_task_sample *a, const pb_task_sample *b);
+/* The kernel's state letter of a process or thread (its id) in /proc:
+ * R running or runnable, S sleeping, Z zombie, ...; '?' when it is gone. */
+char pb_proc_state(int id);
 /* *sum += add; maxrss the larger of the two. */
 void pb_usage_add(pb_usage *sum, const pb_usage *add);
 

@@ -9,22 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/usage.h"
 #include "narrate.h"
-
-/* State letter of a process in /proc (Z: zombie), or '?' when it is gone. */
-static char proc_state(pid_t pid)
-{
-    char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return '?';
-    size_t k = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[k] = '\0';
-    char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' ? p[2] : '?';
-}
 
 /* Notes 000/002/004: start, is_alive, terminate, join; a zombie. */
 static void demo_life_cycle(pb_demo_ctx *c)
@@ -36,17 +22,17 @@ static void demo_life_cycle(pb_demo_ctx *c)
         for (;;)
             pause();
     }
-    char alive = proc_state(pid);
+    char alive = pb_proc_state(pid);
     pb__show(c, _("  just started         state %c  (is_alive: %s)\n"),
            alive, alive != '?' && alive != 'Z' ? "True" : "False");
     kill(pid, SIGTERM);   /* terminate() */
     char zombie = '?';
-    for (int i = 0; i < 200 && (zombie = proc_state(pid)) != 'Z'; i++)
+    for (int i = 0; i < 200 && (zombie = pb_proc_state(pid)) != 'Z'; i++)
         nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
     pb__show(c, _("  after terminate()    state %c  (a zombie: ended, not yet joined)\n"), zombie);
     int status = 0;
     waitpid(pid, &status, 0);   /* join() */
-    char gone = proc_state(pid);
+    char gone = pb_proc_state(pid);
     pb__show(c, _("  after join()         %s  (ended by signal %d)\n"),
            gone == '?' ? _("gone from /proc") : _("still in /proc"),
            WIFSIGNALED(status) ? WTERMSIG(status) : 0);

@@ -174,6 +174,7 @@ int pb_sampler_create(pb_sampler **out, unsigned hz, const int *cpus, unsigned n
     memset(s->when, 0, s->capacity * sizeof *s->when);
     int e = pthread_create(&s->thread, NULL, sampler_main, s);
     if (e) {
+        s->thread = 0;   /* not started: nothing to join (whatever pthread_create left there) */
         pb_sampler_destroy(s);
         return pb_fail_errno(err, PB_E_SYS, e, "sampler: cannot start its thread");
     }
