@@ -93,6 +93,8 @@ static _Noreturn void threads_program(int out, long long_ms, bool join_daemon)
     pthread_join(n, NULL);
     if (join_daemon)
         pthread_join(d, NULL);
+    else
+        pthread_detach(d);   /* a daemon: nobody will join it, the end of main ends it */
     _exit(0);                                     /* the end of main: every thread left ends with it */
 }
 
