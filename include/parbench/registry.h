@@ -21,7 +21,8 @@
     X(pthread)             \
     X(fork)                \
     X(thread_pool)         \
-    X(process_pool)
+    X(process_pool)        \
+    X(mpi)
 
 #define PB_X_(id) extern const pb_workload pb_workload_##id;
 PB_WORKLOAD_LIST(PB_X_)
@@ -35,5 +36,7 @@ extern const pb_backend *const pb_backends[];     /* NULL-terminated */
 
 const pb_workload *pb_find_workload(const char *name);
 const pb_backend *pb_find_backend(const char *name);
+/* "" when the backend can run here, else why not. */
+const char *pb_backend_unavailable(const pb_backend *b);
 
 #endif

@@ -60,7 +60,8 @@
     X(samples, "sampling intervals recorded for the run in samples.csv")                    \
     X(ok, "1 when every worker ended well and the result verified, else 0")                  \
     X(result, "the workload's verified result")                                               \
-    X(note, "why ok is 0 (crashed worker, failed check, a worker that could not start); empty when ok")
+    X(note, "why ok is 0 (crashed worker, failed check, a worker that could not start); empty when ok") \
+    X(hosts, "the hosts the workers ran on (gethostname), space-separated: this one, or the MPI ranks' hosts")
 
 /* tasks.csv: join on run_id (and config_id, rep) with runs.csv. */
 #define PB_TASKS_COLUMNS(X)                                                                    \
@@ -78,7 +79,8 @@
     X(sleep_s, "seconds the task asked to sleep")                                              \
     X(status, "done, lost (its worker died), running or pending (never started)")              \
     X(signal, "lost: the signal that ended its worker, else empty")                            \
-    X(exit_status, "lost: its worker's exit status (-1 killed, -2 thread ended), else empty")
+    X(exit_status, "lost: its worker's exit status (-1 killed, -2 thread ended), else empty")           \
+    X(host, "the host its worker ran on (gethostname); empty when it never started")
 
 /* samples.csv: one row per CPU per sampling interval of a run. */
 #define PB_SAMPLES_COLUMNS(X)                                                                  \
@@ -91,7 +93,8 @@
     X(busy, "fraction of the interval's ticks the CPU was busy: user + system; empty when no tick fell in it") \
     X(user, "fraction in user mode (user + nice; guest time is inside it)")                    \
     X(system, "fraction in the kernel (system + irq + softirq)")                               \
-    X(steal, "fraction stolen by the hypervisor (not counted as busy)")
+    X(steal, "fraction stolen by the hypervisor (not counted as busy)")                           \
+    X(host, "the host whose /proc/stat this is (gethostname): parbench's, or an MPI rank's other host")
 
 /* measures.csv: one row per quantity a demo measured and showed. */
 #define PB_MEASURES_COLUMNS(X)                                                                 \
@@ -130,6 +133,10 @@ int pb_resultset_add_measure(pb_resultset *rs, const char *demo, const char *wha
                              double value, const char *unit, double expected, uint64_t run_id, pb_error *err);
 
 void pb_resultset_close(pb_resultset *rs);
+
+/* Append one key,value row to the set's machine.csv (what is known only
+ * once the runs are set up, such as the MPI launch command). */
+int pb_resultset_add_machine(pb_resultset *rs, const char *key, const char *value, pb_error *err);
 
 /* Write machine.csv into an existing folder (bench binaries use it). */
 int pb_resultset_write_machine(const char *dir, const char *command, pb_error *err);

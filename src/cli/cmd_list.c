@@ -42,8 +42,13 @@ int pb_cmd_list(int argc, char **argv)
             print_param(s);
     }
     printf("\nBackends (--backend a,b or all):\n");
-    for (size_t i = 0; pb_backends[i]; i++)
-        printf("  %-14s %s\n", pb_backends[i]->name, pb_backends[i]->summary);
+    for (size_t i = 0; pb_backends[i]; i++) {
+        const char *why = pb_backend_unavailable(pb_backends[i]);
+        printf("  %-14s %s%s\n", pb_backends[i]->name, pb_backends[i]->summary,
+               pb_backends[i]->opt_in ? " (not in all: name it)" : "");
+        if (*why)
+            printf("  %-14s unavailable: %s\n", "", why);
+    }
     printf("\nSuites (--suite NAME):\n");
     for (const pb_suite *s = pb_suites; s->name; s++) {
         printf("  %-14s %s; %u reps after %u warm-up\n", s->name, s->summary, s->reps, s->warmup);

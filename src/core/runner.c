@@ -82,7 +82,8 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
     pb_gil_enable(cfg->gil ? PB_GIL_SWITCH_NS : 0);
     pb_exec ex = { .backend = cfg->backend,
                    .config = { .workers = cfg->workers, .chunk = cfg->chunk, .ipc = cfg->ipc,
-                               .task_timeout_ns = cfg->task_timeout_ns, .placement = &placement } };
+                               .task_timeout_ns = cfg->task_timeout_ns, .placement = &placement,
+                               .launch = cfg->launch } };
     int64_t t0 = pb_now_ns();
     rc = cfg->backend->open(&ex, &plan, err);
     double startup_s = seconds(pb_now_ns() - t0);
@@ -129,6 +130,12 @@ int pb_run_config(const pb_config *cfg, const pb_run_observer *obs, pb_error *er
         pb_pin_format(pin, rec.pin, sizeof rec.pin);
         pb_placement_format(&placement, rec.pus_used, sizeof rec.pus_used);
         rec.oversubscribed = pin->kind == PB_PIN_NONE ? cfg->workers > pus : placement.oversubscribed;
+        if (st.oversubscribed_known)   /* workers on several hosts: the backend knows each host's PUs */
+            rec.oversubscribed = st.oversubscribed;
+        rec.worker_host = st.worker_host;
+        snprintf(rec.hosts, sizeof rec.hosts, "%s", st.hosts);
+        rec.host_samples = st.host_samples;
+        rec.nhost_samples = st.nhost_samples;
         rec.bind_error = st.bind_error;
         rec.bound = pin->kind == PB_PIN_NONE ? -1 : st.bind_error == 0;
         rec.held = rec.bound == 1 ? placement_held(&plan, &placement) : -1;

@@ -70,6 +70,13 @@ static int verify(const pb_plan *plan, const pb_outcome *o, char *result, size_t
     return 0;
 }
 
+static void task_output(const pb_plan *plan, size_t task, size_t *offset, size_t *bytes)
+{
+    (void)plan;
+    *offset = task * sizeof(uint64_t);   /* its count */
+    *bytes = sizeof(uint64_t);
+}
+
 const pb_workload pb_workload_counter = {
     .name = "counter",
     .summary = "each task counts to n with one real add per iteration (CPU-bound)",
@@ -80,4 +87,5 @@ const pb_workload pb_workload_counter = {
     .plan = plan,
     .run_task = run_task,
     .verify = verify,
+    .task_output = task_output,
 };
