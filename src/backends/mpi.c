@@ -54,7 +54,8 @@ typedef struct rank_state {
 typedef struct host_samples {  /* one other host's sampler, this run */
     char host[64];
     uint32_t leader;           /* the rank that sampled it */
-    pb_host_samples view;
+    unsigned ncpus;
+    size_t intervals;
     int32_t *cpu;
     int64_t *end_ns, *len_ns;
     float *share;
@@ -194,8 +195,8 @@ static int store_samples(mpi_state *s, unsigned r, const void *m, uint64_t len)
         memcpy(&x->share[k * nc * 3], p, nc * 3 * sizeof(float));
         p += nc * 3 * sizeof(float);
     }
-    x->view = (pb_host_samples){ .host = x->host, .ncpus = (unsigned)nc, .cpu = x->cpu, .intervals = n,
-                                 .end_ns = x->end_ns, .len_ns = x->len_ns, .share = x->share };
+    x->ncpus = (unsigned)nc;
+    x->intervals = n;
     return 0;
 }
 
@@ -320,12 +321,14 @@ static int64_t task_in_hand(const mpi_state *s, unsigned r)
     return !rs->done && rs->next < rs->end ? (int64_t)rs->next : -1;
 }
 
-static void mark_lost(pb_plan *plan, int64_t task, unsigned r, int sig, int exit_status)
+static void mark_lost(pb_plan *plan, int64_t task, unsigned r, int64_t started_ns, int sig, int exit_status)
 {
     if (task < 0 || (uint64_t)task >= plan->ntasks || plan->outcomes[task].status == PB_TASK_DONE)
         return;
     pb_outcome *o = &plan->outcomes[task];
     o->status = PB_TASK_LOST;
+    o->t_start_ns = started_ns;        /* when parbench last heard from the rank: the task began then */
+    o->cpu_start = o->cpu_end = -1;    /* not known: the rank never said */
     o->worker = (int32_t)r;
     o->signal = (int16_t)sig;
     o->exit_status = (int16_t)exit_status;
@@ -399,10 +402,10 @@ static int fail_run(mpi_state *s, pb_plan *plan, pb_run_stats *st, pb_error *err
     }
     pb_stats_note(st, what);
     if (culprit >= 0)
-        mark_lost(plan, task, (unsigned)culprit, sig, sig ? -1 : status);
+        mark_lost(plan, task, (unsigned)culprit, s->rs[culprit].heard_ns, sig, sig ? -1 : status);
     for (unsigned r = 0; r < s->workers; r++)   /* the others' tasks in hand died with the job */
         if ((int)r != culprit)
-            mark_lost(plan, task_in_hand(s, r), r, 0, -1);
+            mark_lost(plan, task_in_hand(s, r), r, s->rs[r].heard_ns, 0, -1);
     end_job(s, false);
     return pb_fail(err, PB_E_WORKER, "mpi: %s", what);
 }
@@ -465,7 +468,7 @@ static void place_times(mpi_state *s, pb_plan *plan, pb_run_stats *st, int64_t t
     }
     for (unsigned i = 0; i < s->nhs; i++) {
         int64_t off = ref - s->rs[s->hs[i].leader].done_msg.gate_ns;
-        for (size_t k = 0; k < s->hs[i].view.intervals; k++)
+        for (size_t k = 0; k < s->hs[i].intervals; k++)
             s->hs[i].end_ns[k] += off;
     }
     st->t_gate = ref < st->t_start ? st->t_start : ref > st->t_end ? st->t_end : ref;
@@ -580,8 +583,12 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
     if (s->nhs) {
         free(s->views);
         s->views = calloc(s->nhs, sizeof *s->views);
-        for (unsigned i = 0; s->views && i < s->nhs; i++)
-            s->views[i] = s->hs[i].view;
+        for (unsigned i = 0; s->views && i < s->nhs; i++) {
+            const host_samples *x = &s->hs[i];
+            s->views[i] = (pb_host_samples){ .host = x->host, .ncpus = x->ncpus, .cpu = x->cpu,
+                                             .intervals = x->intervals, .end_ns = x->end_ns, .len_ns = x->len_ns,
+                                             .share = x->share };
+        }
         st->host_samples = s->views;
         st->nhost_samples = s->views ? s->nhs : 0;
     }

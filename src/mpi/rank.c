@@ -7,7 +7,10 @@
  * alone; rank 0 passes it on (MPI_Ibcast), every rank meets the others at
  * MPI_Ibarrier (the start gate) and stamps its gate time, then runs its
  * static block of tasks, or claims chunks from a counter held by rank 0
- * (MPI_Fetch_and_op on a window: rank 0 is the queue) with --chunk. Each
+ * with --chunk: rank 0 is the queue. The counter is an MPI window
+ * (MPI_Fetch_and_op: on one host, an atomic in shared memory that needs
+ * nothing of rank 0); where the MPI library offers no window across the
+ * hosts, claims are messages that rank 0 answers between its own tasks. Each
  * outcome goes to the parent as the task ends, with the task's slice of the
  * output; DONE closes the rank's part of the run.
  *
@@ -58,7 +61,7 @@
 #define YIELD_NS 1000000          /* then sched_yield between tests for this long */
 #define SLEEP_MAX_NS 1000000      /* then sleeps growing to this between tests */
 #define POST_WAKE_NS 2000000      /* a woken rank stays awake this long for the Bcast */
-#define IDLE_POLL_MS 10           /* a sleeping rank still tests MPI this often */
+#define IDLE_POLL_MS 100          /* a sleeping rank still tests MPI this often (a safety net: WAKE comes first) */
 #define CONNECT_TIMEOUT_MS 5000   /* per address the parent advertised */
 
 static int parent_fd = -1;
@@ -343,8 +346,11 @@ static void send_samples(uint32_t run)
 typedef struct rank_job {
     pb_plan plan;
     uint64_t chunk;            /* 0: static blocks */
-    MPI_Win win;               /* chunk: rank 0's counter */
+    bool by_window;            /* chunk: claims by MPI_Fetch_and_op on win, else by messages to rank 0 */
+    MPI_Win win;               /* rank 0's counter */
     uint64_t *counter;
+    uint64_t next;             /* by messages: rank 0's counter */
+    unsigned final_grants;     /* by messages: ranks told "no task left" in this run */
     MPI_Comm node;             /* the ranks of this host */
     bool sampling;             /* this rank runs its host's sampler */
     bool node_barrier;         /* the ranks of this host meet after their tasks (a sampler runs here) */
@@ -366,6 +372,69 @@ static void run_task(rank_job *j, uint64_t t)
     w.outcome = *o;
     w.output_bytes = bytes;
     send_or_die(PB_WIRE_OUTCOME, &w, sizeof w, bytes ? (const unsigned char *)j->plan.output + off : NULL, bytes);
+}
+
+enum { TAG_CLAIM = 11, TAG_GRANT = 12 };
+
+/* Rank 0, claims by messages: answer those waiting; with `to_the_end`,
+ * until every other rank has been told that no task is left. */
+static void serve_claims(rank_job *j, bool to_the_end)
+{
+    if (!j->chunk || j->by_window)
+        return;
+    int64_t idle_since = pb_now_ns(), nap = 20000;
+    for (;;) {
+        int flag = 0;
+        MPI_Status st;
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_CLAIM, MPI_COMM_WORLD, &flag, &st);
+        if (flag) {
+            char none;
+            MPI_Recv(&none, 0, MPI_CHAR, st.MPI_SOURCE, TAG_CLAIM, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            uint64_t idx = j->next;
+            j->next += j->chunk;
+            if (idx >= j->plan.ntasks)
+                j->final_grants++;
+            MPI_Send(&idx, 1, MPI_UINT64_T, st.MPI_SOURCE, TAG_GRANT, MPI_COMM_WORLD);
+            idle_since = pb_now_ns();
+            nap = 20000;
+            continue;
+        }
+        /* the ranks that claim at all: those whose first chunk held tasks */
+        uint64_t chunks = (j->plan.ntasks + j->chunk - 1) / j->chunk;
+        unsigned claimers = (unsigned)(chunks < (uint64_t)world_size ? chunks : (uint64_t)world_size) - 1;
+        if (!to_the_end || j->final_grants >= claimers)
+            return;
+        int64_t waited = pb_now_ns() - idle_since;   /* the others are still in their tasks */
+        if (waited < spin_ns) {
+            relax();
+        } else if (waited < spin_ns + YIELD_NS) {
+            sched_yield();
+        } else {
+            struct timespec ts = { 0, nap };
+            nanosleep(&ts, NULL);
+            nap = nap * 2 < SLEEP_MAX_NS ? nap * 2 : SLEEP_MAX_NS;
+        }
+    }
+}
+
+/* The first task of the next chunk (>= ntasks: none left). */
+static uint64_t claim(rank_job *j)
+{
+    uint64_t idx = 0;
+    if (j->by_window) {
+        MPI_Fetch_and_op(&j->chunk, &idx, MPI_UINT64_T, 0, 0, MPI_SUM, j->win);
+        MPI_Win_flush(0, j->win);
+    } else if (rank_id == 0) {
+        idx = j->next;
+        j->next += j->chunk;
+    } else {
+        char none = 0;
+        MPI_Request req;
+        MPI_Send(&none, 0, MPI_CHAR, 0, TAG_CLAIM, MPI_COMM_WORLD);
+        MPI_Irecv(&idx, 1, MPI_UINT64_T, 0, TAG_GRANT, MPI_COMM_WORLD, &req);
+        wait_soon(&req);
+    }
+    return idx;
 }
 
 static int64_t tv_ns(struct timeval tv)
@@ -391,9 +460,16 @@ static void one_run(rank_job *j, uint32_t run, int64_t go_ns)
         pb_sampler_start(node_sampler);
         sampler0 = pb_sampler_cpu_ns(node_sampler);
     }
-    if (j->chunk && rank_id == 0) {   /* the queue starts at task 0; nobody claims before the gate */
-        *j->counter = 0;
-        MPI_Win_sync(j->win);
+    /* each rank's first chunk is its rank's (no claim, so no rank waits for
+     * rank 0 to answer before it starts); the queue holds the rest */
+    uint64_t first_chunk = (uint64_t)rank_id * j->chunk;
+    if (j->chunk && rank_id == 0) {   /* nobody claims before the gate */
+        j->next = (uint64_t)world_size * j->chunk;
+        j->final_grants = 0;
+        if (j->by_window) {
+            *j->counter = j->next;
+            MPI_Win_sync(j->win);
+        }
     }
     MPI_Request req;
     MPI_Ibarrier(MPI_COMM_WORLD, &req);
@@ -408,26 +484,25 @@ static void one_run(rank_job *j, uint32_t run, int64_t go_ns)
             run_task(j, t);
         d.tasks = (uint32_t)(last - first);
     } else {
-        for (;;) {
-            uint64_t idx = 0;
-            MPI_Fetch_and_op(&j->chunk, &idx, MPI_UINT64_T, 0, 0, MPI_SUM, j->win);
-            MPI_Win_flush(0, j->win);
+        for (bool first = true;; first = false) {
+            uint64_t idx = first ? first_chunk : claim(j);
             if (idx >= n)
                 break;
             pb_wire_claim c = { idx, idx + j->chunk < n ? idx + j->chunk : n };
             send_or_die(PB_WIRE_CLAIM, &c, sizeof c, NULL, 0);
             for (uint64_t t = c.lo; t < c.hi; t++) {
                 run_task(j, t);
-                if (rank_id == 0) {   /* rank 0 holds the queue: let MPI serve other ranks' claims */
-                    int flag;
-                    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
-                }
+                if (rank_id == 0)
+                    serve_claims(j, false);   /* rank 0 holds the queue: answer the claims that came */
             }
             d.tasks += (uint32_t)(c.hi - c.lo);
         }
-        /* every claim answered before rank 0 stops serving them */
-        MPI_Ibarrier(MPI_COMM_WORLD, &req);
-        wait_soon(&req);
+        if (j->by_window) {   /* every claim answered before rank 0 stops making progress */
+            MPI_Ibarrier(MPI_COMM_WORLD, &req);
+            wait_soon(&req);
+        } else if (rank_id == 0) {
+            serve_claims(j, true);            /* until every other rank was told the queue is empty */
+        }
     }
     if (j->node_barrier) {             /* the host's sampler covers every rank of the host */
         MPI_Ibarrier(j->node, &req);
@@ -673,10 +748,17 @@ int main(int argc, char **argv)
     }
 
     job.chunk = chunk;
-    if (chunk) {
-        MPI_Win_allocate(rank_id == 0 ? (MPI_Aint)sizeof(uint64_t) : 0, sizeof(uint64_t), MPI_INFO_NULL,
-                         MPI_COMM_WORLD, &job.counter, &job.win);
-        MPI_Win_lock_all(MPI_MODE_NOCHECK, job.win);
+    if (chunk) {   /* a window if the library offers one over these hosts (Open MPI 4.1's osc/ucx may not over TCP) */
+        MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+        int ok = MPI_Win_allocate(rank_id == 0 ? (MPI_Aint)sizeof(uint64_t) : 0, sizeof(uint64_t), MPI_INFO_NULL,
+                                  MPI_COMM_WORLD, &job.counter, &job.win) == MPI_SUCCESS, all = 0;
+        MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+        MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+        if (ok && !all)
+            MPI_Win_free(&job.win);
+        job.by_window = all;
+        if (job.by_window)
+            MPI_Win_lock_all(MPI_MODE_NOCHECK, job.win);
     }
     job.node_barrier = !local && sample_hz > 0;
     job.sampling = job.node_barrier && lr == 0;
@@ -693,7 +775,7 @@ int main(int argc, char **argv)
 
     serve_runs(&job);
 
-    if (chunk) {
+    if (job.by_window) {
         MPI_Win_unlock_all(job.win);
         MPI_Win_free(&job.win);
     }
