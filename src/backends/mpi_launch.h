@@ -13,6 +13,7 @@
 #include "parbench/backend.h"
 
 #define PB_MPI_RANK_PROGRAM "parbench-mpi-rank"   /* installed next to parbench */
+#define PB_MPI_RANK_ENV "PARBENCH_MPI_RANK"       /* or where this says (tests; hosts where it lives elsewhere) */
 
 typedef struct pb_mpi_rank {
     int fd;                    /* its stream (non-blocking); -1 once closed */
@@ -35,8 +36,8 @@ typedef struct pb_mpi_job {
     char command[8192];        /* the command as run */
 } pb_mpi_job;
 
-/* The rank program's path (next to this executable). 0, or -1 when the
- * path does not fit. */
+/* The rank program's path: $PARBENCH_MPI_RANK, else next to this
+ * executable. 0, or -1 when the path does not fit. */
 int pb_mpi_rank_path(char *buf, size_t size);
 
 /* "" when the mpi backend can run here, else why not (one sentence). */
