@@ -49,6 +49,7 @@ typedef struct rank_state {
     int64_t fault_task;
     int fault_signal;
     pb_wire_done done_msg;
+    int64_t seen_offset_ns;    /* other hosts: least (arrival - end) of its outcomes, its clock to ours; INT64_MAX: none */
 } rank_state;
 
 typedef struct host_samples {  /* one other host's sampler, this run */
@@ -247,6 +248,9 @@ static int handle(mpi_state *s, pb_plan *plan, unsigned r, const pb_wire_head *h
         if (bytes)
             memcpy((unsigned char *)plan->output + off, (const unsigned char *)m + sizeof w, bytes);
         rs->reported++;
+        int64_t arrival = pb_now_ns();
+        if (!s->job.rank[r].local && arrival - o->t_end_ns < rs->seen_offset_ns)
+            rs->seen_offset_ns = arrival - o->t_end_ns;
         if (w.task >= rs->next && w.task < rs->end)
             rs->next = w.task + 1;
         rs->heard_ns = pb_now_ns();
@@ -401,6 +405,23 @@ static int fail_run(mpi_state *s, pb_plan *plan, pb_run_stats *st, pb_error *err
         snprintf(what, sizeof what, "the MPI launcher ended during the run%s%s", says[0] ? ": " : "", says);
     }
     pb_stats_note(st, what);
+    /* the run's phases: to the gate as far as parbench knows (GO sent), work
+     * until the last outcome it received, then the failure's handling */
+    int64_t last = st->t_gate;
+    for (size_t t = 0; t < plan->ntasks; t++) {
+        pb_outcome *o = &plan->outcomes[t];
+        if (o->status != PB_TASK_DONE)
+            continue;
+        if (!s->job.rank[o->worker].local) {   /* no barrier to go by: as if its outcomes had come at once */
+            int64_t off = s->rs[o->worker].seen_offset_ns;
+            o->t_start_ns += off;
+            o->t_end_ns += off;
+        }
+        if (o->t_end_ns > last)
+            last = o->t_end_ns;
+    }
+    st->t_end = pb_now_ns();
+    st->t_work_end = last > st->t_end ? st->t_end : last;
     if (culprit >= 0)
         mark_lost(plan, task, (unsigned)culprit, s->rs[culprit].heard_ns, sig, sig ? -1 : status);
     for (unsigned r = 0; r < s->workers; r++)   /* the others' tasks in hand died with the job */
@@ -493,6 +514,7 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
         uint32_t asleep = rs->asleep_for;
         memset(rs, 0, sizeof *rs);
         rs->asleep_for = asleep;
+        rs->seen_offset_ns = INT64_MAX;
         if (s->chunk == 0) {
             size_t first, last;
             pb_static_block(plan->ntasks, W, r, &first, &last);
@@ -507,7 +529,7 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
     pb_meter_begin(&meter);
     char why[320] = "";
 
-    st->t_start = pb_now_ns();
+    st->t_start = st->t_gate = pb_now_ns();   /* t_gate: GO sent, until the ranks say when they passed it */
     s->run++;
     for (unsigned r = 0; r < W; r++)   /* SLEEPs that came since the last run */
         if (!read_rank(s, plan, r, why, sizeof why))
@@ -515,7 +537,7 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
     pb_wire_run go = { s->run };
     if (pb_wire_send(s->job.rank[0].fd, PB_WIRE_GO, &go, sizeof go, NULL, 0) != 0)
         return fail_run(s, plan, st, err, -1, 0, 0, "its stream closed");
-    int64_t t_go = pb_now_ns();
+    int64_t t_go = st->t_gate = pb_now_ns();
     for (unsigned r = 1; r < W; r++)
         if (s->rs[r].asleep_for == s->run)
             wake(s, r);
