@@ -9,12 +9,30 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+static int send_iov(int fd, struct iovec *iov, int n);
+
 int pb_wire_send(int fd, uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
 {
-    pb_wire_head head = { .type = type, .len = alen + blen };
+    pb_wire_head head = { .type = type, .len = alen + (b ? blen : 0) };
     struct iovec iov[3] = { { &head, sizeof head }, { (void *)a, alen }, { (void *)b, b ? blen : 0 } };
-    struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 3 };
-    size_t left = sizeof head + alen + (b ? blen : 0);
+    return send_iov(fd, iov, 3);
+}
+
+int pb_wire_send_two(int fd, uint32_t type1, const void *a1, size_t alen1, const void *b1, size_t blen1,
+                     uint32_t type2, const void *a2, size_t alen2)
+{
+    pb_wire_head h1 = { .type = type1, .len = alen1 + (b1 ? blen1 : 0) }, h2 = { .type = type2, .len = alen2 };
+    struct iovec iov[5] = { { &h1, sizeof h1 }, { (void *)a1, alen1 }, { (void *)b1, b1 ? blen1 : 0 },
+                            { &h2, sizeof h2 }, { (void *)a2, alen2 } };
+    return send_iov(fd, iov, 5);
+}
+
+static int send_iov(int fd, struct iovec *iov, int n)
+{
+    struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+    size_t left = 0;
+    for (int i = 0; i < n; i++)
+        left += iov[i].iov_len;
     while (left) {
         ssize_t k = sendmsg(fd, &msg, MSG_NOSIGNAL);
         if (k < 0) {

@@ -114,6 +114,11 @@ typedef struct pb_wire_bare {
  * and a payload made of two parts (b may be NULL). 0, or -errno. */
 int pb_wire_send(int fd, uint32_t type, const void *a, size_t alen, const void *b, size_t blen);
 
+/* Two messages in one write (the last outcome and DONE: one wake-up of
+ * the reader, not two); b2 may be NULL. */
+int pb_wire_send_two(int fd, uint32_t type1, const void *a1, size_t alen1, const void *b1, size_t blen1,
+                     uint32_t type2, const void *a2, size_t alen2);
+
 /* Assembles messages from a stream read as it comes. */
 typedef struct pb_wire_reader {
     unsigned char *buf;

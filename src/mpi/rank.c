@@ -53,21 +53,35 @@
 #include "parbench/sampler.h"
 #include "parbench/topology.h"
 
-/* How long a rank tests a request awake before yielding or sleeping, when
- * every rank of its host has a PU of its own: the start gate's spin of the
- * forked backends (src/core/gate.c), which a futex wake-up (tens of us on
- * this kind of VM) would otherwise add to every run. */
+/* Between runs a rank tests for the next one awake this long before it
+ * sleeps, when every rank of its host and parbench have a PU each: the
+ * start gate's spin of the forked backends (src/core/gate.c), which saves
+ * the next run a wake-up (tens to hundreds of us on this kind of VM) when
+ * it follows at once. With as many ranks as PUs, spinning ranks would take
+ * the PU parbench needs between runs (measured: one-task runs back to back
+ * went from ~100 us to ~570 us), so they sleep at once. */
 #define PB_RANK_SPIN_NS 50000
+/* Within a run (the start barrier, claims, the end barrier) a rank tests
+ * its request in a tight loop only this long, then calls sched_yield()
+ * between tests: on an idle PU that returns at once (a spin that costs a
+ * system call per test), on a busy one it lets the others run. Measured on
+ * the shared 2-vCPU VM (load 3-4 from other work), one-task runs with 2
+ * ranks: spinning 200 us at the barrier and while waiting for the Bcast,
+ * median 600 us (the spinning rank kept the PU rank 0 needed to wake);
+ * yielding at once, 70 us. The few us of spin catch a partner that is
+ * already there (a bare MPI_Barrier is 0.3 us) without a system call. */
+#define RUN_SPIN_NS 2000
 #define YIELD_NS 1000000          /* then sched_yield between tests for this long */
 #define SLEEP_MAX_NS 1000000      /* then sleeps growing to this between tests */
-#define POST_WAKE_NS 2000000      /* a woken rank stays awake this long for the Bcast */
+#define POST_WAKE_NS 2000000     /* a woken rank stays awake (yielding) this long for the Bcast */
 #define IDLE_POLL_MS 100          /* a sleeping rank still tests MPI this often (a safety net: WAKE comes first) */
 #define CONNECT_TIMEOUT_MS 5000   /* per address the parent advertised */
 
 static int parent_fd = -1;
 static _Atomic int64_t current_task = -1;   /* for the crash handler */
-static int64_t spin_ns;
-static bool oversubscribed;
+static int64_t spin_ns;          /* between runs */
+static int64_t run_spin_ns;      /* within a run */
+static bool oversubscribed;      /* more ranks on this host than PUs */
 
 static int rank_id, world_size;
 
@@ -222,9 +236,9 @@ static void wait_soon(MPI_Request *req)
         if (flag)
             return;
         int64_t waited = pb_now_ns() - t0;
-        if (waited < spin_ns) {
+        if (waited < run_spin_ns) {
             relax();
-        } else if (waited < spin_ns + YIELD_NS) {
+        } else if (waited < run_spin_ns + YIELD_NS) {
             sched_yield();
         } else {
             struct timespec ts = { 0, nap };
@@ -270,10 +284,7 @@ static void wait_idle(MPI_Request *req, uint32_t run)
             MPI_Test(req, &flag, MPI_STATUS_IGNORE);
             if (flag)
                 return;
-            if (oversubscribed)
-                sched_yield();
-            else
-                relax();
+            sched_yield();
         }
     }
 }
@@ -351,12 +362,16 @@ typedef struct rank_job {
     uint64_t *counter;
     uint64_t next;             /* by messages: rank 0's counter */
     unsigned final_grants;     /* by messages: ranks told "no task left" in this run */
+    bool holding;              /* the last outcome, kept to go out with DONE */
+    pb_wire_outcome held;
+    const void *held_slice;
     MPI_Comm node;             /* the ranks of this host */
     bool sampling;             /* this rank runs its host's sampler */
     bool node_barrier;         /* the ranks of this host meet after their tasks (a sampler runs here) */
 } rank_job;
 
-static void run_task(rank_job *j, uint64_t t)
+/* Run task t and send its outcome; `last`: keep it, to go out with DONE. */
+static void run_task(rank_job *j, uint64_t t, bool last)
 {
     pb_outcome *o = &j->plan.outcomes[t];
     memset(o, 0, sizeof *o);
@@ -371,7 +386,14 @@ static void run_task(rank_job *j, uint64_t t)
     w.task = t;
     w.outcome = *o;
     w.output_bytes = bytes;
-    send_or_die(PB_WIRE_OUTCOME, &w, sizeof w, bytes ? (const unsigned char *)j->plan.output + off : NULL, bytes);
+    const void *slice = bytes ? (const unsigned char *)j->plan.output + off : NULL;
+    if (last && !j->sampling) {
+        j->held = w;
+        j->held_slice = slice;
+        j->holding = true;
+        return;
+    }
+    send_or_die(PB_WIRE_OUTCOME, &w, sizeof w, slice, bytes);
 }
 
 enum { TAG_CLAIM = 11, TAG_GRANT = 12 };
@@ -405,9 +427,9 @@ static void serve_claims(rank_job *j, bool to_the_end)
         if (!to_the_end || j->final_grants >= claimers)
             return;
         int64_t waited = pb_now_ns() - idle_since;   /* the others are still in their tasks */
-        if (waited < spin_ns) {
+        if (waited < run_spin_ns) {
             relax();
-        } else if (waited < spin_ns + YIELD_NS) {
+        } else if (waited < run_spin_ns + YIELD_NS) {
             sched_yield();
         } else {
             struct timespec ts = { 0, nap };
@@ -481,7 +503,7 @@ static void one_run(rank_job *j, uint32_t run, int64_t go_ns)
         size_t first, last;
         pb_static_block(n, (unsigned)world_size, (unsigned)rank_id, &first, &last);
         for (size_t t = first; t < last; t++)
-            run_task(j, t);
+            run_task(j, t, t + 1 == last);
         d.tasks = (uint32_t)(last - first);
     } else {
         for (bool first = true;; first = false) {
@@ -491,7 +513,7 @@ static void one_run(rank_job *j, uint32_t run, int64_t go_ns)
             pb_wire_claim c = { idx, idx + j->chunk < n ? idx + j->chunk : n };
             send_or_die(PB_WIRE_CLAIM, &c, sizeof c, NULL, 0);
             for (uint64_t t = c.lo; t < c.hi; t++) {
-                run_task(j, t);
+                run_task(j, t, false);
                 if (rank_id == 0)
                     serve_claims(j, false);   /* rank 0 holds the queue: answer the claims that came */
             }
@@ -522,7 +544,14 @@ static void one_run(rank_job *j, uint32_t run, int64_t go_ns)
     d.minflt = ru1.ru_minflt - ru0.ru_minflt;
     d.majflt = ru1.ru_majflt - ru0.ru_majflt;
     d.maxrss_kb = ru1.ru_maxrss;
-    send_or_die(PB_WIRE_DONE, &d, sizeof d, NULL, 0);
+    if (j->holding) {
+        j->holding = false;
+        if (pb_wire_send_two(parent_fd, PB_WIRE_OUTCOME, &j->held, sizeof j->held, j->held_slice,
+                             j->held.output_bytes, PB_WIRE_DONE, &d, sizeof d) != 0)
+            _exit(70);
+    } else {
+        send_or_die(PB_WIRE_DONE, &d, sizeof d, NULL, 0);
+    }
 }
 
 static void serve_runs(rank_job *j)
@@ -713,8 +742,9 @@ int main(int argc, char **argv)
     hello.local_rank = (uint32_t)lr;
     hello.local_size = (uint32_t)ls;
     hello.pus = pb_allowed_pus();
-    oversubscribed = hello.local_size >= hello.pus;   /* no PU left for the parent or the launcher */
-    spin_ns = oversubscribed ? 0 : PB_RANK_SPIN_NS;
+    oversubscribed = hello.local_size > hello.pus;
+    spin_ns = hello.local_size < hello.pus ? PB_RANK_SPIN_NS : 0;
+    run_spin_ns = oversubscribed ? 0 : RUN_SPIN_NS;
     hello.spins = spin_ns > 0;
 
     if (bare) {
