@@ -25,8 +25,8 @@
     X(config_id, "id shared by the repetitions of one configuration")                         \
     X(workload, "workload name")                                                              \
     X(params, "every workload parameter, defaults included, as workload:k=v,... accepts it")  \
-    X(backend, "serial, pthread, fork, thread-pool or process-pool")                          \
-    X(workers, "W, the number of threads or processes")                                       \
+    X(backend, "serial, pthread, fork, thread-pool, process-pool or mpi")                     \
+    X(workers, "W, the number of threads, processes or MPI ranks")                             \
     X(tasks, "number of tasks in the plan")                                                   \
     X(pin, "pinning policy: none, compact, scatter, core, or pus:LIST")                      \
     X(pus_used, "the PUs each worker was placed on, in worker order (0 1; a whole core as 0-1); - when not pinned") \
@@ -34,7 +34,7 @@
     X(bound, "1 when every worker was bound as placed, 0 when binding was refused; empty when not pinned") \
     X(placement_held, "1 when every task started and ended on its worker's PUs; empty when not pinned") \
     X(gil, "1 when --gil gave each process one global lock, as CPython's; else 0")          \
-    X(ipc, "how outcomes came back: arena (written in shared memory) or pipe (sent over a pipe)") \
+    X(ipc, "how outcomes came back: arena (written in shared memory), pipe (sent over a pipe) or tcp (mpi: each rank's stream)") \
     X(chunk, "tasks a worker took at a time: pools claim chunks; other backends get one static block") \
     X(rep, "repetition number, 1..reps (warm-ups are not recorded)")                          \
     X(started_s, "seconds from the start of the result set to the start of this run")         \

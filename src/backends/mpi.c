@@ -49,7 +49,7 @@ typedef struct rank_state {
     int64_t fault_task;
     int fault_signal;
     pb_wire_done done_msg;
-    int64_t seen_offset_ns;    /* other hosts: least (arrival - end) of its outcomes, its clock to ours; INT64_MAX: none */
+    int64_t seen_offset_ns;    /* least (arrival - sending) of its messages: its clock + this >= ours; INT64_MAX: none */
 } rank_state;
 
 typedef struct host_samples {  /* one other host's sampler, this run */
@@ -75,7 +75,8 @@ typedef struct mpi_state {
     uint32_t run;
     uint32_t seq;
     rank_state *rs;
-    const char **host_of;      /* each rank's host */
+    const char **host_of;      /* each rank's host (into host_name) */
+    char (*host_name)[64];     /* kept here: the job's hellos go with the job */
     char hosts[256];
     bool remote;               /* some rank is not on parbench's host */
     bool oversubscribed;       /* some host has more ranks than PUs */
@@ -123,7 +124,8 @@ static int start_job(mpi_state *s, pb_error *err)
             s->up = false;
             return err->code;
         }
-        s->host_of[r] = h->host;
+        snprintf(s->host_name[r], sizeof s->host_name[r], "%s", h->host);
+        s->host_of[r] = s->host_name[r];
         s->remote |= !s->job.rank[r].local;
         s->oversubscribed |= h->local_size > h->pus;
         if (!s->bind_error && h->bind_error)
@@ -144,8 +146,13 @@ static void end_job(mpi_state *s, bool quit)
 {
     if (!s->up)
         return;
-    if (quit && s->job.rank[0].fd >= 0)
+    if (quit && s->job.rank[0].fd >= 0) {
         quit = pb_wire_send(s->job.rank[0].fd, PB_WIRE_QUIT, NULL, 0, NULL, 0) == 0;
+        pb_wire_run next = { s->run + 1 };   /* sleeping ranks: the quit comes as the next run's Bcast */
+        for (unsigned r = 1; r < s->workers; r++)
+            if (s->job.rank[r].fd >= 0)
+                pb_wire_send(s->job.rank[r].fd, PB_WIRE_WAKE, &next, sizeof next, NULL, 0);
+    }
     pb_mpi_job_end(&s->job, quit);
     s->up = false;
 }
@@ -248,23 +255,27 @@ static int handle(mpi_state *s, pb_plan *plan, unsigned r, const pb_wire_head *h
         if (bytes)
             memcpy((unsigned char *)plan->output + off, (const unsigned char *)m + sizeof w, bytes);
         rs->reported++;
-        int64_t arrival = pb_now_ns();
-        if (!s->job.rank[r].local && arrival - o->t_end_ns < rs->seen_offset_ns)
+        int64_t arrival = pb_now_ns();   /* sent after its end: arrival - end bounds the offset too */
+        if (arrival - o->t_end_ns < rs->seen_offset_ns)
             rs->seen_offset_ns = arrival - o->t_end_ns;
         if (w.task >= rs->next && w.task < rs->end)
             rs->next = w.task + 1;
         rs->heard_ns = pb_now_ns();
         return 0;
     }
-    case PB_WIRE_DONE:
+    case PB_WIRE_DONE: {
         if (h->len != sizeof(pb_wire_done))
             break;
         memcpy(&rs->done_msg, m, sizeof rs->done_msg);
         if (rs->done_msg.run != s->run)
             break;
+        int64_t arrival = pb_now_ns();
+        if (arrival - rs->done_msg.sent_ns < rs->seen_offset_ns)
+            rs->seen_offset_ns = arrival - rs->done_msg.sent_ns;
         rs->done = true;
         rs->next = rs->end;
         return 0;
+    }
     case PB_WIRE_FAULT: {
         pb_wire_fault f;
         if (h->len != sizeof f)
@@ -427,6 +438,8 @@ static int fail_run(mpi_state *s, pb_plan *plan, pb_run_stats *st, pb_error *err
     for (unsigned r = 0; r < s->workers; r++)   /* the others' tasks in hand died with the job */
         if ((int)r != culprit)
             mark_lost(plan, task_in_hand(s, r), r, s->rs[r].heard_ns, 0, -1);
+    st->worker_host = s->host_of;
+    snprintf(st->hosts, sizeof st->hosts, "%s", s->hosts);
     end_job(s, false);
     return pb_fail(err, PB_E_WORKER, "mpi: %s", what);
 }
@@ -455,24 +468,23 @@ static int sample_launcher(mpi_state *s, pb_task_sample *out)
     return pb_sample_task(s->job.launcher, s->job.launcher, clk, out);
 }
 
-/* Put every rank's times on parbench's clock; the gate and the work's end. */
-static void place_times(mpi_state *s, pb_plan *plan, pb_run_stats *st, int64_t t_go)
+/* Put every rank's times on parbench's clock; the gate and the work's end.
+ * Ranks on parbench's host share its clock. The others leave the start
+ * barrier at nearly the same moment T as every rank; each message a rank
+ * sent arrived after it was sent, so T <= its gate time + (arrival -
+ * sending) for every rank: the least of these bounds is T (exact for a rank
+ * on this host), and rank r's offset is T - its gate time. Its task times
+ * then fall inside the run: never later than parbench received them. */
+static void place_times(mpi_state *s, pb_plan *plan, pb_run_stats *st)
 {
-    int64_t ref = 0, lo = INT64_MAX, hi = INT64_MIN;
-    bool any_local = false;
+    int64_t ref = INT64_MAX, lo = INT64_MAX, hi = INT64_MIN;
     for (unsigned r = 0; r < s->workers; r++) {
-        if (!s->job.rank[r].local)
-            continue;
-        int64_t g = s->rs[r].done_msg.gate_ns;
+        const rank_state *rs = &s->rs[r];
+        int64_t g = rs->done_msg.gate_ns;
+        int64_t bound = s->job.rank[r].local ? g : g + rs->seen_offset_ns;
+        ref = bound < ref ? bound : ref;
         lo = g < lo ? g : lo;
         hi = g > hi ? g : hi;
-        any_local = true;
-    }
-    if (any_local) {
-        ref = lo;
-    } else {   /* no rank shares our clock: rank 0 left the gate this long after GO reached it */
-        const pb_wire_done *d0 = &s->rs[0].done_msg;
-        ref = t_go + (d0->gate_ns - d0->go_ns);
     }
     s->gate_skew_ns = s->remote ? -1 : hi - lo;
     int64_t work_end = 0;
@@ -550,14 +562,13 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
     unsigned done = 0;
     int failed_rank = -1;
     while (done < W) {
-        for (unsigned r = 0; r < W; r++)
-            fds[r] = (struct pollfd){ .fd = s->job.rank[r].fd, .events = POLLIN };
+        for (unsigned r = 0; r < W; r++)   /* a stream that ended is not watched (poll would not wait) */
+            fds[r] = (struct pollfd){ .fd = s->rs[r].gone ? -1 : s->job.rank[r].fd, .events = POLLIN };
         fds[W] = (struct pollfd){ .fd = s->job.out_fd, .events = POLLIN };
         poll(fds, W + 1, POLL_MS);
         done = 0;
         for (unsigned r = 0; r < W; r++) {
-            if ((fds[r].revents || !s->rs[r].done) && !read_rank(s, plan, r, why, sizeof why) && failed_rank < 0 &&
-                !s->rs[r].done)
+            if (fds[r].revents && !read_rank(s, plan, r, why, sizeof why) && failed_rank < 0 && !s->rs[r].done)
                 failed_rank = (int)r;
             done += s->rs[r].done;
         }
@@ -579,7 +590,7 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
     }
     free(fds);
     st->t_end = pb_now_ns();
-    place_times(s, plan, st, t_go);
+    place_times(s, plan, st);
 
     pb_meter_end(&meter, &st->usage);   /* parbench's own part */
     st->usage.maxrss_kb = 0;            /* peak RSS: the largest rank's */
@@ -629,6 +640,7 @@ static void mpi_close(pb_exec *ex)
     free(s->place_arg);
     free(s->rs);
     free(s->host_of);
+    free(s->host_name);
     free(s);
     ex->state = NULL;
 }
@@ -659,9 +671,12 @@ static int mpi_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
                        "(task_output), so ranks cannot send it back", plan->workload->name);
     mpi_state *s = calloc(1, sizeof *s);
     unsigned W = ex->config.workers;
-    if (!s || !(s->rs = calloc(W, sizeof *s->rs)) || !(s->host_of = calloc(W, sizeof *s->host_of))) {
-        if (s)
+    if (!s || !(s->rs = calloc(W, sizeof *s->rs)) || !(s->host_of = calloc(W, sizeof *s->host_of)) ||
+        !(s->host_name = calloc(W, sizeof *s->host_name))) {
+        if (s) {
             free(s->rs);
+            free(s->host_of);
+        }
         free(s);
         return pb_fail(err, PB_E_NOMEM, "mpi: out of memory");
     }

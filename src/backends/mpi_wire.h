@@ -85,6 +85,7 @@ typedef struct pb_wire_done {
     int64_t user_ns, sys_ns; /* getrusage over the same time (tick-sampled: for the split) */
     int64_t nvcsw, nivcsw, minflt, majflt, maxrss_kb;
     int64_t sampler_cpu_ns;  /* its node sampler's own CPU, not in cpu_ns */
+    int64_t sent_ns;         /* when it sent this (its clock): with the arrival, a bound on the clocks' offset */
 } pb_wire_done;
 
 typedef struct pb_wire_fault {

@@ -479,8 +479,8 @@ int pb_cmd_run(int argc, char **argv)
         char launch_line[4096];
         pb_launch_describe(&launch, "W", launch_line, sizeof launch_line);
         if (launch.verbose)
-            fprintf(stderr, "parbench run: mpi jobs run: %s ... (parbench adds everything after the launcher's own words)\n",
-                    launch_line);
+            fprintf(stderr, "parbench run: mpi: every job runs %s (W: its rank count; parbench adds the options after "
+                    "the launcher's own words)\n", launch_line);
         if (pb_resultset_add_machine(&st.rs, "mpi_launch", launch_line, &err) != 0)
             fprintf(stderr, "parbench run: %s\n", err.msg);
     }

@@ -544,6 +544,7 @@ static void one_run(rank_job *j, uint32_t run, int64_t go_ns)
     d.minflt = ru1.ru_minflt - ru0.ru_minflt;
     d.majflt = ru1.ru_majflt - ru0.ru_majflt;
     d.maxrss_kb = ru1.ru_maxrss;
+    d.sent_ns = pb_now_ns();
     if (j->holding) {
         j->holding = false;
         if (pb_wire_send_two(parent_fd, PB_WIRE_OUTCOME, &j->held, sizeof j->held, j->held_slice,
