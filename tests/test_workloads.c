@@ -83,8 +83,9 @@ static void same_everywhere(const char *text)
           for (size_t way = 0; way < sizeof ways / sizeof ways[0]; way++) {
             if (!(pb_backends[b]->ipc_mask & (1u << ways[way].ipc)) || (way && !pb_backends[b]->is_pool))
                 continue;
-            if (ways[way].ipc == PB_IPC_TCP && (counts[k] < 2 || counts[k] > 3))
-                continue;   /* mpi: a launch per configuration (~0.5 s); 2 and 3 ranks (3 oversubscribed here) */
+            if (ways[way].ipc == PB_IPC_TCP && counts[k] != (ways[way].chunk ? 2u : 3u))
+                continue;   /* mpi: a launch per configuration (~0.5 s): static with 3 ranks (oversubscribed
+                               on 2 PUs), chunked with 2 */
             capture c = run_with(s.workload, &s.params, pb_backends[b], counts[k], ways[way].chunk, ways[way].ipc);
             CHECK_MSG(c.runs == 2 && c.ok == 2, "%s under %s W=%u way %zu: %s", text, pb_backends[b]->name,
                       counts[k], way, c.note);
