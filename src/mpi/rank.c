@@ -628,6 +628,22 @@ static void serve_bare(void)
 
 /* ---- start -------------------------------------------------------------- */
 
+/* Under ThreadSanitizer (tools/hardening): Open MPI and the libraries it
+ * brings (libevent, PMIx, its components) are not built with it, so their
+ * own locking is not ours to judge (seen: a lock-order report within
+ * mca_btl_tcp and a "double lock" of libevent's recursive mutex, both in
+ * MPI_Init); parbench's own code in this program is still checked. */
+const char *__tsan_default_suppressions(void);
+const char *__tsan_default_suppressions(void)
+{
+#define OPEN_MPI_LIBS(kind) kind ":libmpi.so\n" kind ":libopen-pal.so\n" kind ":libopen-rte.so\n" \
+    kind ":libpmix.so\n" kind ":libevent_core\n" kind ":libevent_pthreads\n" kind ":libhwloc.so\n"
+    /* called_from_lib names one library each; the others match frames, so mca_ covers the components */
+    return OPEN_MPI_LIBS("called_from_lib") OPEN_MPI_LIBS("race") "race:mca_\n" OPEN_MPI_LIBS("deadlock")
+        "deadlock:mca_\n" OPEN_MPI_LIBS("mutex") "mutex:mca_\n" OPEN_MPI_LIBS("thread") OPEN_MPI_LIBS("signal");
+#undef OPEN_MPI_LIBS
+}
+
 /* Rank r's entry of --place: PU lists of every rank, "0,1/2,3/-" ("-":
  * unbound), as parbench placed them on its own machine's topology. */
 static int parse_place(const char *text, int r, pb_worker_place *wp)
