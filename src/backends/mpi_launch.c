@@ -52,7 +52,7 @@ int pb_mpi_rank_path(char *buf, size_t size)
 const char *pb_mpi_unavailable(void)
 {
 #if !PB_HAVE_MPI
-    return "parbench was built without Open MPI (Meson found no 'mpi' dependency): install openmpi-bin and "
+    return "parbench was built without Open MPI (-Dmpi=disabled, or Meson found no 'mpi' dependency): install openmpi-bin and "
            "libopenmpi-dev (tools/bootstrap does), then reconfigure (meson setup --reconfigure build)";
 #else
     static char why[PATH_MAX + 128];
@@ -368,12 +368,20 @@ static int take_hello(pb_mpi_job *job, pending *p, const char *token, pb_error *
         pb_fail(err, PB_E_WORKER, "mpi: %.*s", (int)(h.len < 400 ? h.len : 400), (const char *)m);
         return -2;
     }
-    if (h.type != PB_WIRE_HELLO || h.len != sizeof(pb_wire_hello))
+    if (h.type != PB_WIRE_HELLO || h.len < 2 * sizeof(uint32_t))
         return -1;
+    uint32_t head[2];
+    memcpy(head, m, sizeof head);
+    if (head[0] != PB_WIRE_MAGIC)
+        return -1;                 /* a stranger, or a rank of the other byte order */
     const pb_wire_hello *hello = m;
-    if (hello->magic != PB_WIRE_MAGIC || hello->version != PB_WIRE_VERSION ||
-        memcmp(hello->token, token, PB_WIRE_TOKEN_LEN) != 0)
-        return -1;                 /* a stranger, or a rank of another byte order or version */
+    if (head[1] != PB_WIRE_VERSION || h.len != sizeof(pb_wire_hello) || hello->layout != pb_wire_layout()) {
+        pb_fail(err, PB_E_WORKER, "mpi: a rank runs a parbench-mpi-rank of another build (message version %u, this "
+                "parbench %u): install the same parbench everywhere", head[1], PB_WIRE_VERSION);
+        return -2;
+    }
+    if (memcmp(hello->token, token, PB_WIRE_TOKEN_LEN) != 0)
+        return -1;                 /* not started by us */
     if (hello->size != job->size || hello->rank >= job->size) {
         pb_fail(err, PB_E_WORKER, "mpi: the launcher started %u ranks where %u were asked for (is the launcher "
                 "adding its own -n, or an allocation of another size?)", hello->size, job->size);

@@ -19,7 +19,7 @@
 #include "parbench/workload.h"
 
 #define PB_WIRE_MAGIC 0x5042504dU   /* "MPBP" read in this machine's order */
-#define PB_WIRE_VERSION 1
+#define PB_WIRE_VERSION 2           /* with the sizes below in the hello: a rank of another build is named */
 #define PB_WIRE_TOKEN_ENV "PARBENCH_MPI_TOKEN"   /* the secret a rank proves it was started by us */
 #define PB_WIRE_TOKEN_LEN 32
 
@@ -59,6 +59,7 @@ typedef struct pb_wire_hello {
     int32_t bind_error;      /* errno of a refused --pin binding, 0 if none */
     uint32_t spins;          /* 1: it spins before sleeping (a PU free for every rank of its host) */
     uint64_t ntasks;         /* its plan's task count: must be the parent's */
+    uint64_t layout;         /* pb_wire_layout(): the sizes of the messages it sends */
     char host[64];           /* gethostname */
     char boot_id[40];        /* /proc/sys/kernel/random/boot_id: same host and boot = same clock */
 } pb_wire_hello;
@@ -133,6 +134,15 @@ long pb_wire_fill(pb_wire_reader *r, int fd);
  * pb_wire_fill or pb_wire_next. */
 const void *pb_wire_next(pb_wire_reader *r, pb_wire_head *head);
 void pb_wire_reader_free(pb_wire_reader *r);
+
+/* The sizes of every message and of an outcome, in one number: parent and
+ * ranks must agree on them. */
+static inline uint64_t pb_wire_layout(void)
+{
+    return (uint64_t)sizeof(pb_wire_hello) | (uint64_t)sizeof(pb_wire_outcome) << 12 |
+           (uint64_t)sizeof(pb_wire_done) << 24 | (uint64_t)sizeof(pb_outcome) << 36 |
+           (uint64_t)sizeof(pb_wire_samples) << 48;
+}
 
 /* This boot's id (/proc/sys/kernel/random/boot_id), "" if unknown. */
 void pb_wire_boot_id(char *buf, size_t size);

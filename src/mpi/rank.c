@@ -735,6 +735,7 @@ int main(int argc, char **argv)
     memset(&hello, 0, sizeof hello);
     hello.magic = PB_WIRE_MAGIC;
     hello.version = PB_WIRE_VERSION;
+    hello.layout = pb_wire_layout();
     memcpy(hello.token, token, PB_WIRE_TOKEN_LEN);
     hello.rank = (uint32_t)rank_id;
     hello.size = (uint32_t)world_size;
