@@ -33,6 +33,7 @@
 #include "overhead_mpi.h"
 #include "parbench/clock.h"
 #include "parbench/registry.h"
+#include "parbench/topology.h"
 #include "shim/pb_gbench.h"
 
 enum { ROUNDS = 31, OPS = 200, COUNTER_ROUNDS = 7 };
@@ -143,6 +144,33 @@ static double one_run(opened *o, pb_error *err)
     return (double)(st.t_end - st.t_start);
 }
 
+/* One side of the backend: K one-task runs, their mean wall time and skew. */
+typedef struct backend_side {
+    const char *name;          /* "unpinned", "--pin compact" */
+    opened be;
+    pb_placement pl;
+    double task[ROUNDS], skew[ROUNDS];
+    double each_task[ROUNDS * OPS], each_skew[ROUNDS * OPS];   /* every run: the spread behind the means */
+} backend_side;
+
+static int side_round(backend_side *b, unsigned k, pb_error *err)
+{
+    double sum = 0, skews = 0;
+    for (unsigned i = 0; i < OPS; i++) {
+        double w = one_run(&b->be, err);
+        if (w < 0)
+            return -1;
+        double sk = (double)pb_mpi_gate_skew_ns(&b->be.ex);
+        sum += w;
+        skews += sk;
+        b->each_task[k * OPS + i] = w;
+        b->each_skew[k * OPS + i] = sk;
+    }
+    b->task[k] = sum / OPS;
+    b->skew[k] = skews / OPS;
+    return 0;
+}
+
 static void bm_mpi_one_task(pb_gb_state *gs, void *user)
 {
     (void)user;
@@ -153,20 +181,32 @@ static void bm_mpi_one_task(pb_gb_state *gs, void *user)
         pb_gb_skip_with_error(gs, err.msg);
         return;
     }
-    opened be;
-    if (open_backend(&be, &pb_backend_mpi, 2, "counter:n=1,tasks=1", &err) != 0) {
-        pb_gb_skip_with_error(gs, err.msg);
-        for (unsigned r = 0; r < bare.size; r++)
-            pb_wire_send(bare.rank[r].fd, PB_WIRE_QUIT, NULL, 0, NULL, 0);
-        pb_mpi_job_end(&bare, true);
-        return;
+    /* the backend unpinned (the scheduler places the ranks), and with
+     * --pin compact (parbench's own binding: a PU each) */
+    static backend_side sides[2];
+    sides[0] = (backend_side){ .name = "unpinned" };
+    sides[1] = (backend_side){ .name = "--pin compact" };
+    pb_pin_policy compact;
+    const pb_topology *topo = pb_topology_this(&err);
+    bool failed = !topo || pb_pin_parse("compact", &compact, &err) || pb_place(topo, &compact, 2, &sides[1].pl, &err);
+    for (int b = 0; b < 2 && !failed; b++) {
+        failed = open_backend(&sides[b].be, &pb_backend_mpi, 2, "counter:n=1,tasks=1", &err) != 0;
+        if (!failed && b == 1) {   /* reopen with the placement */
+            close_backend(&sides[1].be);
+            pb_workload_spec ws;
+            pb_cli_parse_workload("counter:n=1,tasks=1", &ws, &err);
+            failed = pb_plan_create(&sides[1].be.plan, ws.workload, &ws.params, &err) != 0;
+            sides[1].be.ex = (pb_exec){ .backend = &pb_backend_mpi, .config = { .workers = 2, .placement = &sides[1].pl } };
+            failed = failed || pb_backend_mpi.open(&sides[1].be.ex, &sides[1].be.plan, &err) != 0;
+            sides[1].be.open = !failed;
+        }
     }
-    double pp[ROUNDS], bar[ROUNDS], tcp[ROUNDS], task[ROUNDS], skew[ROUNDS];
-    bool failed = false;
+    double pp[ROUNDS], bar[ROUNDS], tcp[ROUNDS];
     while (pb_gb_keep_running(gs)) {
         for (unsigned k = 0; k < ROUNDS && !failed; k++) {
-            for (int side = 0; side < 2 && !failed; side++) {
-                if ((side ^ (int)(k & 1)) == 0) {   /* A B, then B A: neither side always goes first */
+            for (unsigned i = 0; i < 3 && !failed; i++) {
+                unsigned side = (i + k) % 3;   /* each side first in turn */
+                if (side == 0) {
                     bare_round br;
                     if (bare_round_run(&bare, &br) != 0) {
                         pb_fail(&err, PB_E_WORKER, "the bare MPI ranks stopped answering");
@@ -177,24 +217,15 @@ static void bm_mpi_one_task(pb_gb_state *gs, void *user)
                     bar[k] = br.barrier_ns;
                     tcp[k] = br.tcp_ns;
                 } else {
-                    double sum = 0, skews = 0;
-                    for (unsigned i = 0; i < OPS; i++) {
-                        double w = one_run(&be, &err);
-                        if (w < 0) {
-                            failed = true;
-                            break;
-                        }
-                        sum += w;
-                        skews += (double)pb_mpi_gate_skew_ns(&be.ex);
-                    }
-                    task[k] = sum / OPS;
-                    skew[k] = skews / OPS;
+                    failed = side_round(&sides[side - 1], k, &err) != 0;
                 }
             }
         }
-        pb_gb_set_iteration_time(gs, failed ? 0 : median(task, ROUNDS) / 1e9);
+        pb_gb_set_iteration_time(gs, failed ? 0 : median(sides[0].task, ROUNDS) / 1e9);
     }
-    close_backend(&be);
+    for (int b = 0; b < 2; b++)
+        close_backend(&sides[b].be);
+    pb_placement_free(&sides[1].pl);
     for (unsigned r = 0; r < bare.size; r++)
         pb_wire_send(bare.rank[r].fd, PB_WIRE_QUIT, NULL, 0, NULL, 0);
     pb_mpi_job_end(&bare, true);
@@ -203,19 +234,28 @@ static void bm_mpi_one_task(pb_gb_state *gs, void *user)
         return;
     }
     double m_pp = median(pp, ROUNDS), m_bar = median(bar, ROUNDS), m_tcp = median(tcp, ROUNDS);
-    double m_task = median(task, ROUNDS), m_skew = median(skew, ROUNDS);
     pb_gb_counter(gs, "bare_ping_pong_us", m_pp / 1e3, 0);
     pb_gb_counter(gs, "bare_barrier_us", m_bar / 1e3, 0);
     pb_gb_counter(gs, "bare_tcp_round_trip_us", m_tcp / 1e3, 0);
-    pb_gb_counter(gs, "one_task_us", m_task / 1e3, 0);
-    pb_gb_counter(gs, "gate_skew_us", m_skew / 1e3, 0);
-    printf("\nmpi, 2 ranks on this machine (medians of %d rounds of %d, alternating with the bare side):\n"
-           "  bare MPI ping-pong round trip %.2f us, MPI_Barrier %.2f us, TCP round trip parbench<->rank 0 %.2f us\n"
-           "  one task through the mpi backend %.2f us, start gate skew %.2f us\n",
-           ROUNDS, OPS, m_pp / 1e3, m_bar / 1e3, m_tcp / 1e3, m_task / 1e3, m_skew / 1e3);
-    goal("mpi backend, 1 task / (MPI ping-pong + TCP round trip)", m_task / (m_pp + m_tcp), 2,
-         "one run's hand-offs against the bare ones they rest on");
-    goal("mpi start gate skew / MPI_Barrier", m_skew / m_bar, 1, "ranks leave the start gate within one barrier");
+    printf("\nmpi, 2 ranks on this machine (medians of %d rounds' means of %d; bare, unpinned and pinned rounds "
+           "alternate):\n  bare MPI ping-pong round trip %.2f us, MPI_Barrier %.2f us, TCP round trip "
+           "parbench<->rank 0 %.2f us\n", ROUNDS, OPS, m_pp / 1e3, m_bar / 1e3, m_tcp / 1e3);
+    for (int b = 0; b < 2; b++) {
+        backend_side *x = &sides[b];
+        double m_task = median(x->task, ROUNDS), m_skew = median(x->skew, ROUNDS);
+        pb_gb_counter(gs, b ? "pinned_one_task_us" : "one_task_us", m_task / 1e3, 0);
+        pb_gb_counter(gs, b ? "pinned_gate_skew_us" : "gate_skew_us", m_skew / 1e3, 0);
+        double p90 = (qsort(x->each_skew, ROUNDS * OPS, sizeof(double), cmp_double), x->each_skew[ROUNDS * OPS * 9 / 10]);
+        printf("  %s: one task through the mpi backend %.2f us, start gate skew %.2f us (over all %d runs: one task "
+               "median %.2f us; skew median %.2f us, 90th percentile %.2f us)\n", x->name, m_task / 1e3, m_skew / 1e3,
+               ROUNDS * OPS, median(x->each_task, ROUNDS * OPS) / 1e3, median(x->each_skew, ROUNDS * OPS) / 1e3,
+               p90 / 1e3);
+        char what[128];
+        snprintf(what, sizeof what, "mpi backend (%s), 1 task / (MPI ping-pong + TCP round trip)", x->name);
+        goal(what, m_task / (m_pp + m_tcp), 2, "one run's hand-offs against the bare ones they rest on");
+        snprintf(what, sizeof what, "mpi start gate skew (%s) / MPI_Barrier", x->name);
+        goal(what, m_skew / m_bar, 1, "ranks leave the start gate within one barrier");
+    }
 }
 
 /* The course's counter: speedup over serial, mpi against process-pool. */
