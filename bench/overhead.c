@@ -1,10 +1,36 @@
-/* overhead: what each execution style costs per task, next to the bare
- * system calls it rests on, all in one Google Benchmark run. Backend and
- * pool figures are one verified parbench run per iteration, timed by the
- * run's own wall clock (manual time); baselines are timed by the wall clock
- * (real time). After the runs the ratios the issues ask about are printed
- * and added to the CSV as derived rows. */
-#include <math.h>
+/* overhead: what each execution style costs, next to the bare system calls
+ * it rests on, all in one Google Benchmark run.
+ *
+ * pairs       parbench and its bare baseline of exactly the same shape, in
+ *             alternating rounds (bench/paired.h), each side summarised by
+ *             the median of its per-round times; the ratio has a goal:
+ *   at_once/pthread/W:N, at_once/fork/W:N (W = 1, usable PUs, 64)
+ *             the backend running W one-add tasks with W workers, against W
+ *             bare threads (processes) created at once, then joined (reaped)
+ *   batch/process-pool-pipe/N:1000
+ *             1000 tasks through a one-worker process-pool over its pipes,
+ *             one task per message (--chunk 1), against 1000 messages and
+ *             their replies over one bare pipe pair to one process
+ *   idle/thread-pool, idle/process-pool
+ *             one task through an idle one-worker pool, against one futex
+ *             round trip with an idle waiter (threads; processes): both
+ *             sides sleep PB_PAIR_IDLE_NS before each round
+ *             In the batch and idle pairs the waker (this thread) and the
+ *             waiter (the pool's worker, the bare partner) are bound to two
+ *             PUs, the same two on both sides (pb_bl_pair_pus): where the
+ *             scheduler would put them is a coin that could fall one way
+ *             for one side and the other way for the other.
+ * figures     the bare system calls one at a time (create+join, fork with 0
+ *             and 256 MiB of touched heap, posix_spawn, round trips,
+ *             mutexes, atomics) and the pools' cost per task in a batch:
+ *             shown, with no goal (no baseline has their shape).
+ *
+ * A pair's parbench side is timed by the run's own wall clock (t_start to
+ * t_end, runs.csv's wall_s), its bare side by the same clock around the bare
+ * operation; Google Benchmark's time of a pair is a whole round (both sides
+ * and the idle gaps): read its counters parbench_us, bare_us, ratio and
+ * rounds. After the runs each ratio is printed with its goal, MET or NOT
+ * MET, and added to the files as a derived row. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,7 +38,8 @@
 #include <string.h>
 
 #include "baselines.h"
-#include "cli/cli.h"
+#include "opened.h"
+#include "paired.h"
 #include "parbench/clock.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"
@@ -123,7 +150,151 @@ static void bm_atomics(pb_gb_state *st, void *u)
     pthread_join(t, NULL);
 }
 
-/* ---- parbench backends and pools ----------------------------------------- */
+/* ---- pairs: parbench and its bare baseline of the same shape ------------ */
+
+typedef enum bare_shape {
+    BARE_THREADS_AT_ONCE,      /* n threads created at once, then joined */
+    BARE_FORKS_AT_ONCE,        /* n processes forked at once, then reaped */
+    BARE_PIPE_MESSAGES,        /* n messages and replies over one pipe pair */
+    BARE_FUTEX_THREAD,         /* one futex round trip, the waiter a thread */
+    BARE_FUTEX_PROCESS,        /* the waiter a process */
+} bare_shape;
+
+typedef struct pair_def {
+    char name[64];             /* the benchmark */
+    char what[128];            /* its derived row */
+    const char *goal;
+    const pb_backend *backend; /* the parbench side: `spec` under backend with cfg */
+    pb_exec_config cfg;
+    char spec[64];
+    bare_shape bare;           /* the bare side */
+    unsigned n;
+    int64_t idle_ns;           /* sleep before each side's round */
+    bool placed;               /* waker and waiter bound apart, alike on both sides (pb_bl_pair_pus) */
+} pair_def;
+
+typedef struct bare_side {
+    const pair_def *d;
+    pb_bl_partner *partner;
+} bare_side;
+
+static int64_t bare_round(void *ctx)
+{
+    bare_side *b = ctx;
+    int64_t t0 = pb_now_ns();
+    switch (b->d->bare) {
+    case BARE_THREADS_AT_ONCE: pb_bl_threads_at_once(b->d->n); break;
+    case BARE_FORKS_AT_ONCE: pb_bl_forks_at_once(b->d->n); break;
+    case BARE_PIPE_MESSAGES: pb_bl_pipe_messages(b->partner, b->d->n); break;
+    case BARE_FUTEX_THREAD:
+    case BARE_FUTEX_PROCESS: pb_bl_round_trip(b->partner); break;
+    }
+    return pb_now_ns() - t0;
+}
+
+static void bm_pair(pb_gb_state *gs, void *user)
+{
+    const pair_def *d = user;
+    int waker = -1, waiter = -1, rc;
+    if (d->placed)
+        pb_bl_pair_pus(&waker, &waiter);
+    if (waker >= 0 && (rc = pb_bl_bind(waker)) != 0) {
+        char why[96];
+        snprintf(why, sizeof why, "cannot bind to PU %d: %s", waker, strerror(rc));
+        pb_gb_skip_with_error(gs, why);
+        return;
+    }
+    pb_opened o;
+    if (pb_opened_open_on(&o, d->spec, d->backend, &d->cfg, waiter) != 0) {
+        pb_gb_skip_with_error(gs, o.err.msg);
+        pb_bl_bind(-1);
+        return;
+    }
+    bare_side b = { d, NULL };
+    if (d->bare == BARE_PIPE_MESSAGES)
+        b.partner = pb_bl_partner_start_on(PB_BL_PIPE_MESSAGES, waiter);
+    else if (d->bare == BARE_FUTEX_THREAD || d->bare == BARE_FUTEX_PROCESS)
+        b.partner = pb_bl_partner_start_on(d->bare == BARE_FUTEX_THREAD ? PB_BL_FUTEX_THREAD : PB_BL_FUTEX_PROCESS,
+                                           waiter);
+    pb_pair p;
+    pb_pair_init(&p, pb_opened_round, &o, bare_round, &b, d->idle_ns);
+    bool ok = pb_pair_round(&p) == 0;   /* warm-up: every worker and partner up once, not counted */
+    pb_pair_clear(&p);
+    while (pb_gb_keep_running(gs))
+        if (ok && pb_pair_round(&p) != 0)
+            ok = false;
+    if (!ok)
+        pb_gb_skip_with_error(gs, o.err.msg[0] ? o.err.msg : "a round failed");
+    else {
+        double a = pb_pair_median_a(&p), bare = pb_pair_median_b(&p);
+        pb_gb_counter(gs, "parbench_us", a / 1e3, 0);
+        pb_gb_counter(gs, "bare_us", bare / 1e3, 0);
+        pb_gb_counter(gs, "ratio", a / bare, 0);
+        pb_gb_counter(gs, "rounds", (double)p.rounds, 0);
+    }
+    pb_pair_free(&p);
+    if (b.partner)
+        pb_bl_partner_stop(b.partner);
+    pb_opened_close(&o);
+    if (waker >= 0)
+        pb_bl_bind(-1);
+}
+
+static pair_def pairs[16];
+static unsigned npairs;
+
+static pair_def *add_pair(const pb_backend *backend, unsigned workers, const char *spec, bare_shape bare, unsigned n,
+                          const char *goal)
+{
+    pair_def *d = &pairs[npairs++];
+    *d = (pair_def){ .goal = goal, .backend = backend, .cfg = { .workers = workers }, .bare = bare, .n = n };
+    snprintf(d->spec, sizeof d->spec, "%s", spec);
+    return d;
+}
+
+static void register_pairs(void)
+{
+    unsigned pus = pb_allowed_pus(), ws[3] = { 1, pus, 64 }, nws = 0;
+    for (unsigned i = 0; i < 3; i++)   /* W = 1, PUs, 64: each once, in order */
+        if (!nws || ws[i] > ws[nws - 1])
+            ws[nws++] = ws[i];
+    for (unsigned k = 0; k < 2; k++)
+        for (unsigned i = 0; i < nws; i++) {
+            char spec[64];
+            snprintf(spec, sizeof spec, "counter:n=1,tasks=%u", ws[i]);
+            pair_def *d = add_pair(k ? &pb_backend_fork : &pb_backend_pthread, ws[i], spec,
+                                   k ? BARE_FORKS_AT_ONCE : BARE_THREADS_AT_ONCE, ws[i], "<=1.25");
+            snprintf(d->name, sizeof d->name, "at_once/%s/W:%u", k ? "fork" : "pthread", ws[i]);
+            snprintf(d->what, sizeof d->what, "%s backend W=%u / bare: %u %s at once, then %s", k ? "fork" : "pthread",
+                     ws[i], ws[i],
+                     k ? (ws[i] == 1 ? "process forked" : "processes forked")
+                       : (ws[i] == 1 ? "thread created" : "threads created"),
+                     k ? "reaped" : "joined");
+        }
+    enum { BATCH = 1000 };
+    pair_def *d = add_pair(&pb_backend_process_pool, 1, "counter:n=1,tasks=1000", BARE_PIPE_MESSAGES, BATCH, "<=1.25");
+    d->cfg.ipc = PB_IPC_PIPE;
+    d->cfg.chunk = 1;
+    d->placed = true;
+    snprintf(d->name, sizeof d->name, "batch/process-pool-pipe/N:%d", BATCH);
+    snprintf(d->what, sizeof d->what, "process-pool --ipc pipe, %d tasks / bare: %d messages over a pipe pair", BATCH,
+             BATCH);
+    d = add_pair(&pb_backend_thread_pool, 1, "counter:n=1,tasks=1", BARE_FUTEX_THREAD, 1, "<=1.5");
+    d->idle_ns = PB_PAIR_IDLE_NS;
+    d->placed = true;
+    snprintf(d->name, sizeof d->name, "idle/thread-pool");
+    snprintf(d->what, sizeof d->what, "thread-pool, 1 task when idle / bare: futex round trip, idle thread");
+    d = add_pair(&pb_backend_process_pool, 1, "counter:n=1,tasks=1", BARE_FUTEX_PROCESS, 1, "<=1.5");
+    d->idle_ns = PB_PAIR_IDLE_NS;
+    d->placed = true;
+    snprintf(d->name, sizeof d->name, "idle/process-pool");
+    snprintf(d->what, sizeof d->what, "process-pool, 1 task when idle / bare: futex round trip, idle process");
+    for (unsigned i = 0; i < npairs; i++)
+        pb_gb_register(&(pb_gb_def){ .name = pairs[i].name, .fn = bm_pair, .user = &pairs[i], .real_time = true,
+                                     .unit = PB_GB_US });
+}
+
+/* ---- the pools' cost per task in a batch (shown) ------------------------ */
 
 typedef struct styled {
     const pb_backend *backend;
@@ -136,95 +307,57 @@ static void bm_backend(pb_gb_state *gs, void *user)
 {
     styled *s = user;
     char spec[64];
-    pb_workload_spec ws;
-    pb_plan plan;
-    pb_error err = { 0 };
+    pb_opened o;
     snprintf(spec, sizeof spec, "counter:n=1,tasks=%u", s->tasks);
-    if (pb_cli_parse_workload(spec, &ws, &err) || pb_plan_create(&plan, ws.workload, &ws.params, &err)) {
-        pb_gb_skip_with_error(gs, err.msg);
-        return;
-    }
-    pb_exec ex = { .backend = s->backend, .config = { .workers = s->workers, .ipc = s->ipc } };
-    if (s->backend->open(&ex, &plan, &err)) {
-        pb_gb_skip_with_error(gs, err.msg);
-        pb_plan_destroy(&plan);
+    if (pb_opened_open(&o, spec, s->backend, &(pb_exec_config){ .workers = s->workers, .ipc = s->ipc }) != 0) {
+        pb_gb_skip_with_error(gs, o.err.msg);
         return;
     }
     double cpu = 0, wall = 0;
     while (pb_gb_keep_running(gs)) {
-        pb_run_stats st = { 0 };
-        char result[96];
-        pb_plan_reset(&plan);
-        if (s->backend->execute(&ex, &plan, &st, &err) || pb_plan_verify(&plan, result, sizeof result, &err)) {
-            pb_gb_skip_with_error(gs, err.msg);
+        int64_t ns = pb_opened_round(&o);
+        if (ns < 0) {
+            pb_gb_skip_with_error(gs, o.err.msg);
             break;
         }
-        double w = (double)(st.t_end - st.t_start) / 1e9;
-        pb_gb_set_iteration_time(gs, w);   /* the whole run: Google Benchmark sizes its loop by it */
-        wall += w;
-        cpu += (double)(st.usage.user_ns + st.usage.sys_ns) / 1e9;
+        pb_gb_set_iteration_time(gs, (double)ns / 1e9);   /* the whole run: Google Benchmark sizes its loop by it */
+        wall += (double)ns / 1e9;
+        cpu += (double)(o.last.usage.user_ns + o.last.usage.sys_ns) / 1e9;
     }
     if (!pb_gb_error_occurred(gs)) {
         pb_gb_counter(gs, "per_task_us", wall * 1e6 / (double)s->tasks, PB_GB_AVG_ITERATIONS);
         pb_gb_counter(gs, "cpu_us_per_task", cpu * 1e6 / (double)s->tasks, PB_GB_AVG_ITERATIONS);
         pb_gb_counter(gs, "tasks_per_run", s->tasks, 0);
     }
-    s->backend->close(&ex);
-    pb_plan_destroy(&plan);
+    pb_opened_close(&o);
 }
 
-static char names[32][96];
-static styled styles[32];
+static styled styles[4];
 static unsigned nstyles;
 
-static const char *add_style(const char *name, const pb_backend *b, pb_ipc ipc, unsigned workers, unsigned tasks)
+static void add_style(const char *name, const pb_backend *b, pb_ipc ipc, unsigned workers, unsigned tasks)
 {
-    styled *s = &styles[nstyles];
+    styled *s = &styles[nstyles++];
     *s = (styled){ b, ipc, workers, tasks };
-    snprintf(names[nstyles], sizeof names[0], "%s", name);
-    pb_gb_register(&(pb_gb_def){ .name = names[nstyles], .fn = bm_backend, .user = s, .manual_time = true,
-                                 .unit = PB_GB_US });
-    return names[nstyles++];
+    pb_gb_register(&(pb_gb_def){ .name = name, .fn = bm_backend, .user = s, .manual_time = true, .unit = PB_GB_US });
 }
 
-/* a's cost per task (its per_task_us counter) over b's time per operation. */
-static void ratio(const char *what, const char *a, const char *b, const char *goal)
+/* a's time per operation over b's: both bare figures of one shape, shown. */
+static void shown(const char *what, const char *a, const char *b)
 {
-    double x = pb_gb_result(a, "per_task_us"), y = pb_gb_result(b, "real_time");
-    if (isnan(x))
-        x = pb_gb_result(a, "real_time");   /* a is a baseline too: both in microseconds */
-    char metric[64];
-    snprintf(metric, sizeof metric, "ratio %s", goal);
-    pb_gb_add_result(what, metric, x / y, "x");
+    pb_gb_add_result(what, "ratio", pb_gb_result(a, "real_time") / pb_gb_result(b, "real_time"), "x", NULL);
 }
 
 static void after(void)
 {
-    printf("per-task cost ratios (wall time per task, or per operation, same run):\n");
-    ratio("pthread backend, 1 task / pthread_create+join", "backend/pthread/W:1/tasks:1", "bare/pthread_create_join",
-          "<=1.25");
-    ratio("fork backend, 1 task / fork+_exit+waitpid", "backend/fork/W:1/tasks:1", "bare/fork_exit_waitpid/heap_mb/0",
-          "<=1.25");
-    ratio("pthread backend, 64 threads / pthread_create+join", "backend/pthread/W:64/tasks:64",
-          "bare/pthread_create_join", "<=1.25");
-    ratio("fork backend, 64 processes / fork+_exit+waitpid", "backend/fork/W:64/tasks:64",
-          "bare/fork_exit_waitpid/heap_mb/0", "<=1.25");
-    ratio("thread-pool batch / pthread_create+join", "pool/thread-pool/W:2/tasks:1000", "bare/pthread_create_join",
-          "<=0.2");
-    ratio("process-pool batch (shm) / fork+_exit+waitpid", "pool/process-pool/W:2/tasks:1000",
-          "bare/fork_exit_waitpid/heap_mb/0", "<=0.2");
-    ratio("process-pool batch (pipes) / pipe round trip", "pool/process-pool-pipe/W:2/tasks:1000",
-          "bare/pipe_round_trip", "<=1");
-    ratio("thread-pool one task / futex round trip (threads)", "pool/thread-pool/W:2/tasks:1",
-          "bare/futex_round_trip_threads", "<=1.5");
-    ratio("process-pool one task / futex round trip (processes)", "pool/process-pool/W:2/tasks:1",
-          "bare/futex_round_trip_processes", "<=1.5");
-    ratio("thread-pool one task / pthread_create+join", "pool/thread-pool/W:2/tasks:1", "bare/pthread_create_join",
-          "shown");
-    ratio("fork with 256 MiB touched / fork with none", "bare/fork_exit_waitpid/heap_mb/256",
-          "bare/fork_exit_waitpid/heap_mb/0", "shown");
-    ratio("atomic increments, shared line / padded lines", "bare/atomic_add/shared_line", "bare/atomic_add/padded_lines",
-          "shown");
+    FILE *out = pb_gb_text();
+    fprintf(out, "parbench / its bare baseline of the same shape (median per round each, rounds alternating):\n");
+    for (unsigned i = 0; i < npairs; i++)
+        pb_gb_add_result(pairs[i].what, "ratio", pb_gb_result(pairs[i].name, "ratio"), "x", pairs[i].goal);
+    fprintf(out, "\nshown, no goal (Google Benchmark's time per operation of each):\n");
+    shown("fork with 256 MiB touched / fork with none", "bare/fork_exit_waitpid/heap_mb/256",
+          "bare/fork_exit_waitpid/heap_mb/0");
+    shown("atomic increments, shared line / padded lines", "bare/atomic_add/shared_line", "bare/atomic_add/padded_lines");
 }
 
 int main(int argc, char **argv)
@@ -250,13 +383,7 @@ int main(int argc, char **argv)
     pb_gb_register(&(pb_gb_def){ .name = "bare/atomic_add/padded_lines", .fn = bm_atomics, .user = (void *)1,
                                  .real_time = true });
 
-    add_style("backend/pthread/W:1/tasks:1", &pb_backend_pthread, PB_IPC_ARENA, 1, 1);
-    add_style("backend/fork/W:1/tasks:1", &pb_backend_fork, PB_IPC_ARENA, 1, 1);
-    /* one thread or process per task, 64 of them: the course's "one worker per task" */
-    add_style("backend/pthread/W:64/tasks:64", &pb_backend_pthread, PB_IPC_ARENA, 64, 64);
-    add_style("backend/fork/W:64/tasks:64", &pb_backend_fork, PB_IPC_ARENA, 64, 64);
-    add_style("pool/thread-pool/W:2/tasks:1", &pb_backend_thread_pool, PB_IPC_ARENA, 2, 1);
-    add_style("pool/process-pool/W:2/tasks:1", &pb_backend_process_pool, PB_IPC_ARENA, 2, 1);
+    register_pairs();
     add_style("pool/thread-pool/W:2/tasks:1000", &pb_backend_thread_pool, PB_IPC_ARENA, 2, 1000);
     add_style("pool/process-pool/W:2/tasks:1000", &pb_backend_process_pool, PB_IPC_ARENA, 2, 1000);
     add_style("pool/process-pool-pipe/W:2/tasks:1000", &pb_backend_process_pool, PB_IPC_PIPE, 2, 1000);

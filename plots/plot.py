@@ -9,7 +9,7 @@ usage: plots/plot.py RESULT_SET
   cpu_<n>.png       per-CPU utilisation over time, one heatmap per configuration
                     (first repetition), one figure per workload and parameters
   tasks_<n>.png     which task ran on which worker and when (Gantt), same grouping
-  overhead.png      from the bench programs' CSV, when present: cost per task
+  overhead.png      from the bench programs' CSV, when present: cost per round or task
                     or operation, bare baselines beside the backends
 
 Every image is written whole (to a temporary name, then renamed)."""
@@ -29,11 +29,34 @@ COLOURS = {"serial": "#444444", "pthread": "#1f77b4", "fork": "#d62728", "thread
            "process-pool": "#ff7f0e", "process-pool/pipe": "#9467bd", "mpi": "#8c564b"}
 
 
+# Backends the pictures do not know yet (new ones come: openmp, mpi, ...) get these, in name order:
+# never grey, never left out.
+SPARE_COLOURS = ["#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#843c39"]
+
+
+def add_backend_colours(rs):
+    """Give every backend of the set a colour of its own (the known ones keep theirs)."""
+    new = sorted({backend_of(r) for r in rs.runs} - set(COLOURS))
+    for i, b in enumerate(new):
+        COLOURS[b] = SPARE_COLOURS[i % len(SPARE_COLOURS)]
+
+
+def backend_order(names):
+    """Known backends in their usual order, then any others by name."""
+    return [b for b in BACKENDS if b in names] + sorted(set(names) - set(BACKENDS))
+
+
 def backend_of(r):
     return r["backend"] + ("/pipe" if r.get("ipc") == "pipe" else "")
 
 
 def save(fig, folder, name, written):
+    """PNG and SVG of fig in folder, their paths added to the list `written`; or, when written is a
+    function, written(fig, name) takes the figure instead (report.html embeds it)."""
+    if callable(written):
+        written(fig, name)
+        plt.close(fig)
+        return
     for ext in ("png", "svg"):
         final = os.path.join(folder, f"{name}.{ext}")
         tmp = os.path.join(folder, f".{name}.{ext}.part")
@@ -44,7 +67,7 @@ def save(fig, folder, name, written):
 
 
 def groups(rs):
-    """(workload, params) -> {config_id: runs}, in run order."""
+    """(workload, params) -> {config_id: runs}, in configuration order."""
     out = {}
     for cid, runs in rs.configs().items():
         out.setdefault((runs[0]["workload"], runs[0]["params"]), {})[cid] = runs
@@ -124,7 +147,7 @@ def plot_speedup(rs, g, written):
         ws = sorted(ideal)
         sp.plot(ws, [serial / min(ideal[w]) for w in ws], "k--", label="ideal")
         ef.axhline(1.0, color="k", linestyle="--", label="ideal")
-        for b in BACKENDS:
+        for b in backend_order(lines):
             if b in lines:
                 pts = sorted(lines[b])
                 sp.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=COLOURS[b], label=b)
@@ -145,43 +168,167 @@ def plot_speedup(rs, g, written):
     save(fig, rs.folder, "speedup", written)
 
 
+TICK_S = 0.01           # /proc/stat counts in ticks of 1/USER_HZ: 10 ms (Linux's USER_HZ is 100)
+OTHER_COLOUR = "#505050"
+
+
+def task_spans(tasks):
+    """(cpu, start_s, end_s, cpu_share, moved, task) for every task with a start and an end; a task
+    that started and ended on different CPUs is given on both, moved=True (when it moved is unknown)."""
+    out = []
+    for t in tasks:
+        if t["start_s"] == "" or t["end_s"] == "" or t["cpu_start"] == "":
+            continue
+        s, e = float(t["start_s"]), float(t["end_s"])
+        share = min(1.0, float(t["cpu_s"]) / (e - s)) if t["cpu_s"] != "" and e > s else 0.0
+        a, b = int(t["cpu_start"]), int(t["cpu_end"] or t["cpu_start"])
+        for c in ((a,) if a == b else (a, b)):
+            out.append((c, s, e, share, a != b, t))
+    return out
+
+
+def other_load(samples, spans):
+    """(cpu, from_s, to_s, other): per sampling interval, the CPU's busy fraction (samples.csv: the
+    whole machine) minus the CPU time parbench's tasks spent on it in the interval (a task that moved
+    counts half on each of its CPUs), at least 0. Unknown intervals (no tick fell) are left out."""
+    by_cpu = {}
+    for c, s, e, share, moved, _ in spans:
+        by_cpu.setdefault(c, []).append((s, e, share * (0.5 if moved else 1.0)))
+    out = []
+    for smp in samples:
+        if smp["busy"] == "":
+            continue
+        c, b, dt = int(smp["cpu"]), float(smp["t_s"]), float(smp["dt_s"])
+        a = b - dt
+        own = sum(max(0.0, min(b, e) - max(a, s)) * w for s, e, w in by_cpu.get(c, [])) / dt if dt > 0 else 0.0
+        out.append((c, a, b, max(0.0, float(smp["busy"]) - own)))
+    return out
+
+
+def draw_cpu_lanes(ax, r, tasks, samples, colour):
+    """One run's CPUs as lanes: per CPU, the tasks that ran on it (exact, from tasks.csv: a box per
+    task span, filled as high as the task's CPU share), and under it the rest of the machine."""
+    from matplotlib.collections import PolyCollection
+    spans = task_spans(tasks)
+    cpus = sorted({int(smp["cpu"]) for smp in samples} | {c for c, *_ in spans})
+    lane = {c: i for i, c in enumerate(cpus)}
+    wall_ms = float(r["wall_s"]) * 1e3
+
+    def box(x0, x1, y0, y1):
+        return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    # tasks that overlap on one CPU (more workers than CPUs, sleeping tasks) share its lane in rows
+    rows_of, placed = {}, []
+    for sp in sorted(spans, key=lambda sp: (sp[0], sp[1])):
+        ends = rows_of.setdefault(sp[0], [])
+        row = next((i for i, e in enumerate(ends) if e <= sp[1]), len(ends))
+        if row == len(ends):
+            ends.append(0.0)
+        ends[row] = sp[2]
+        placed.append((row, sp))
+    wide, narrow, fills, moved = [], [], [], []
+    for row, (c, s, e, share, mv, _) in placed:
+        h = 0.5 / len(rows_of[c])
+        y1 = lane[c] + 0.05 + (row + 1) * h
+        x0, x1 = s * 1e3, e * 1e3
+        b = box(x0, x1, y1 - h, y1)
+        (moved if mv else wide if x1 - x0 > 0.004 * wall_ms else narrow).append(b)
+        if share > 0:
+            fills.append(box(x0, x1, y1 - h * share, y1))
+    # a white edge separates tasks that follow each other, where they are wide enough to show it; many
+    # boxes are drawn as an image inside the SVG (1000 tasks as vectors make a 2 MB file)
+    many = len(spans) > 100
+    ax.add_collection(PolyCollection(wide, facecolors=colour, alpha=0.18, edgecolors="white", linewidths=0.6,
+                                     rasterized=many))
+    ax.add_collection(PolyCollection(narrow, facecolors=colour, alpha=0.18, edgecolors="none", rasterized=many))
+    ax.add_collection(PolyCollection(fills, facecolors=colour, edgecolors="white" if len(fills) < 200 else "none",
+                                     linewidths=0.4, rasterized=many))
+    ax.add_collection(PolyCollection(moved, facecolors="none", edgecolors=colour, hatch="////", linewidths=0.4,
+                                     rasterized=many))
+    others = other_load(samples, spans)
+    if samples:   # the other lane's scale: its box is 100% busy
+        ax.add_collection(PolyCollection([box(0, wall_ms, lane[c] + 0.62, lane[c] + 0.95) for c in cpus],
+                                         facecolors="#f4f4f4", edgecolors="none"))
+    ax.add_collection(PolyCollection(
+        [box(max(0.0, a) * 1e3, min(wall_ms / 1e3, b) * 1e3, lane[c] + 0.95 - 0.33 * v, lane[c] + 0.95)
+         for c, a, b, v in others if v > 0 and a * 1e3 < wall_ms], facecolors=OTHER_COLOUR, edgecolors="none"))
+    # the few tasks of a short run are named on their bar, where one row holds them and the name fits
+    for row, (c, s, e, share, mv, t) in placed:
+        n_on_cpu = sum(1 for _, sp in placed if sp[0] == c)
+        frac = (e - s) * 1e3 / wall_ms if wall_ms > 0 else 0
+        if mv or len(rows_of[c]) > 1 or n_on_cpu > 8 or frac < 0.08:
+            continue
+        name = f"worker {t['worker']}: task {t['task']}" if frac > 0.22 else f"w{t['worker']} t{t['task']}"
+        ax.text((s + e) / 2 * 1e3, lane[c] + 0.3, name, ha="center", va="center", fontsize=6.5,
+                color="white" if share > 0.5 else "black")
+    for i in range(len(cpus) + 1):
+        ax.axhline(i, color="#dddddd", linewidth=0.6)
+    step = max(1, len(cpus) // 16)
+    ticks, labels = [], []
+    for i, c in enumerate(cpus):
+        if i % step == 0:
+            ticks += [i + 0.3, i + 0.8] if len(cpus) <= 8 else [i + 0.3]
+            labels += [f"CPU {c}", "other"] if len(cpus) <= 8 else [f"CPU {c}"]
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(labels, fontsize=7)
+    for lab in ax.get_yticklabels():
+        if lab.get_text() == "other":
+            lab.set_color(OTHER_COLOUR)
+            lab.set_fontsize(6)
+    ax.set_ylim(len(cpus), 0)
+    ax.set_xlim(0, wall_ms)
+    dts = sorted(float(smp["dt_s"]) for smp in samples)
+    return dts[len(dts) // 2] if dts else None
+
+
 def plot_cpu(rs, g, written):
-    by_run = {}
-    for s in rs.samples:
-        by_run.setdefault(s["run_id"], []).append(s)
-    if not by_run:
+    """Per workload, a figure with one panel per configuration (its first repetition): what each CPU
+    did, parbench's own tasks exact from tasks.csv, the rest of the machine from samples.csv."""
+    import matplotlib.patches as mpatches
+    tasks_of, samples_of = {}, {}
+    for t in rs.tasks:
+        tasks_of.setdefault(t["run_id"], []).append(t)
+    for smp in rs.samples:
+        samples_of.setdefault(smp["run_id"], []).append(smp)
+    if not tasks_of and not samples_of:
         return
     for k, ((wl, params), configs) in enumerate(g.items(), 1):
-        firsts = [runs[0] for runs in configs.values() if runs[0]["run_id"] in by_run]
+        firsts = [runs[0] for runs in configs.values() if runs[0]["run_id"] in tasks_of or
+                  runs[0]["run_id"] in samples_of]
         if not firsts:
             continue
+        ncpu = max(len({int(smp["cpu"]) for smp in samples_of.get(r["run_id"], [])} |
+                       {int(t["cpu_start"]) for t in tasks_of.get(r["run_id"], []) if t["cpu_start"] != ""})
+                   for r in firsts)
         rows, cols = grid(len(firsts), 3)
-        fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 2.4 * rows + 0.6), squeeze=False)
-        image = None
+        panel_h = min(0.9 + 0.55 * ncpu, 9)
+        fig, axes = plt.subplots(rows, cols, figsize=(max(5.2 * cols, 7), panel_h * rows + 1.3), squeeze=False)
+        intervals = []
         for ax, r in zip(axes.flat, firsts):
-            ss = by_run[r["run_id"]]
-            cpus = sorted({int(s["cpu"]) for s in ss})
-            times = sorted({float(s["t_s"]) for s in ss})
-            col = {t: i for i, t in enumerate(times)}
-            row = {c: i for i, c in enumerate(cpus)}
-            grid_v = [[float("nan")] * len(times) for _ in cpus]
-            for s in ss:
-                if s["busy"] != "":
-                    grid_v[row[int(s["cpu"])]][col[float(s["t_s"])]] = float(s["busy"])
-            t0 = times[0] - float(ss[0]["dt_s"])
-            image = ax.imshow(grid_v, aspect="auto", interpolation="nearest", cmap="viridis", vmin=0, vmax=1,
-                              extent=[t0 * 1e3, times[-1] * 1e3, len(cpus) - 0.5, -0.5])
-            ax.set_yticks(range(len(cpus)))
-            ax.set_yticklabels([str(c) for c in cpus], fontsize=7)
+            dt = draw_cpu_lanes(ax, r, tasks_of.get(r["run_id"], []), samples_of.get(r["run_id"], []),
+                                COLOURS.get(backend_of(r), "#888888"))
+            if dt:
+                intervals.append(dt)
             ax.set_title(f"{backend_of(r)}  W={r['workers']}   wall {float(r['wall_s']) * 1e3:.1f} ms", fontsize=8)
             ax.set_xlabel("time from the run's start (ms)", fontsize=8)
-            ax.set_ylabel("CPU", fontsize=8)
         for ax in list(axes.flat)[len(firsts):]:
             ax.axis("off")
-        fig.suptitle(f"Busy fraction per CPU over time: {title_of(wl, params)}  (first repetition)", fontsize=11)
-        fig.tight_layout()
-        if image is not None:
-            fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="busy (user + system)")
+        dt = sorted(intervals)[len(intervals) // 2] if intervals else None
+        fig.suptitle(f"What each CPU did: {title_of(wl, params)}  (first repetition)", fontsize=11)
+        grey = "#777777"
+        handles = [mpatches.Patch(facecolor=grey, label="parbench's task, filled as high as its CPU share "
+                                                         "(tasks.csv: exact)"),
+                   mpatches.Patch(facecolor=grey, alpha=0.18, label="the task waited or slept (off the CPU)"),
+                   mpatches.Patch(facecolor="none", edgecolor=grey, hatch="////",
+                                  label="a task that changed CPU, drawn on both")]
+        if dt:
+            grain = (f"one 10 ms tick is {TICK_S / dt:.0%} of a {dt * 1e3:.0f} ms interval" if dt >= TICK_S else
+                     f"{dt * 1e3:.2g} ms intervals, shorter than the kernel's 10 ms tick: mostly unknown")
+            handles.append(mpatches.Patch(facecolor=OTHER_COLOUR, label=(
+                f"other: the rest of the machine and parbench's parent (samples.csv busy minus the tasks; {grain})")))
+        ncol = 1 if len(firsts) == 1 else 2
+        legend_h = 0.16 * ((len(handles) + ncol - 1) // ncol) + 0.05
+        fig.legend(handles=handles, loc="lower center", ncol=ncol, fontsize=7, frameon=False)
+        fig.tight_layout(rect=(0, legend_h / fig.get_figheight(), 1, 1))
         save(fig, rs.folder, f"cpu_{k}", written)
 
 
@@ -219,39 +366,119 @@ def plot_tasks(rs, g, written):
 
 
 def plot_overhead(rs, written):
+    """Bars of microseconds: each pair's parbench side (coloured) under its bare
+    baseline of the same shape (grey), with the ratio; the bare system calls
+    and the pools' cost per task as they are."""
     rows = rs.bench.get("overhead")
     if not rows:
         return
-    cost = {}
+    cost, ratio = {}, {}
     for r in rows:
         if r["run_type"] != "iteration" or r["error"]:
             continue
         name = r["benchmark"].replace("/real_time", "").replace("/manual_time", "")
-        if r["metric"] == "per_task_us":
+        if r["metric"] == "parbench_us":     # a pair: parbench and its bare baseline, per round
+            cost[name + " (parbench)"] = float(r["value"])
+        elif r["metric"] == "bare_us":
+            cost[name + " (bare)"] = float(r["value"])
+        elif r["metric"] == "ratio":
+            ratio[name + " (parbench)"] = float(r["value"])
+        elif r["metric"] == "per_task_us":
             cost[name] = float(r["value"])
-        elif r["metric"] == "real_time" and name not in cost and r["unit"] == "us":
+        elif r["metric"] == "real_time" and r["unit"] == "us" and name.startswith("bare/"):
             cost[name] = float(r["value"])
     if not cost:
         return
-    names = sorted(cost, key=lambda n: (not n.startswith("bare"), cost[n]))
-    fig, ax = plt.subplots(figsize=(9, 0.32 * len(names) + 1.4))
+    def order(n):
+        pair = n.endswith(")")
+        return (not n.startswith("bare/"), not pair, n.rsplit(" (", 1)[0] if pair else cost[n], n.endswith("(parbench)"))
+    names = sorted(cost, key=order)
+
     def colour(n):
-        if n.startswith("bare"):
+        if n.startswith("bare/") or n.endswith("(bare)"):
             return "#999999"
-        if "-pipe/" in n:
+        parts = n.replace(" ", "/").split("/")
+        if "process-pool-pipe" in parts:
             return COLOURS["process-pool/pipe"]
-        return next((c for b, c in COLOURS.items() if f"/{b}/" in n), "#1f77b4")
-    colours = [colour(n) for n in names]
-    ax.barh(range(len(names)), [cost[n] for n in names], color=colours)
-    ax.set_yticks(range(len(names)))
-    ax.set_yticklabels(names, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    ax.set_xlabel("microseconds per task (backends, pools) or per operation (bare, grey)")
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_title("What each execution style costs per task, next to the bare system calls", fontsize=11)
+        return next((c for b, c in COLOURS.items() if b in parts), "#1f77b4")
+    # Linear axes from zero: a bar's length is its value. Pairs are drawn as their ratio (parbench / its
+    # bare baseline of the same shape, 1 = as fast as bare); the costs in microseconds in two panels, under
+    # and over 10 us, so that neither the atomics nor fork flatten the other.
+    pairs = [n for n in names if n in ratio]
+    small = [n for n in names if cost[n] < 10]
+    large = [n for n in names if cost[n] >= 10]
+    panels = [(p, k) for p, k in ((pairs, "ratio"), (small, "small"), (large, "large")) if p]
+    heights = [0.32 * len(p) + 0.9 for p, _ in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, sum(heights) + 1.0), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    for ax, (ns, kind) in zip(axes[:, 0], panels):
+        values = [ratio[n] if kind == "ratio" else cost[n] for n in ns]
+        ax.barh(range(len(ns)), values, color=[colour(n) for n in ns])
+        for i, v in enumerate(values):
+            ax.text(v, i, f" {v:.2f}" + ("x" if kind == "ratio" else " us"), va="center", fontsize=7)
+        ax.set_yticks(range(len(ns)))
+        ax.set_yticklabels([n.replace(" (parbench)", "") for n in ns], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(0, max(values) * 1.18)
+        ax.grid(axis="x", alpha=0.3)
+        if kind == "ratio":
+            ax.axvline(1.0, color="k", linestyle="--", linewidth=1)
+            ax.set_xlabel("parbench / its bare baseline of the same shape (median of alternating rounds; 1 = as "
+                          "fast as bare)", fontsize=8)
+        else:
+            ax.set_xlabel("microseconds per operation (bare system calls, grey), per task (pool batches) or per "
+                          "round" + (" - costs under 10 us" if kind == "small" else " - costs of 10 us and more"),
+                          fontsize=8)
+    axes[0, 0].set_title("What each execution style costs, next to the bare system calls of its shape", fontsize=11)
     fig.tight_layout()
     save(fig, rs.folder, "overhead", written)
+
+
+def plot_measures(rs, written):
+    """What the demos measured themselves: a panel per demo and unit, a bar
+    per value (linear from zero), the value the lesson expects as a mark."""
+    if not rs.measures:
+        return
+    panels = {}
+    for m in rs.measures:
+        panels.setdefault((m["demo"], m["unit"]), []).append(m)
+    keys = list(panels)
+    heights = [0.28 * len(panels[k]) + 0.8 for k in keys]
+    fig, axes = plt.subplots(len(keys), 1, figsize=(9, sum(heights) + 0.8), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    for ax, key in zip(axes[:, 0], keys):
+        ms = panels[key]
+        values = [float(m["value"]) for m in ms]
+        ax.barh(range(len(ms)), [max(v, 0) for v in values], color="#1f77b4")
+        for i, m in enumerate(ms):
+            if m["expected"] != "":
+                e = float(m["expected"])
+                ax.plot([e], [i], marker="|", color="k", markersize=12)
+            ax.text(max(values[i], 0), i, f" {values[i]:.4g}", va="center", fontsize=7)
+        ax.set_yticks(range(len(ms)))
+        ax.set_yticklabels([f"{m['case']}: {m['metric']}" for m in ms], fontsize=7)
+        ax.invert_yaxis()
+        top = max([max(values)] + [float(m["expected"]) for m in ms if m["expected"] != ""])
+        ax.set_xlim(0, top * 1.2 if top > 0 else 1)
+        ax.set_title(f"{key[0]} ({key[1]})", fontsize=9, loc="left")
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("What the demos measured (black mark: the value the lesson expects)", fontsize=11)
+    fig.tight_layout()
+    save(fig, rs.folder, "measures", written)
+
+
+def draw(rs, out):
+    """Every picture of the set, in reading order; out as save() takes it."""
+    if not rs.runs:   # a demo set with only what the demos measured themselves
+        plot_measures(rs, out)
+        return
+    add_backend_colours(rs)
+    g = groups(rs)
+    plot_wall(rs, g, out)
+    plot_speedup(rs, g, out)
+    plot_cpu(rs, g, out)
+    plot_tasks(rs, g, out)
+    plot_overhead(rs, out)
 
 
 def newest(root):
@@ -266,7 +493,7 @@ def main(argv):
         try:
             argv = [argv[0], newest(argv[2])]
         except (ResultSetError, OSError) as e:
-            print(f"plot: {e}", file=sys.stderr)
+            print(f"parbench plot: {e}", file=sys.stderr)
             return 2
     if len(argv) != 2 or argv[1] in ("-h", "--help"):
         print(__doc__)
@@ -274,15 +501,10 @@ def main(argv):
     try:
         rs = ResultSet(argv[1])
     except ResultSetError as e:
-        print(f"plot: {e}", file=sys.stderr)
+        print(f"parbench plot: {e}", file=sys.stderr)
         return 2
     written = []
-    g = groups(rs)
-    plot_wall(rs, g, written)
-    plot_speedup(rs, g, written)
-    plot_cpu(rs, g, written)
-    plot_tasks(rs, g, written)
-    plot_overhead(rs, written)
+    draw(rs, written)
     for w in written:
         if w.endswith(".png"):
             print(w)

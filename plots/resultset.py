@@ -4,6 +4,10 @@ names the file and line."""
 import csv
 import os
 
+import stats
+
+median = stats.median   # the readers of a set take it from here
+
 
 class ResultSetError(Exception):
     pass
@@ -54,7 +58,8 @@ class ResultSet:
         # a configuration whose backend could not start has a row with no measurements
         self.not_run = [r for r in runs if r["wall_s"] == ""]
         self.runs = [r for r in runs if r["wall_s"] != ""]
-        if not self.runs:
+        has_measures = os.path.isfile(os.path.join(folder, "measures.csv"))
+        if not self.runs and not has_measures:   # a demo's set may hold only what the demo measured itself
             why = f" ({len(self.not_run)} could not start: {self.not_run[0]['note']})" if self.not_run else ""
             raise ResultSetError(f"{os.path.join(folder, 'runs.csv')}: no run recorded{why}")
         self.samples = _read(os.path.join(folder, "samples.csv"), ("run_id", "t_s", "cpu", "busy"), False) or []
@@ -82,20 +87,40 @@ class ResultSet:
                     self.bench[name[:-4]] = rows
 
     def configs(self):
-        """Configurations in run order: key -> list of runs."""
+        """Configurations in configuration order (config_id; with --order interleaved the runs of
+        several configurations alternate in runs.csv): config_id -> its runs, by repetition."""
         out = {}
-        for r in self.runs:
+        for r in sorted(self.runs, key=lambda r: (int(r["config_id"]), int(r["rep"]), int(r["run_id"]))):
             out.setdefault(r["config_id"], []).append(r)
         return out
 
 
+# How a configuration ran beyond workload, backend and W: the keys a
+# comparison may pair across when no exact twin exists, and which labels show.
+VARIANT_KEYS = ("ipc", "pin", "gil", "wait")
+VARIANT_DEFAULTS = {"ipc": "arena", "pin": "none", "gil": "0", "wait": ""}
+
+
+def variant_of(r):
+    """(ipc, pin, gil, wait) of a row; columns a set predates read as their defaults."""
+    return tuple(r.get(k) or VARIANT_DEFAULTS[k] for k in VARIANT_KEYS)
+
+
+def config_key(r):
+    """What makes a configuration: workload, parameters, backend, W and its variant."""
+    return (r["workload"], r["params"], r["backend"], r["workers"]) + variant_of(r)
+
+
+def backend_label(r):
+    """'pthread', 'process-pool/pipe', 'pthread+gil', 'fork@compact', 'thread-pool wait=active'."""
+    ipc, pin, gil, wait = variant_of(r)
+    return (r["backend"] + ("/pipe" if ipc == "pipe" else "") + ("+gil" if gil == "1" else "") +
+            (f"@{pin}" if pin != "none" else "") + (f" wait={wait}" if wait and wait != "adaptive" else ""))
+
+
 def config_label(r, with_params=True):
+    """A configuration as the summary names it; * after W when the workers
+    outnumbered the PUs (oversubscribed)."""
     params = f":{r['params']}" if with_params else ""
-    ipc = "/pipe" if r.get("ipc") == "pipe" else ""
-    return f"{r['workload']}{params} {r['backend']}{ipc} W={r['workers']}"
-
-
-def median(v):
-    s = sorted(v)
-    n = len(s)
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+    over = "*" if r.get("oversubscribed") == "1" else ""
+    return f"{r['workload']}{params} {backend_label(r)} W={r['workers']}{over}"

@@ -1,12 +1,22 @@
 /* A minimal test harness: CHECK records a failure and goes on; the test's
- * main returns check_report() (1 if anything failed). */
+ * main returns check_report(): 1 if anything failed or nothing was checked,
+ * 77 (Meson's "skipped") when every check was skipped with CHECK_SKIP. */
 #ifndef PARBENCH_TEST_CHECK_H
 #define PARBENCH_TEST_CHECK_H
 
 #include <stdio.h>
 #include <string.h>
 
-static int check_failures, check_count;
+static int check_failures, check_count, check_skipped;
+
+/* A check that cannot run here: said, and counted apart. */
+#define CHECK_SKIP(...)                                                        \
+    do {                                                                       \
+        check_skipped++;                                                       \
+        printf("SKIP: ");                                                      \
+        printf(__VA_ARGS__);                                                   \
+        putchar('\n');                                                         \
+    } while (0)
 
 #define CHECK(cond)                                                            \
     do {                                                                       \
@@ -33,8 +43,16 @@ static int check_failures, check_count;
 
 static inline int check_report(const char *name)
 {
-    printf("%s: %d checks, %d failed\n", name, check_count, check_failures);
-    return check_failures ? 1 : 0;
+    printf("%s: %d checks, %d failed, %d skipped\n", name, check_count, check_failures, check_skipped);
+    if (check_failures)
+        return 1;
+    if (check_count == 0 && check_skipped)
+        return 77;
+    if (check_count == 0) {
+        fprintf(stderr, "%s: FAIL: no check ran\n", name);
+        return 1;
+    }
+    return 0;
 }
 
 #endif

@@ -1,5 +1,7 @@
 /* A benchmark registered from C through the shim, for tests/test_gbench.py:
- * it sees its arguments and reports a counter, a label and an error. */
+ * it sees its arguments and reports a counter, a label and an error; after
+ * the runs, derived rows from its counters (exact numbers, not timings): one
+ * goal met, one not met, one row only shown. */
 #include "shim/pb_gbench.h"
 
 static void bm_sum(pb_gb_state *st, void *user)
@@ -29,8 +31,12 @@ static void bm_fails(pb_gb_state *st, void *user)
 
 static void after(void)
 {
+    /* n_seen of the two instances: 100 / 10, exactly 10 */
+    double tenfold = pb_gb_result("probe/sum/100/3", "n_seen") / pb_gb_result("probe/sum/10/3", "n_seen");
+    pb_gb_add_result("probe/goal met", "ratio", tenfold, "x", "<=10");
+    pb_gb_add_result("probe/goal not met", "ratio", tenfold, "x", ">=10.5");
     pb_gb_add_result("probe/derived", "sum_time_ratio", pb_gb_result("probe/sum/100/3", "real_time") /
-                                                          pb_gb_result("probe/sum/10/3", "real_time"), "x");
+                                                          pb_gb_result("probe/sum/10/3", "real_time"), "x", NULL);
 }
 
 int main(int argc, char **argv)

@@ -51,8 +51,11 @@ damaged("torn-row", lambda d: rewrite(lines(d, "tasks.csv"), lambda b: b + b"1,1
         f"tasks.csv: line 146: 5 fields, the header has {task_columns}")
 damaged("lost-task", lambda d: rewrite(lines(d, "tasks.csv"), lambda b: b"\r\n".join(b.split(b"\r\n")[:-2]) + b"\r\n"),
         "run 18: runs.csv says 8 tasks, tasks.csv has 7")
+# the first serial row's line, wherever the (interleaved) order put it
+with open(os.path.join(good, "runs.csv"), "rb") as f:
+    serial_line = next(i for i, row in enumerate(f.read().split(b"\r\n"), 1) if b",serial," in row)
 damaged("bad-value", lambda d: rewrite(lines(d, "runs.csv"), lambda b: b.replace(b",serial,", b",serial,x", 1)),
-        "runs.csv: line 2: workers='x1' is not a whole number from 1")
+        f"runs.csv: line {serial_line}: workers='x1' is not a whole number from 1")
 damaged("bad-quote", lambda d: rewrite(lines(d, "samples.csv"), lambda b: b.replace(b"\r\n1,", b"\r\n\"1,", 1)),
         "samples.csv: line")
 damaged("no-machine", lambda d: os.remove(lines(d, "machine.csv")), "machine.csv: missing")

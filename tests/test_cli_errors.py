@@ -51,6 +51,7 @@ with tempfile.TemporaryDirectory() as cwd:
                        (["list"], "counter"), (["list", "--help"], "Usage: parbench list"),
                        (["--version"], "parbench 0."), (["schema"], "wall_s"),
                        (["topology"], "usable PUs"), (["topology", "--help"], "compact"),
+                       (["trace", "--help"], "Usage: parbench trace"),
                        (["topology", "--synthetic", "pack:2 core:2 pu:2", "--pin", "scatter", "-n", "2"],
                         "worker 1    PU 4")]:
         p = run(args, cwd)

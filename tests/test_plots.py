@@ -53,8 +53,8 @@ with tempfile.TemporaryDirectory() as tmp:
     from report import fmt_time  # noqa: E402
     from resultset import median  # noqa: E402
     for cid, walls in by_config.items():
-        check(f"| {fmt_time(median(walls))} | {fmt_time(min(walls))} | {fmt_time(max(walls))} |" in text,
-              f"config {cid}: median {fmt_time(median(walls))} not in the report")
+        check(f"| {fmt_time(median(walls))} | n too small | {fmt_time(min(walls))} | {fmt_time(max(walls))} |" in text,
+              f"config {cid}: median {fmt_time(median(walls))} (3 repetitions: no interval) not in the report")
     table = [line for line in text.splitlines() if line.startswith("| ")]
     check(len(table) == len(by_config) + 2, "one report row per configuration, after the header and its rule")
     check("AMD" in text or "cpu" in text.lower() or "PUs" in text, "machine described at the top")
@@ -63,10 +63,11 @@ with tempfile.TemporaryDirectory() as tmp:
     p = run([PARBENCH, "report", out, "--compare", out])
     check(p.returncode == 0, f"compare: {p.stderr}")
     rows = [l for l in open(os.path.join(out, "compare.md")).read().splitlines() if l.startswith("| ") and "---" not in l]
-    ratios = [float(l.split("|")[6]) for l in rows[1:]]
+    ratios = [float(l.split("|")[8]) for l in rows[1:]]
     check(len(ratios) == len(by_config) and all(abs(r - 1) < 1e-9 for r in ratios), f"self-comparison ratios {ratios}")
     check(os.path.isfile(os.path.join(out, "compare.png")), "compare.png")
-    check(all("too few repetitions" in l for l in rows[1:]), "3 repetitions a side are called too few for the U test")
+    check(all("too few repetitions" in l and "no difference shown" in l for l in rows[1:]),
+          "3 repetitions a side are called too few for the U test")
 
     # Mann-Whitney: clearly different samples differ, identical ones do not
     from report import mann_whitney_p  # noqa: E402
@@ -102,5 +103,19 @@ with tempfile.TemporaryDirectory() as tmp:
     p = run([PY, PLOT, trunc])
     check(p.returncode != 0 and "no run recorded" in p.stderr, f"empty: {p.stderr}")
     check(images(trunc) == [], "images written from an empty set")
+
+    # a comparison with the same runs pinned: no exact twins, so each configuration pairs with its pinned
+    # self and the row names what differs; a table row per configuration and the picture
+    pinned = os.path.join(tmp, "pinned")
+    unpinned = os.path.join(tmp, "unpinned")
+    for folder, extra in ((unpinned, []), (pinned, ["--pin", "scatter"])):
+        p = run([PARBENCH, "run", "-q", "-w", "counter:n=1e5,tasks=2", "-b", "serial,pthread,thread-pool", "-n", "2",
+                 "-r", "6", "--out", folder] + extra)
+        check(p.returncode == 0, f"run {extra}: {p.stderr}")
+    p = run([PY, REPORT, unpinned, "--compare", pinned])
+    rows = [l for l in p.stdout.splitlines() if l.startswith("| counter")]
+    check(p.returncode == 0 and len(rows) == 3 and all("pin: none -> scatter" in r for r in rows),
+          f"compare against a pinned set: {p.stdout[-800:]}")
+    check(os.path.isfile(os.path.join(pinned, "compare.png")), "compare.png of the pinned comparison")
 
 report("plots")

@@ -50,12 +50,19 @@ with tempfile.TemporaryDirectory() as tmp:
         check(r["ok"] == "1" and r["note"] == "", f"{what}: ok={r['ok']} note={r['note']}")
         check(r["rep"] in ("1", "2"), f"{what}: rep {r['rep']}")
         wall = float(r["wall_s"])
-        phases = float(r["spawn_s"]) + float(r["work_s"]) + float(r["join_s"])
-        check(wall > 0 and abs(phases - wall) < 2e-9, f"{what}: phases {phases} vs wall {wall}")
-        check(0 < float(r["ideal_s"]) <= wall * 1.05 + 1e-3, f"{what}: ideal {r['ideal_s']} wall {wall}")
+        check(wall > 0 and min(float(r[k]) for k in ("spawn_s", "work_s", "join_s")) >= 0, f"{what}: phases")
+        # the ideal is a lower bound made of the tasks' own CPU clocks and declared sleeps, each inside
+        # the run's wall: it can never exceed it. 1 us: the CSV's rounding (9 decimals) and the
+        # monotonic clock's read-out granularity, nothing else.
+        check(0 < float(r["ideal_s"]) <= wall + 1e-6, f"{what}: ideal {r['ideal_s']} > wall {wall}")
+        # efficiency and busy_cores are written with 4 decimals: 1e-3 absorbs that rounding, nothing else
         check(abs(float(r["efficiency"]) - float(r["ideal_s"]) / wall) < 1e-3, f"{what}: efficiency")
         cpu = float(r["user_s"]) + float(r["sys_s"])
         check(abs(float(r["busy_cores"]) - cpu / wall) < 1e-3 + 1e-3 * cpu / wall, f"{what}: busy_cores")
+        # CPU is read around the timed window, not exactly at its edges (the parent's meter starts before
+        # t_start; pool workers are read before and after): for runs of tens of microseconds those few
+        # microseconds of reading show as up to 5% + 0.05 cores more than the PUs; a double count of
+        # a worker would be a whole core or more
         check(float(r["busy_cores"]) <= int(r["pus"]) * 1.05 + 0.05, f"{what}: busier than the machine")
         check(r["pin"] == "none" and r["ipc"] in ("arena", "pipe"), f"{what}: pin/ipc")
         check(r["replaced"] == "0", f"{what}: replaced workers")
@@ -117,11 +124,11 @@ with tempfile.TemporaryDirectory() as tmp:
         check(r["pin"] == "compact" and r["bound"] == "1" and r["placement_held"] == "1", f"{what}: {r}")
         check(len(r["pus_used"].split()) == int(r["workers"]), f"{what}: pus_used {r['pus_used']!r}")
 
-    # binding refused (simulated, as a restricted container would): one warning, the runs go on unbound
+    # binding refused (as a restricted container would; tests/refusing_binder.c refuses every binding through
+    # pb_topology_refuse_binding): one warning, the runs go on unbound
     out = os.path.join(tmp, "refused")
-    p = subprocess.run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1e6,tasks=4", "-n", "2", "-r", "2",
-                        "--pin", "scatter"], capture_output=True, text=True,
-                       env=dict(os.environ, PARBENCH_FAKE_BIND_ERROR="EPERM"))
+    p = subprocess.run([sys.argv[3], "run", "-q", "--out", out, "-w", "counter:n=1e6,tasks=4", "-n", "2", "-r", "2",
+                        "--pin", "scatter"], capture_output=True, text=True)
     check(p.returncode == 0, f"refused binding: exit {p.returncode}")
     check(p.stderr.count("warning: binding workers with --pin scatter was refused") == 1,
           f"refused binding: stderr {p.stderr!r}")

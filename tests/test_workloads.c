@@ -1,6 +1,7 @@
 /* Every workload gives the same verified result under every backend and
- * worker count; verification catches corrupted outcomes; the phases add up;
- * every participant's CPU time is counted; a crashing child is reported. */
+ * worker count; verification catches corrupted outcomes; the ideal never
+ * exceeds the wall time; every participant's CPU time is counted; a
+ * crashing child is reported. */
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -93,9 +94,9 @@ static void same_everywhere(const char *text)
                       pb_backends[b]->name, counts[k], way, c.result, base.result);
             const pb_run_record *r = &c.last;
             CHECK(r->spawn_s >= 0 && r->work_s >= 0 && r->join_s >= 0);
-            double sum = r->spawn_s + r->work_s + r->join_s;
-            CHECK_MSG(sum > r->wall_s - 1e-9 && sum < r->wall_s + 1e-9, "phases %.9f != wall %.9f", sum, r->wall_s);
-            CHECK(r->ideal_s > 0 && r->ideal_s <= r->wall_s * 1.05 + 1e-3);
+            /* a lower bound made of the tasks' own CPU clocks and declared sleeps, all inside the run:
+             * never above the wall time (exactly; tests/test_phases.c checks the phases themselves) */
+            CHECK_MSG(r->ideal_s > 0 && r->ideal_s <= r->wall_s, "ideal %.9f > wall %.9f", r->ideal_s, r->wall_s);
             if (pb_backends[b]->is_pool && ways[way].ipc != PB_IPC_TCP)
                 CHECK(r->chunk == (ways[way].chunk ? ways[way].chunk
                                                    : (ntasks + 4 * counts[k] - 1) / (4 * counts[k])));
@@ -247,7 +248,9 @@ int main(void)
     for (int b = 0; b < 4; b++) {
         c = run(s.workload, &s.params, bes[b], 4);
         double cpu = c.last.user_s + c.last.sys_s;
-        CHECK_MSG(cpu >= 0.95 * (double)c.task_cpu_ns / 1e9, "%s: user+sys %.4f s < tasks' CPU %.4f s",
+        /* both are the scheduler's exact runtime (thread CPU clocks; a reaped child's rusage, whose
+         * user + sys sum is its runtime); rusage counts in microseconds: 1 us per worker of slack */
+        CHECK_MSG(cpu >= (double)c.task_cpu_ns / 1e9 - 4e-6, "%s: user+sys %.6f s < tasks' CPU %.6f s",
                   bes[b]->name, cpu, (double)c.task_cpu_ns / 1e9);
     }
 

@@ -26,10 +26,20 @@
  *     }
  *
  * pb_gb_main accepts Google Benchmark's own flags (--benchmark_filter,
- * --benchmark_min_time, --benchmark_repetitions, ...) and one of its own:
- * --pb_out=DIR writes DIR/<program>.json (Google Benchmark's JSON) and
- * DIR/<program>.csv (parbench's tidy CSV: one row per run and metric) and
- * DIR/machine.csv. Without it they go to a new results/<UTC time>-<host>-bench/.
+ * --benchmark_min_time, --benchmark_repetitions, --benchmark_format,
+ * --benchmark_out=FILE with --benchmark_out_format, ...: each does what
+ * Google Benchmark documents) and one of its own: --pb_out=DIR writes
+ * DIR/<program>.json (Google Benchmark's JSON), DIR/<program>.csv (parbench's
+ * tidy CSV: one row per run and metric) and DIR/machine.csv. DIR is new, or a
+ * result set without this program's files: nothing is overwritten. Without
+ * --pb_out (and without --benchmark_out) they go to a new
+ * results/<UTC time>-<host>-bench/. --help and --benchmark_list_tests write
+ * no file; a refused flag exits 2 and writes nothing.
+ *
+ * After the runs, `after` adds derived rows (ratios of results) with
+ * pb_gb_add_result, each with its goal ("<=1.25"): the row says MET or NOT
+ * MET, carries `goal` and `met` in the CSV and the JSON, and the closing
+ * lines list the goals not met.
  *
  * Work done by other threads or processes is invisible to the default CPU
  * timer: benchmarks of parallel work set real_time (or manual_time and
@@ -41,6 +51,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -101,16 +112,26 @@ static inline void pb_gb_do_not_optimize(void *p)
 
 /* After the runs (in the `after` callback of pb_gb_main): the value of a
  * metric ("real_time", "cpu_time" or a counter) of a benchmark's
- * iteration runs (their mean over repetitions); NAN if there is none. The
+ * iteration runs (their median over repetitions); NAN if there is none. The
  * benchmark is named as registered, with "/ARG" for an argument
  * ("fork/heap_mb/256"), without Google Benchmark's "/real_time". */
 double pb_gb_result(const char *benchmark, const char *metric);
-/* Add a derived row (a ratio of two results) to the CSV and print it. */
-void pb_gb_add_result(const char *benchmark, const char *metric, double value, const char *unit);
+/* Add a derived row (e.g. a ratio of two results of the same shape) to the
+ * files and print it. goal: "<=X" or ">=X" (the line says MET or NOT MET;
+ * the CSV row carries goal and met 1/0; the JSON entry counters goal_max or
+ * goal_min and met, and a label), or NULL for a row that is only shown.
+ * Returns 1 (met), 0 (not met), -1 (shown only; or value NAN, "not
+ * measured": no row; or a goal that is neither form: the program exits 1). */
+int pb_gb_add_result(const char *benchmark, const char *metric, double value, const char *unit, const char *goal);
+/* Where the program's own text goes: stdout, or stderr when
+ * --benchmark_format=json or csv keeps stdout for that format. */
+FILE *pb_gb_text(void);
 
-/* Initialize, run what the flags select, call `after` (may be NULL), write
- * the files, shut down. Returns the exit status: 0, 1 when a benchmark
- * reported an error, 2 for bad flags. */
+/* Initialize, run what the flags select, call `after` (may be NULL) once
+ * every run is reported, write the files, shut down. Returns the exit
+ * status: 0 (goals not met included: a benchmark reports, it does not fail),
+ * 1 when a benchmark reported an error or a file could not be written, 2 for
+ * bad flags or a --benchmark_filter that matches nothing. */
 int pb_gb_main(int argc, char **argv, void (*after)(void));
 
 #ifdef __cplusplus

@@ -66,6 +66,7 @@ typedef struct pb_run_stats {
     uint64_t chunk;            /* tasks a worker took at a time (a static block: the largest) */
     unsigned replaced;         /* workers that died and were replaced during the run */
     int bind_error;            /* first errno of a worker whose binding was refused; 0 if none */
+    int64_t bind_ns;           /* the slowest worker's binding inside the timed run; 0 if none there */
     char note[256];            /* what went wrong with workers, "" if nothing */
     /* Backends whose workers may run on other hosts (mpi); left zero, every
      * worker ran on this host and the runner judges oversubscription. */

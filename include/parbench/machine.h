@@ -12,6 +12,11 @@ unsigned pb_allowed_pus(void);
  * (frequency governor, SMT, load average, hypervisor). */
 void pb_machine_describe(void (*emit)(void *user, const char *key, const char *value), void *user);
 
+/* CPUs this process may use that were busy (with anything, this process
+ * included) over a window of window_ms, from /proc/stat: 0 on an idle
+ * machine, up to the allowed PUs. Sleeps for the window. */
+double pb_machine_busy_cpus(int window_ms);
+
 /* "x86_64-host" style short host name for result-set folder names. */
 void pb_host_name(char *buf, unsigned size);
 

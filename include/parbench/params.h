@@ -56,6 +56,8 @@ typedef struct pb_params {
 /* Parse a non-negative integer: "100000000", "1e8", "1.5e3", "10^8".
  * PB_E_ARG if it is not a number, PB_E_RANGE if negative, fractional or not
  * representable in 64 bits. */
+/* Does text read as a number that is not whole ("1.5", "2.5e-1")? */
+bool pb_is_fraction(const char *text);
 int pb_parse_u64(const char *text, uint64_t *out);
 
 /* Reset to the declared defaults. `owner` names the workload in messages. */

@@ -39,4 +39,14 @@ const pb_backend *pb_find_backend(const char *name);
 /* "" when the backend can run here, else why not. */
 const char *pb_backend_unavailable(const pb_backend *b);
 
+/* One workload with its parameters, as written: "counter:n=1e8,tasks=4". */
+typedef struct pb_workload_spec {
+    const pb_workload *workload;
+    pb_params params;          /* every parameter, defaults filled in, checked */
+} pb_workload_spec;
+
+/* Parse NAME[:k=v,...] into a registered workload and its checked
+ * parameters. On error out->workload is NULL when NAME is what was wrong. */
+int pb_workload_spec_parse(const char *text, pb_workload_spec *out, pb_error *err);
+
 #endif

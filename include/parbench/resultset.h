@@ -61,6 +61,10 @@
     X(ok, "1 when every worker ended well and the result verified, else 0")                  \
     X(result, "the workload's verified result")                                               \
     X(note, "why ok is 0 (crashed worker, failed check, a worker that could not start); empty when ok") \
+    X(round, "the round the repetition ran in: with --order interleaved, round r runs repetition r of every configuration of the workload; grouped: equal to rep") \
+    X(position, "its place in the round's shuffled order, 1..configurations of the workload (grouped: 1)") \
+    X(idle_before_s, "seconds since the previous run of this command ended (rows written, result verified): time CPUs could idle; empty for the first run") \
+    X(bind_s, "the slowest worker's binding to its PUs inside the timed run (pthread, fork: part of spawn_s); 0 when workers bound before the clock (serial, pools) or were not pinned") \
     X(hosts, "the hosts the workers ran on (gethostname), space-separated: this one, or the MPI ranks' hosts")
 
 /* tasks.csv: join on run_id (and config_id, rep) with runs.csv. */
@@ -116,10 +120,11 @@ typedef struct pb_resultset {
 
 /* Create a result set: `dir` exactly (it must not exist yet; parents are
  * created), or when dir is NULL a new `<root>/<UTC time>-<host>` folder.
- * Writes machine.csv (with `command`, the invocation, among its keys) and
- * the header of runs.csv. */
+ * Writes machine.csv (with `command`, the invocation, among its keys, and
+ * the pairs of `extra`: key, value, ..., NULL; or NULL) and the header of
+ * runs.csv. */
 int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, const char *command,
-                        pb_error *err);
+                        const char *const *extra, pb_error *err);
 
 /* Append one measured repetition: its runs.csv row, its tasks, and the
  * sampler's intervals (sampler may be NULL). */

@@ -99,4 +99,9 @@ bool pb_place_has(const pb_worker_place *wp, int cpu);
  * leaks into a worker meant to be free). 0, or an errno-style code. */
 int pb_bind_self(const pb_worker_place *wp);
 
+/* From now on every binding of this process fails with errno_code (EPERM,
+ * EINVAL, ENOSYS), as a restricted container refuses sched_setaffinity; 0
+ * binds for real again. How tests see what parbench does with a refusal. */
+void pb_topology_refuse_binding(int errno_code);
+
 #endif

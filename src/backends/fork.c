@@ -125,8 +125,9 @@ static int fork_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
     s->killed = calloc(ex->config.workers, sizeof *s->killed);
     s->ctl = pb_control_create(ex->config.workers, err);
     if (!s->pids || !s->killed || !s->ctl) {
+        bool control_failed = !s->ctl;   /* read before close frees s */
         fork_close(ex);
-        return s->ctl ? pb_fail(err, PB_E_NOMEM, "fork: out of memory") : PB_E_NOMEM;
+        return control_failed ? PB_E_NOMEM : pb_fail(err, PB_E_NOMEM, "fork: out of memory");
     }
     return 0;
 }
@@ -196,6 +197,7 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
     int64_t last = pb_control_last_done(s->ctl);
     st->t_work_end = last ? last : st->t_gate;
     st->bind_error = pb_control_bind_error(s->ctl);
+    st->bind_ns = pb_control_bind_ns(s->ctl);   /* inside spawn: a worker binds itself once it exists */
     int64_t children_rss = st->usage.maxrss_kb;
     pb_usage_add(&st->usage, &parent);
     st->usage.maxrss_kb = children_rss;     /* the largest worker, not the parent */

@@ -46,7 +46,17 @@ int pb_mpi_rank_path(char *buf, size_t size)
     char *slash = strrchr(self, '/');
     if (slash)
         *slash = '\0';
-    return snprintf(buf, size, "%s/%s", self, PB_MPI_RANK_PROGRAM) < (int)size ? 0 : -1;
+    if (snprintf(buf, size, "%s/%s", self, PB_MPI_RANK_PROGRAM) >= (int)size)
+        return -1;
+    if (access(buf, X_OK) == 0)
+        return 0;
+    /* installed bench programs live in libexec/parbench, the rank program in bin */
+    char installed[PATH_MAX + 64];
+    snprintf(installed, sizeof installed, "%s/../../bin/%s", self, PB_MPI_RANK_PROGRAM);
+    if (access(installed, X_OK) == 0 && snprintf(buf, size, "%s", installed) < (int)size)
+        return 0;
+    snprintf(buf, size, "%s/%s", self, PB_MPI_RANK_PROGRAM);   /* named as missing where parbench looks first */
+    return 0;
 }
 
 const char *pb_mpi_unavailable(void)

@@ -191,6 +191,20 @@ static void queue_resend(pb_pool *p, uint64_t lo, uint64_t hi)
     p->resend_count++;
 }
 
+/* Wait until worker w is in its loop (its tid published), so that it can
+ * be read and measured; fails if it ended while starting. */
+static int await_started(pb_pool *p, unsigned w, pb_error *err)
+{
+    while (atomic_load(&p->ctl->slot[w].tid) == 0) {
+        char how[128];
+        int sig, status;
+        if (p->ops->ended(p, w, how, sizeof how, &sig, &status))
+            return pb_fail(err, PB_E_WORKER, "%s: worker %u %s while starting", p->name, w, how);
+        sched_yield();
+    }
+    return 0;
+}
+
 /* Worker w has ended during a run (or was killed): account its task, hand
  * the rest of its chunk on, start a replacement. */
 static int bury(pb_pool *p, unsigned w, const char *how, int sig, int exit_status, bool in_run,
@@ -222,6 +236,13 @@ static int bury(pb_pool *p, unsigned w, const char *how, int sig, int exit_statu
     }
     if (!in_run)
         next = hi;                         /* between runs nothing is owed */
+    pb_task_sample last;
+    if (in_run && p->sampled[w] && p->ops->final_sample(p, w, &last) == 0) {
+        pb_usage used;                     /* what it used in this run before it died: kept */
+        pb_usage_between_samples(&used, &p->before[w], &last);
+        pb_usage_add(&p->lost_usage, &used);
+    }
+    p->sampled[w] = false;
     if (!p->pipe_ipc && in_run) {
         /* hint the dead worker's part of its chunk, which it never hinted */
         uint32_t n = (uint32_t)(next - lo);
@@ -251,6 +272,8 @@ static int bury(pb_pool *p, unsigned w, const char *how, int sig, int exit_statu
     }
     p->replaced++;
     int rc = p->ops->spawn(p, w, err);
+    if (rc == 0)
+        rc = await_started(p, w, err);   /* readable (its CPU counted) before it can take a task */
     if (rc == 0 && in_run && p->before)
         p->sampled[w] = p->ops->sample(p, w, &p->before[w]) == 0;
     return rc;
@@ -346,17 +369,13 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
         }
     }
     /* open returns when every worker is in its loop (its tid published) */
-    for (unsigned w = 0; w < p->workers; w++)
-        while (atomic_load(&p->ctl->slot[w].tid) == 0) {
-            char how[128];
-            int sig, status;
-            if (ops->ended(p, w, how, sizeof how, &sig, &status)) {
-                pb_fail(err, PB_E_WORKER, "%s: worker %u %s while starting", name, w, how);
-                pb_pool_close(p);
-                return PB_E_WORKER;
-            }
-            sched_yield();
+    for (unsigned w = 0; w < p->workers; w++) {
+        int rc = await_started(p, w, err);
+        if (rc) {
+            pb_pool_close(p);
+            return rc;
         }
+    }
     return 0;
 }
 
@@ -403,10 +422,9 @@ static void feed_pipe(pb_pool *p)
     }
 }
 
-/* Wait for the run to complete: pipe transport. */
+/* Wait for the run to complete: pipe transport (the first chunks are written). */
 static int wait_pipe(pb_pool *p, pb_run_stats *st, pb_error *err)
 {
-    feed_pipe(p);
     while (tasks_accounted(p) < p->plan->ntasks) {
         struct pollfd fds[2] = { { .fd = p->result_pipe[0], .events = POLLIN },
                                  { .fd = p->task_pipe[1], .events = POLLOUT } };
@@ -442,6 +460,7 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     pb_meter_begin(&meter);
     p->accounted = p->received = 0;
     p->replaced = 0;
+    memset(&p->lost_usage, 0, sizeof p->lost_usage);
     p->resend_count = 0;
     atomic_store(&p->sh->hint, 0);
     atomic_store(&p->ctl->seq, 0);
@@ -455,6 +474,7 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     if (p->pipe_ipc) {
         p->pending_lo = 0;
         p->pending_hi = p->plan->ntasks;
+        feed_pipe(p);                      /* spawn ends when workers can take tasks: the first chunks written */
         st->t_gate = pb_now_ns();
         rc = wait_pipe(p, st, err);
     } else {
@@ -473,6 +493,7 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
 
     pb_meter_end(&meter, &st->usage);   /* the parent's own part */
     st->usage.maxrss_kb = 0;            /* peak RSS: the largest worker's (a thread's is its process's) */
+    pb_usage_add(&st->usage, &p->lost_usage);
     for (unsigned w = 0; w < p->workers; w++) {
         pb_task_sample after;
         if (!p->sampled[w] || p->ops->sample(p, w, &after) != 0)

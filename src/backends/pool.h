@@ -38,6 +38,10 @@ typedef struct pb_pool_ops {
     void (*reap)(pb_pool *, unsigned w, int64_t deadline_ns);
     /* A usage reading of worker w. */
     int  (*sample)(pb_pool *, unsigned w, pb_task_sample *);
+    /* After ended() or kill() reaped worker w: the reading taken at its
+     * end (a child's wait4 rusage, a thread's own last look at itself),
+     * so the CPU it used in the run before it died is kept. -1: none. */
+    int  (*final_sample)(pb_pool *, unsigned w, pb_task_sample *);
 } pb_pool_ops;
 
 typedef struct pb_pool_shared {
@@ -66,6 +70,7 @@ struct pb_pool {
     pb_task_sample *before;         /* usage readings at the start of a run */
     bool *sampled;
     uint64_t accounted;             /* tasks the parent accounted for dead workers */
+    pb_usage lost_usage;            /* what workers that died during the run used in it */
     unsigned replaced;
     bool hung;                      /* a thread is stuck: nothing may be joined */
     int task_pipe[2], result_pipe[2];

@@ -25,6 +25,8 @@
 typedef struct pp_state {
     pb_pool pool;
     pid_t *pid;                /* 0: not running */
+    struct rusage *end_usage;  /* of the worker reaped last in each place: its whole life */
+    bool *has_end_usage;
 } pp_state;
 
 static int pp_spawn(pb_pool *p, unsigned w, pb_error *err)
@@ -71,9 +73,10 @@ static bool pp_ended(pb_pool *p, unsigned w, char *how, size_t size, int *sig, i
 {
     pp_state *s = p->impl;
     int status;
-    if (s->pid[w] <= 0 || pb_children_reap(s->pid[w], &status, WNOHANG, NULL) != s->pid[w])
+    if (s->pid[w] <= 0 || pb_children_reap(s->pid[w], &status, WNOHANG, &s->end_usage[w]) != s->pid[w])
         return false;
     s->pid[w] = 0;
+    s->has_end_usage[w] = true;
     describe(how, size, status, sig, exit_status);
     return true;
 }
@@ -83,7 +86,7 @@ static bool pp_kill(pb_pool *p, unsigned w)
     pp_state *s = p->impl;
     if (s->pid[w] > 0) {
         kill(s->pid[w], SIGKILL);
-        pb_children_reap(s->pid[w], NULL, 0, NULL);
+        s->has_end_usage[w] = pb_children_reap(s->pid[w], NULL, 0, &s->end_usage[w]) == s->pid[w];
         s->pid[w] = 0;
     }
     return true;
@@ -115,6 +118,16 @@ static int pp_sample(pb_pool *p, unsigned w, pb_task_sample *out)
     return pb_sample_task(s->pid[w], s->pid[w], clk, out);
 }
 
+static int pp_final_sample(pb_pool *p, unsigned w, pb_task_sample *out)
+{
+    pp_state *s = p->impl;
+    if (!s->has_end_usage[w])
+        return -1;
+    s->has_end_usage[w] = false;
+    pb_sample_of_child(&s->end_usage[w], out);
+    return 0;
+}
+
 static const pb_pool_ops pp_ops = {
     .kind = "process",
     .spawn = pp_spawn,
@@ -122,6 +135,7 @@ static const pb_pool_ops pp_ops = {
     .kill = pp_kill,
     .reap = pp_reap,
     .sample = pp_sample,
+    .final_sample = pp_final_sample,
 };
 
 static void pp_close(pb_exec *ex)
@@ -131,23 +145,38 @@ static void pp_close(pb_exec *ex)
         return;
     pb_pool_close(&s->pool);
     free(s->pid);
+    free(s->end_usage);
+    free(s->has_end_usage);
     free(s);
     ex->state = NULL;
 }
 
 static int pp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
 {
+    unsigned W = ex->config.workers;
     pp_state *s = calloc(1, sizeof *s);
-    if (!s || !(s->pid = calloc(ex->config.workers, sizeof *s->pid))) {
+    if (s) {
+        s->pid = calloc(W, sizeof *s->pid);
+        s->end_usage = calloc(W, sizeof *s->end_usage);
+        s->has_end_usage = calloc(W, sizeof *s->has_end_usage);
+    }
+    if (!s || !s->pid || !s->end_usage || !s->has_end_usage) {
+        if (s) {
+            free(s->pid);
+            free(s->end_usage);
+            free(s->has_end_usage);
+        }
         free(s);
         return pb_fail(err, PB_E_NOMEM, "process-pool: out of memory");
     }
     ex->state = s;
     int rc = pb_pool_open(&s->pool, &pp_ops, "process-pool", &ex->config, plan, s, err);
     if (rc) {
-        free(s->pid);
-        free(s);
         ex->state = NULL;
+        free(s->pid);
+        free(s->end_usage);
+        free(s->has_end_usage);
+        free(s);
     }
     return rc;
 }

@@ -94,7 +94,7 @@ static int check_threads(void *arg, int64_t timeout_ns)
     return alive ? 0 : 1;   /* 1: nobody left to wait for */
 }
 
-static void pthread_close(pb_exec *ex)
+static void pt_close(pb_exec *ex)
 {
     pthread_state *s = ex->state;
     if (!s)
@@ -110,7 +110,7 @@ static void pthread_close(pb_exec *ex)
     ex->state = NULL;
 }
 
-static int pthread_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
+static int pt_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
 {
     (void)plan;
     unsigned W = ex->config.workers;
@@ -124,13 +124,14 @@ static int pthread_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
     s->joined = calloc(W, sizeof *s->joined);
     s->ctl = pb_control_create(W, err);
     if (!s->threads || !s->args || !s->joined || !s->ctl) {
-        pthread_close(ex);
-        return s->ctl ? pb_fail(err, PB_E_NOMEM, "pthread: out of memory") : PB_E_NOMEM;
+        bool control_failed = !s->ctl;   /* read before close frees s */
+        pt_close(ex);
+        return control_failed ? PB_E_NOMEM : pb_fail(err, PB_E_NOMEM, "pthread: out of memory");
     }
     return 0;
 }
 
-static int pthread_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_error *err)
+static int pt_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_error *err)
 {
     pthread_state *s = ex->state;
     unsigned W = ex->config.workers;
@@ -184,6 +185,7 @@ static int pthread_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, p
     int64_t last = pb_control_last_done(s->ctl);
     st->t_work_end = last ? last : st->t_gate;
     st->bind_error = pb_control_bind_error(s->ctl);
+    st->bind_ns = pb_control_bind_ns(s->ctl);   /* inside spawn: a worker binds itself once it exists */
     for (unsigned w = 0; w < s->started; w++)
         pb_usage_add(&st->usage, &s->ctl->slot[w].usage);
     if (rc == 0 && st->note[0])
@@ -196,7 +198,7 @@ const pb_backend pb_backend_pthread = {
     .summary = "W threads created per run, static blocks of tasks, joined at the end",
     .shares_memory = true,
     .ipc_mask = 1u << PB_IPC_ARENA,
-    .open = pthread_open,
-    .execute = pthread_execute,
-    .close = pthread_close,
+    .open = pt_open,
+    .execute = pt_execute,
+    .close = pt_close,
 };

@@ -24,6 +24,8 @@ typedef struct tp_worker {
     unsigned index;
     pthread_t thread;
     bool running;              /* created and not yet joined */
+    pb_task_sample last;       /* its own reading as it ended (pthread_exit in a task) */
+    bool has_last;
 } tp_worker;
 
 typedef struct tp_state {
@@ -31,10 +33,21 @@ typedef struct tp_state {
     tp_worker *worker;
 } tp_state;
 
+/* A thread leaving through pthread_exit (a task ended it) reads its own
+ * usage on the way out, so its CPU in the run is not lost with it. */
+static void tp_on_exit(void *arg)
+{
+    tp_worker *w = arg;
+    w->has_last = pb_sample_self(&w->last) == 0;
+}
+
 static void *tp_main(void *arg)
 {
     tp_worker *w = arg;
+    w->has_last = false;
+    pthread_cleanup_push(tp_on_exit, w);
     pb_pool_worker_main(w->pool, w->index);
+    pthread_cleanup_pop(0);
     return NULL;
 }
 
@@ -100,6 +113,16 @@ static int tp_sample(pb_pool *p, unsigned w, pb_task_sample *out)
     return pb_sample_task(getpid(), tid, clk, out);
 }
 
+static int tp_final_sample(pb_pool *p, unsigned w, pb_task_sample *out)
+{
+    tp_worker *tw = &((tp_state *)p->impl)->worker[w];
+    if (tw->running || !tw->has_last)   /* read only once the thread was joined */
+        return -1;
+    *out = tw->last;
+    tw->has_last = false;
+    return 0;
+}
+
 static const pb_pool_ops tp_ops = {
     .kind = "thread",
     .spawn = tp_spawn,
@@ -107,6 +130,7 @@ static const pb_pool_ops tp_ops = {
     .kill = tp_kill,
     .reap = tp_reap,
     .sample = tp_sample,
+    .final_sample = tp_final_sample,
 };
 
 static void tp_close(pb_exec *ex)

@@ -14,17 +14,12 @@ int pb_cli_parse_count(const char *opt, const char *text, unsigned min, unsigned
     int rc = pb_parse_u64(text, &v);
     if (rc == PB_E_ARG)
         return pb_fail(err, PB_E_ARG, "%s: '%s' is not a number (allowed: %u to %u)", opt, text, min, max);
+    if (rc && pb_is_fraction(text))
+        return pb_fail(err, PB_E_RANGE, "%s: %s is not a whole number (allowed: %u to %u)", opt, text, min, max);
     if (rc || v < min || v > max)
         return pb_fail(err, PB_E_RANGE, "%s: %s is out of range (allowed: %u to %u)", opt, text, min, max);
     *out = (unsigned)v;
     return 0;
-}
-
-static void names_of_workloads(char *buf, size_t size)
-{
-    size_t len = 0;
-    for (size_t i = 0; pb_workloads[i] && len < size; i++)
-        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", pb_workloads[i]->name);
 }
 
 static void names_of_backends(char *buf, size_t size)
@@ -36,30 +31,13 @@ static void names_of_backends(char *buf, size_t size)
 
 int pb_cli_parse_workload(const char *text, pb_workload_spec *out, pb_error *err)
 {
-    char name[64];
-    const char *colon = strchr(text, ':');
-    size_t n = colon ? (size_t)(colon - text) : strlen(text);
-    if (n == 0 || n >= sizeof name) {
-        char names[512];
-        names_of_workloads(names, sizeof names);
-        return pb_fail(err, PB_E_ARG, "--workload: '%s' names no workload (workloads: %s)", text, names);
-    }
-    memcpy(name, text, n);
-    name[n] = '\0';
-    out->workload = pb_find_workload(name);
-    if (!out->workload) {
-        char names[512];
-        names_of_workloads(names, sizeof names);
-        return pb_fail(err, PB_E_ARG, "--workload: unknown workload '%s' (workloads: %s)", name, names);
-    }
     pb_error inner;
-    int rc = pb_params_init(&out->params, out->workload->params, name, &inner);
-    if (rc == 0 && colon)
-        rc = pb_params_parse(&out->params, name, colon + 1, &inner);
-    if (rc == 0)
-        rc = pb_workload_check(out->workload, &out->params, &inner);
-    if (rc)
-        return pb_fail(err, rc, "--workload %s", inner.msg);
+    int rc = pb_workload_spec_parse(text, out, &inner);
+    if (rc && !out->workload && !strchr(text, ':') && strchr(text, ',') && strchr(text, '='))
+        return pb_fail(err, rc, "--workload: %s; parameters follow the name after a colon, as in counter:n=1e6,tasks=4",
+                       inner.msg);
+    if (rc)   /* a wrong name reads "--workload: unknown ...", a wrong parameter "--workload counter: ..." */
+        return pb_fail(err, rc, out->workload ? "--workload %s" : "--workload: %s", inner.msg);
     return 0;
 }
 
@@ -200,6 +178,31 @@ int pb_cli_parse_chunk(const char *text, uint64_t *out, pb_error *err)
     return 0;
 }
 
+int pb_cli_parse_u64(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out, pb_error *err)
+{
+    uint64_t v;
+    int rc = pb_parse_u64(text, &v);
+    if (rc == PB_E_ARG)
+        return pb_fail(err, PB_E_ARG, "%s: '%s' is not a whole number (allowed: %llu to %llu)", opt, text,
+                       (unsigned long long)min, (unsigned long long)max);
+    if (rc || v < min || v > max)
+        return pb_fail(err, PB_E_RANGE, "%s: %s is out of range (allowed: %llu to %llu)", opt, text,
+                       (unsigned long long)min, (unsigned long long)max);
+    *out = v;
+    return 0;
+}
+
+int pb_cli_parse_order(const char *text, pb_order *out, pb_error *err)
+{
+    if (strcmp(text, "interleaved") == 0)
+        *out = PB_ORDER_INTERLEAVED;
+    else if (strcmp(text, "grouped") == 0)
+        *out = PB_ORDER_GROUPED;
+    else
+        return pb_fail(err, PB_E_ARG, "--order: unknown order '%s' (orders: interleaved, grouped)", text);
+    return 0;
+}
+
 static int cmp_unsigned(const void *a, const void *b)
 {
     unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
@@ -232,4 +235,15 @@ void pb_cli_join_command(int argc, char **argv, char *buf, size_t size)
     size_t len = (size_t)snprintf(buf, size, "parbench");
     for (int i = 0; i < argc && len < size; i++)
         len += (size_t)snprintf(buf + len, size - len, " %s", argv[i]);
+}
+
+void pb_cli_backend_label(const pb_config *cfg, char *buf, size_t size)
+{
+    char pin[96] = "";
+    if (cfg->pin && cfg->pin->kind != PB_PIN_NONE) {
+        pin[0] = '@';
+        pb_pin_format(cfg->pin, pin + 1, sizeof pin - 1);
+    }
+    snprintf(buf, size, "%s%s%s%s", cfg->backend->name, cfg->ipc == PB_IPC_PIPE ? "/pipe" : "", cfg->gil ? "+gil" : "",
+             pin);
 }

@@ -8,6 +8,7 @@
 
 #include "parbench/backend.h"
 #include "parbench/error.h"
+#include "parbench/registry.h"
 #include "parbench/runner.h"
 #include "parbench/workload.h"
 
@@ -17,12 +18,6 @@ enum {
     PB_EXIT_FAILED = 1,        /* a run failed its check, or output was lost */
     PB_EXIT_USAGE = 2,         /* bad input: nothing was run or written */
 };
-
-/* One --workload argument: "counter:n=1e8,tasks=4". */
-typedef struct pb_workload_spec {
-    const pb_workload *workload;
-    pb_params params;
-} pb_workload_spec;
 
 /* One --workers argument, before "cores" and "tasks" are known. */
 #define PB_WORKERS_MAX_ITEMS 64
@@ -77,6 +72,7 @@ void pb_cli_join_command(int argc, char **argv, char *buf, size_t size);
  * PB_E_RANGE on bad input. */
 int pb_cli_parse_count(const char *opt, const char *text, unsigned min, unsigned max,
                        unsigned *out, pb_error *err);
+/* --workload: pb_workload_spec_parse with the option named in its message. */
 int pb_cli_parse_workload(const char *text, pb_workload_spec *out, pb_error *err);
 int pb_cli_parse_backends(const char *text, pb_backend_set *out, pb_error *err);
 int pb_cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err);
@@ -85,11 +81,24 @@ int pb_cli_parse_ipc(const char *text, pb_ipc_set *out, pb_error *err);
 int pb_cli_parse_seconds(const char *opt, const char *text, double max, int64_t *out_ns, pb_error *err);
 /* A chunk size: 1..2^40, or "auto" (0). */
 int pb_cli_parse_chunk(const char *text, uint64_t *out, pb_error *err);
+/* A whole number in [min, max] ("1e6" and "10^6" too). */
+int pb_cli_parse_u64(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out, pb_error *err);
+/* --order: "interleaved" or "grouped". */
+int pb_cli_parse_order(const char *text, pb_order *out, pb_error *err);
 
 /* Worker counts of a spec for a machine with `pus` PUs and a plan of
  * `ntasks` tasks: ascending, without duplicates. Returns how many. */
 unsigned pb_cli_resolve_workers(const pb_workers_spec *w, unsigned pus, size_t ntasks,
                                 unsigned *out, unsigned max_out);
+
+/* Ticks of CPU time parbench itself (its threads, and every process below
+ * it) spent on each CPU (by OS number, per_cpu[0..ncpu)) since the last
+ * call; the first call only starts counting. Returns the processes read. */
+unsigned pb_own_cpu_ticks(double *per_cpu, unsigned ncpu);
+
+/* How a configuration ran, beyond its backend, in a short label:
+ * "pthread", "process-pool/pipe", "pthread+gil", "fork@compact" (pinned). */
+void pb_cli_backend_label(const pb_config *cfg, char *buf, size_t size);
 
 /* Subcommands. argv[0] is the subcommand's name. */
 int pb_cmd_run(int argc, char **argv);
@@ -100,6 +109,11 @@ int pb_cmd_plot(int argc, char **argv);
 int pb_cmd_report(int argc, char **argv);
 int pb_cmd_demo(int argc, char **argv);
 int pb_cmd_check(int argc, char **argv);
+int pb_cmd_trace(int argc, char **argv);
+
+/* Run plots/SCRIPT with /usr/bin/python3 and the given arguments in place of
+ * parbench (exec); returns only when that fails (PB_EXIT_FAILED, said why). */
+int pb_cli_run_script(const char *script, char **args, int nargs);
 
 /* Progress on stderr, only when it is a terminal. */
 typedef struct pb_progress {
@@ -130,6 +144,7 @@ typedef struct pb_summary_row {
     unsigned runs, ok_runs;
     double *wall, *ideal, *busy;   /* one per recorded repetition */
     char failure[256];             /* the configuration could not run at all */
+    bool could_not_run;            /* failure holds why */
     bool interrupted;              /* Ctrl-C or SIGTERM came while it ran */
 } pb_summary_row;
 

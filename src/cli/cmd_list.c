@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "parbench/demo.h"
 #include "parbench/registry.h"
 #include "parbench/resultset.h"
 
@@ -26,8 +27,34 @@ static void print_param(const pb_param_spec *s)
 int pb_cmd_list(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("Usage: parbench list\n\nShow the workloads (with their parameters, defaults and ranges),\n"
-               "the backends and the suites that `parbench run` accepts.\n");
+        printf("Usage: parbench list [--names workloads|backends|suites|demos]\n\n"
+               "Show the workloads (with their parameters, defaults and ranges),\n"
+               "the backends and the suites that `parbench run` accepts.\n"
+               "--names KIND prints only the names, one per line (for scripts and shell completion).\n");
+        return PB_EXIT_OK;
+    }
+    if (argc > 1 && strcmp(argv[1], "--names") == 0) {
+        const char *kind = argc > 2 ? argv[2] : "";
+        if (argc > 3) {
+            fprintf(stderr, "parbench list: unexpected argument '%s'\n", argv[3]);
+            return PB_EXIT_USAGE;
+        }
+        if (strcmp(kind, "workloads") == 0)
+            for (size_t i = 0; pb_workloads[i]; i++)
+                puts(pb_workloads[i]->name);
+        else if (strcmp(kind, "backends") == 0)
+            for (size_t i = 0; pb_backends[i]; i++)
+                puts(pb_backends[i]->name);
+        else if (strcmp(kind, "suites") == 0)
+            for (const pb_suite *su = pb_suites; su->name; su++)
+                puts(su->name);
+        else if (strcmp(kind, "demos") == 0)
+            for (size_t i = 0; pb_demos[i]; i++)
+                puts(pb_demos[i]->name);
+        else {
+            fprintf(stderr, "parbench list: --names: '%s' is not a kind (workloads, backends, suites, demos)\n", kind);
+            return PB_EXIT_USAGE;
+        }
         return PB_EXIT_OK;
     }
     if (argc > 1) {

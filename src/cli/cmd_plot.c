@@ -38,17 +38,38 @@ static int newest_result_set(char *out, size_t size)
     return 0;
 }
 
-static int run_script(const char *script, char **args, int nargs)
+/* Where the plotting scripts are: beside an installed parbench
+ * (<prefix>/bin/parbench finds <prefix>/share/parbench/plots, wherever the
+ * prefix was moved), else in the source tree it was built from. */
+static void script_path(const char *script, char *path, size_t size)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", PB_PLOTS_DIR, script);
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(path, size, "%s/../share/parbench/plots/%s", exe, script);
+            if (access(path, R_OK) == 0)
+                return;
+        }
+    }
+    snprintf(path, size, "%s/%s", PB_PLOTS_DIR, script);
+}
+
+int pb_cli_run_script(const char *script, char **args, int nargs)
+{
+    char path[8192];
+    script_path(script, path, sizeof path);
     if (access(path, R_OK) != 0) {
-        fprintf(stderr, "parbench: cannot find %s (the plotting scripts live in the source tree's plots/)\n", path);
+        fprintf(stderr, "parbench: cannot find %s (the plotting scripts: <prefix>/share/parbench/plots beside an "
+                        "installed parbench, or the source tree's plots/)\n", path);
         return PB_EXIT_FAILED;
     }
-    char *argv[8] = { (char *)PB_PYTHON, path };
+    char *argv[16] = { (char *)PB_PYTHON, path };
     int n = 2;
-    for (int i = 0; i < nargs && n < 7; i++)
+    for (int i = 0; i < nargs && n < 15; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
     fflush(NULL);
@@ -78,7 +99,7 @@ int pb_cmd_plot(int argc, char **argv)
         return PB_EXIT_USAGE;
     }
     char *args[] = { dir };
-    return run_script("plot.py", args, 1);
+    return pb_cli_run_script("plot.py", args, 1);
 }
 
 int pb_cmd_report(int argc, char **argv)
@@ -86,14 +107,16 @@ int pb_cmd_report(int argc, char **argv)
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("Usage: parbench report RESULT_SET [--compare OTHER_SET]\n\n"
                "Print a result set's summary as Markdown (and write report.md into it), the\n"
-               "machine described at the top, outlying repetitions flagged. With --compare,\n"
-               "the ratio of OTHER_SET's medians to RESULT_SET's per configuration, with the\n"
-               "noise of each side and a Mann-Whitney U test (compare.md and compare.png).\n");
+               "machine described at the top, each median with its 95%% interval, outlying\n"
+               "repetitions flagged (hyperfine's rule) and warned about. With --compare, the\n"
+               "ratio of OTHER_SET's medians to RESULT_SET's per configuration, each side's\n"
+               "interval and a Mann-Whitney U test; a difference is called only when both\n"
+               "agree: intervals apart AND p < 0.05 (compare.md and compare.png).\n");
         return PB_EXIT_OK;
     }
     if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--compare") == 0)) {
         fprintf(stderr, "parbench report: expected RESULT_SET [--compare OTHER_SET]\nTry 'parbench report --help'.\n");
         return PB_EXIT_USAGE;
     }
-    return run_script("report.py", argv + 1, argc - 1);
+    return pb_cli_run_script("report.py", argv + 1, argc - 1);
 }

@@ -50,13 +50,20 @@ static const char run_help[] =
 "                          compact, scatter, core, or a PU list such as 0,2,4-7\n"
 "                          (`parbench topology --pin P -n W` shows where)  (default: none)\n"
 "      --sample-hz N       per-CPU utilisation samples per second into\n"
-"                          samples.csv, 1 to 1000                 (default: 20)\n"
+"                          samples.csv, 1 to 1000; 0: no sampler (for runs of\n"
+"                          microseconds, which its wake-ups disturb) (default: 20)\n"
 "      --sample-all-cpus   sample every CPU, not only those this process may use\n"
 "      --live              a per-CPU view while it runs (on a terminal), for a\n"
 "                          projector; replaces the progress line\n"
 "      --gil               one global lock per process, released every 5 ms and\n"
 "                          while sleeping, as CPython's GIL: CPU-bound threads\n"
 "                          stop scaling, processes and sleeping threads do not\n"
+"      --order ORDER       interleaved: within a workload, repetition r of every\n"
+"                          configuration runs (in an order shuffled per round)\n"
+"                          before repetition r+1 of any, so a slow minute of the\n"
+"                          machine lands on all alike; grouped: all repetitions\n"
+"                          of one configuration, then the next (default: interleaved)\n"
+"      --seed N            the shuffle's seed, recorded in machine.csv (default: 1)\n"
 "      --task-timeout S    a task running longer than S seconds is killed and\n"
 "                          reported (processes); a thread cannot be killed, so\n"
 "                          parbench reports it and stops          (default: none)\n"
@@ -90,8 +97,10 @@ static const char run_help[] =
 typedef struct run_state {
     pb_resultset rs;
     pb_progress progress;
+    const pb_config *configs;  /* every configuration; config_id = index + 1 */
     pb_summary_row *row;       /* of the configuration running */
     unsigned config_index, config_total;
+    unsigned configs_started;  /* configurations that have begun (interleaved: a whole workload's) */
     uint64_t config_id;
     bool quiet;
     bool warned_bind;          /* the refused-binding warning is said once */
@@ -140,7 +149,7 @@ static void on_interrupt(int sig, void *user)
     fprintf(stderr, "\nparbench run: interrupted by %s during configuration %u of %u; every worker was ended\n",
             signal_name(sig), s->config_index + 1, s->config_total);
     if (!s->quiet) {
-        pb_summary_print(stdout, s->rows, s->config_index + 1);
+        pb_summary_print(stdout, s->rows, s->configs_started);
         printf("\nresult set: %s (%llu finished repetition%s kept)\n", s->rs.dir, (unsigned long long)kept,
                kept == 1 ? "" : "s");
     } else {
@@ -166,9 +175,21 @@ static void show_starting(run_state *s, const pb_config *cfg, unsigned index, un
     pb_progress_show(&s->progress, cfg, s->config_index, s->config_total, index, total);
 }
 
+/* Make cfg the configuration running (under results_lock). */
+static void set_current(run_state *s, const pb_config *cfg)
+{
+    unsigned i = (unsigned)(cfg - s->configs);
+    s->config_index = i;
+    s->config_id = i + 1;
+    s->row = &s->rows[i];
+    if (i + 1 > s->configs_started)
+        s->configs_started = i + 1;
+}
+
 static void on_starting(void *user, const pb_config *cfg, unsigned index, unsigned total)
 {
     pthread_mutex_lock(&results_lock);
+    set_current(user, cfg);
     show_starting(user, cfg, index, total);
     pthread_mutex_unlock(&results_lock);
 }
@@ -206,9 +227,24 @@ static int on_done(void *user, const pb_config *cfg, const pb_plan *plan, const 
                    pb_error *err)
 {
     pthread_mutex_lock(&results_lock);
+    set_current(user, cfg);
     int rc = record_done(user, cfg, plan, rec, err);
     pthread_mutex_unlock(&results_lock);
     return rc;
+}
+
+/* A configuration that could not run at all: the summary says why. */
+static void on_failed(void *user, const pb_config *cfg, const pb_error *err)
+{
+    run_state *s = user;
+    pthread_mutex_lock(&results_lock);
+    set_current(s, cfg);
+    snprintf(s->row->failure, sizeof s->row->failure, "%s", err->msg);
+    s->row->could_not_run = true;
+    pb_progress_clear(&s->progress);
+    pb_live_message("parbench run: %s under %s W=%u could not run: %s\n", cfg->workload->name, cfg->backend->name,
+                    cfg->workers, err->msg);
+    pthread_mutex_unlock(&results_lock);
 }
 
 static int usage_error(const pb_error *err)
@@ -235,6 +271,8 @@ int pb_cmd_run(int argc, char **argv)
         { "sample-all-cpus", no_argument, NULL, 'A' },
         { "live", no_argument, NULL, 'L' },
         { "gil", no_argument, NULL, 'G' },
+        { "order", required_argument, NULL, 'O' },
+        { "seed", required_argument, NULL, 'S' },
         { "quiet", no_argument, NULL, 'q' },
         { "mpirun", required_argument, NULL, 'M' },
         { "hosts", required_argument, NULL, 'F' },
@@ -246,7 +284,8 @@ int pb_cmd_run(int argc, char **argv)
     unsigned njobs = 0, reps = 0, warmup = 0;
     bool have_reps = false, have_warmup = false, quiet = false;
     const char *suite_name = NULL, *backend_text = NULL, *workers_text = NULL, *out = NULL, *ipc_text = NULL;
-    uint64_t chunk = 0;
+    uint64_t chunk = 0, seed = 1;
+    pb_order order = PB_ORDER_INTERLEAVED;
     int64_t task_timeout_ns = 0;
     pb_error err = { 0 };
     int c;
@@ -286,10 +325,12 @@ int pb_cmd_run(int argc, char **argv)
             rc = pb_pin_parse(optarg, &pin, &err);
             have_pin = true;
             break;
-        case 'H': rc = pb_cli_parse_count("--sample-hz", optarg, 1, PB_SAMPLE_HZ_MAX, &sample_hz, &err); break;
+        case 'H': rc = pb_cli_parse_count("--sample-hz", optarg, 0, PB_SAMPLE_HZ_MAX, &sample_hz, &err); break;
         case 'A': all_cpus = true; break;
         case 'L': want_live = true; break;
         case 'G': gil = true; break;
+        case 'O': rc = pb_cli_parse_order(optarg, &order, &err); break;
+        case 'S': rc = pb_cli_parse_u64("--seed", optarg, 0, UINT64_MAX, &seed, &err); break;
         case 'I': ipc_text = optarg; break;
         case 'M': launch.launcher = optarg; break;
         case 'F': launch.hostfile = optarg; break;
@@ -435,7 +476,11 @@ int pb_cmd_run(int argc, char **argv)
     if (pb_interrupt_start(on_interrupt, &st) != 0)
         fprintf(stderr, "parbench run: warning: cannot watch for Ctrl-C; an interrupted run may leave workers\n");
 
-    /* The sampler follows the CPUs this process may use (or all of them). */
+    if (sample_hz == 0 && want_live) {
+        pb_fail(&err, PB_E_ARG, "--live draws from the CPU sampler, which --sample-hz 0 turns off");
+        return usage_error(&err);
+    }
+    /* The sampler follows the CPUs this process may use (or all of them); --sample-hz 0: none. */
     pb_sampler *sampler = NULL;
     {
         int cpus[4096];
@@ -443,7 +488,7 @@ int pb_cmd_run(int argc, char **argv)
         const pb_topology *topo = pb_topology_this(&err);
         if (!all_cpus && topo)
             ncpus = pb_topology_usable(topo, cpus, 4096);
-        if (pb_sampler_create(&sampler, sample_hz, ncpus ? cpus : NULL, ncpus, &err)) {
+        if (sample_hz && pb_sampler_create(&sampler, sample_hz, ncpus ? cpus : NULL, ncpus, &err)) {
             fprintf(stderr, "parbench run: %s\n", err.msg);
             return PB_EXIT_FAILED;
         }
@@ -465,10 +510,18 @@ int pb_cmd_run(int argc, char **argv)
         rows[i].ideal = rows[i].wall + reps;
         rows[i].busy = rows[i].ideal + reps;
     }
+    char seed_text[32], busy_text[32];
+    snprintf(seed_text, sizeof seed_text, "%llu", (unsigned long long)seed);
+    /* what else the machine was doing as the runs began: the summary flags a loaded machine */
+    double busy_at_start = pb_machine_busy_cpus(100);
+    snprintf(busy_text, sizeof busy_text, "%.2f", busy_at_start);
+    const char *const extra[] = { "order", pb_order_name(order), "seed", seed_text, "busy_cpus_at_start", busy_text,
+                                  NULL };
     pthread_mutex_lock(&results_lock);
-    int created = pb_resultset_create(&st.rs, out, "results", command, &err);
+    int created = pb_resultset_create(&st.rs, out, "results", command, extra, &err);
     st.rows = rows;
     st.row = &rows[0];
+    st.configs = configs;
     st.writing = created == 0;
     pthread_mutex_unlock(&results_lock);
     if (created) {
@@ -487,44 +540,27 @@ int pb_cmd_run(int argc, char **argv)
     }
     st.live = want_live && !quiet && pb_live_start(sampler);
     pb_progress_init(&st.progress, nconfigs * (reps + warmup), quiet || st.live);
-    pb_run_observer obs = { .run_starting = on_starting, .run_done = on_done, .user = &st, .sampler = sampler };
+    pb_run_observer obs = { .run_starting = on_starting, .run_done = on_done, .config_failed = on_failed,
+                            .user = &st, .sampler = sampler };
     int status = PB_EXIT_OK;
-    for (unsigned i = 0; i < nconfigs; i++) {
-        pb_summary_row *row = &rows[i];
-        pthread_mutex_lock(&results_lock);
-        st.row = row;
-        st.config_index = i;
-        st.config_id = i + 1;
-        pthread_mutex_unlock(&results_lock);
-        int rc = pb_run_config(&configs[i], &obs, &err);
-        pthread_mutex_lock(&results_lock);
-        if (rc == PB_E_HUNG) {
-            pb_progress_clear(&st.progress);
-            fprintf(stderr, "parbench run: %s\nparbench run: stopping here; the runs so far are in %s\n",
-                    err.msg, st.rs.dir);
-            status = PB_EXIT_FAILED;
-            nconfigs = i + 1;
-            pthread_mutex_unlock(&results_lock);
-            break;
-        }
-        if (rc && err.code == PB_E_IO) {
-            pb_progress_clear(&st.progress);
-            fprintf(stderr, "parbench run: %s; stopping (rows already written are intact)\n", err.msg);
-            status = PB_EXIT_FAILED;
-            nconfigs = i + 1;
-            pthread_mutex_unlock(&results_lock);
-            break;
-        }
-        if (rc) {
-            snprintf(row->failure, sizeof row->failure, "%s", err.msg);
-            pb_progress_clear(&st.progress);
-            fprintf(stderr, "parbench run: %s under %s W=%u could not run: %s\n", configs[i].workload->name,
-                    configs[i].backend->name, configs[i].workers, err.msg);
-        }
-        if (rc || row->ok_runs != row->runs)
-            status = PB_EXIT_FAILED;
-        pthread_mutex_unlock(&results_lock);
+    int rc = pb_run_configs(configs, nconfigs, order, seed, &obs, &err);
+    pthread_mutex_lock(&results_lock);
+    if (rc == PB_E_HUNG) {
+        pb_progress_clear(&st.progress);
+        fprintf(stderr, "parbench run: %s\nparbench run: stopping here; the runs so far are in %s\n",
+                err.msg, st.rs.dir);
+        status = PB_EXIT_FAILED;
+        nconfigs = st.configs_started;
+    } else if (rc) {
+        pb_progress_clear(&st.progress);
+        fprintf(stderr, "parbench run: %s; stopping (rows already written are intact)\n", err.msg);
+        status = PB_EXIT_FAILED;
+        nconfigs = st.configs_started;
     }
+    for (unsigned i = 0; i < nconfigs; i++)
+        if (rows[i].could_not_run || rows[i].ok_runs != rows[i].runs)
+            status = PB_EXIT_FAILED;
+    pthread_mutex_unlock(&results_lock);
     pthread_mutex_lock(&results_lock);
     st.finished = true;        /* an interrupt from here on only exits */
     pthread_mutex_unlock(&results_lock);
@@ -534,6 +570,11 @@ int pb_cmd_run(int argc, char **argv)
     pb_resultset_close(&st.rs);
     if (!quiet) {
         pb_summary_print(stdout, rows, nconfigs);
+        /* an idle 2-CPU VM reads 0.00-0.05 busy here; above 0.25 another program was running */
+        if (busy_at_start > 0.25)
+            printf("note: the machine was busy with other programs when the runs began (%.2f of %u CPUs):\n"
+                   "  times may be slower and noisier than on a quiet machine (machine.csv: busy_cpus_at_start).\n",
+                   busy_at_start, pb_allowed_pus());
         printf("\nresult set: %s\n", st.rs.dir);
     } else {
         printf("%s\n", st.rs.dir);

@@ -28,7 +28,26 @@ static struct {
     unsigned drawn;                  /* lines on screen now */
     char status[256];
     int64_t t0;
+    int64_t own_at;                  /* when parbench's own CPU was last read */
 } live = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+enum { OWN_CPUS = 4096 };
+
+/* Parbench's own share of each CPU since the last call (0..1 per CPU), by
+ * OS CPU number; false on the first call (nothing to compare with yet). */
+static bool own_shares(double *own)
+{
+    static double ticks[OWN_CPUS];
+    pb_own_cpu_ticks(ticks, OWN_CPUS);
+    int64_t now = pb_now_ns();
+    bool have = live.own_at != 0;
+    double seconds = (double)(now - live.own_at) / 1e9;
+    long hz = sysconf(_SC_CLK_TCK);
+    live.own_at = now;
+    for (unsigned c = 0; c < OWN_CPUS; c++)
+        own[c] = have && seconds > 0 ? ticks[c] / (seconds * (double)(hz > 0 ? hz : 100)) : 0;
+    return have;
+}
 
 /* Erase what is drawn: cursor up over it, clear to the end of the screen. */
 static void erase_locked(void)
@@ -50,25 +69,32 @@ static void draw_locked(void)
     double elapsed = (double)(pb_now_ns() - live.t0) / 1e9;
     fprintf(stderr, "\033[1m%.*s\033[0m  %.0fs\n", (int)(cols > 12 ? cols - 12 : cols), live.status, elapsed);
     lines++;
+    static double own[OWN_CPUS];
+    bool have_own = own_shares(own);
     if (n <= MAX_LINES - 2) {
-        /* one bar per CPU: user in '#', system in '=' */
+        /* one bar per CPU: parbench's own time in '#', the rest of the machine's busy time in '+' */
         unsigned width = cols > 40 ? (cols - 30 < 60 ? cols - 30 : 60) : 10;
         for (unsigned c = 0; c < n; c++) {
             if (isnan(share[c].user))
                 share[c].user = share[c].system = 0;   /* no tick yet in the window shown */
-            unsigned u = (unsigned)(share[c].user * (float)width + 0.5f);
-            unsigned s = (unsigned)(share[c].system * (float)width + 0.5f);
-            if (u > width)
-                u = width;
-            if (s > width - u)
-                s = width - u;
+            int id = pb_sampler_cpu_id(live.sampler, c);
+            double busy = fmin(1.0, share[c].user + share[c].system);
+            double mine = id >= 0 && id < OWN_CPUS ? fmin(own[id], busy) : 0;   /* ticks: never more than busy */
+            unsigned m = (unsigned)(mine * width + 0.5), o = (unsigned)((busy - mine) * width + 0.5);
+            if (m > width)
+                m = width;
+            if (o > width - m)
+                o = width - m;
             char bar[128];
-            memset(bar, '#', u);
-            memset(bar + u, '=', s);
-            memset(bar + u + s, ' ', width - u - s);
+            memset(bar, '#', m);
+            memset(bar + m, '+', o);
+            memset(bar + m + o, ' ', width - m - o);
             bar[width] = '\0';
-            fprintf(stderr, "cpu%-4d [%s] %3.0f%%  user %3.0f%%  sys %3.0f%%\n", pb_sampler_cpu_id(live.sampler, c),
-                    bar, (share[c].user + share[c].system) * 100, share[c].user * 100, share[c].system * 100);
+            if (have_own)
+                fprintf(stderr, "cpu%-4d [%s] %3.0f%%  parbench %3.0f%%  other %3.0f%%\n", id, bar, busy * 100,
+                        mine * 100, (busy - mine) * 100);
+            else
+                fprintf(stderr, "cpu%-4d [%s] %3.0f%%\n", id, bar, busy * 100);
             lines++;
         }
     } else {
@@ -87,7 +113,8 @@ static void draw_locked(void)
             lines++;
         }
     }
-    fprintf(stderr, "  # user  = system   (sampled from /proc/stat)\n");
+    fprintf(stderr, "  # parbench  + other programs   (busy from /proc/stat; parbench's own share from its threads "
+                    "and processes)\n");
     lines++;
     live.drawn = lines;
     fflush(stderr);

@@ -1,51 +1,93 @@
 /* The table printed at the end of `parbench run`: per configuration the
- * median wall time with min and max, speedup against serial on the same
- * workload and parameters, efficiency against the ideal, busy cores, and
- * how many repetitions passed their check. */
+ * median wall time with its 95% confidence interval and spread, speedup
+ * against serial on the same workload and parameters, efficiency against
+ * the ideal, busy cores, and how many repetitions passed their check; then
+ * hyperfine's warnings (outliers, a slow first repetition). The statistics
+ * are parbench/stats.h's. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "parbench/machine.h"
+#include "parbench/stats.h"
 
 enum { COLS = 11, CELL = 96, NOISY_SPREAD_PCT = 10 };
 
-static int cmp_double(const void *a, const void *b)
+/* The unit a person reads s in (4 significant digits): 1.602 s, 812.3 ms, 431 us. */
+static double time_unit(double s, const char **name)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    if (s >= 1) {
+        *name = "s";
+        return 1;
+    }
+    if (s >= 1e-3) {
+        *name = "ms";
+        return 1e3;
+    }
+    *name = "us";
+    return 1e6;
 }
 
-/* Median of n values (n >= 1); sorts a copy. */
-static double median(const double *v, unsigned n)
-{
-    double *c = malloc(n * sizeof *c);
-    if (!c)
-        return NAN;
-    memcpy(c, v, n * sizeof *c);
-    qsort(c, n, sizeof *c, cmp_double);
-    double m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
-    free(c);
-    return m;
-}
-
-/* 4 significant digits in a unit a person reads: 1.602 s, 812.3 ms, 431.0 us. */
 static void format_time(char *buf, size_t size, double s)
 {
-    if (s >= 1)
-        snprintf(buf, size, "%.4g s", s);
-    else if (s >= 1e-3)
-        snprintf(buf, size, "%.4g ms", s * 1e3);
-    else
-        snprintf(buf, size, "%.4g us", s * 1e6);
+    const char *unit;
+    double scale = time_unit(s, &unit);
+    snprintf(buf, size, "%.4g %s", s * scale, unit);
+}
+
+/* "[lo, hi]" in the unit of the median beside it, or "n too small". */
+static void format_interval(char *buf, size_t size, const double *wall, unsigned n, double median)
+{
+    double lo, hi;
+    if (pb_median_ci(wall, n, &lo, &hi) != 0) {
+        snprintf(buf, size, n < PB_CI_MIN_N ? "n too small" : "-");
+        return;
+    }
+    const char *unit;
+    double scale = time_unit(median, &unit);
+    snprintf(buf, size, "[%.4g, %.4g]", lo * scale, hi * scale);
+}
+
+/* Large round numbers as typed: n=100000000 -> n=1e8, 250000000 -> 2.5e8
+ * (at least 6 digits, at most 3 before the zeros); others as they are. */
+static void compact_numbers(const char *in, char *out, size_t size)
+{
+    size_t o = 0;
+    while (*in && o + 1 < size) {
+        size_t digits = 0;
+        while (isdigit((unsigned char)in[digits]))
+            digits++;
+        bool whole = digits && (o == 0 || !isalnum((unsigned char)out[o - 1])) && !isalnum((unsigned char)in[digits]);
+        size_t zeros = 0;
+        while (zeros < digits && in[digits - 1 - zeros] == '0')
+            zeros++;
+        size_t mant = digits - zeros;
+        if (whole && digits >= 6 && mant >= 1 && mant <= 3) {
+            int n = mant == 1 ? snprintf(out + o, size - o, "%ce%zu", in[0], zeros)
+                              : snprintf(out + o, size - o, "%c.%.*se%zu", in[0], (int)(mant - 1), in + 1, digits - 1);
+            o += n > 0 ? (size_t)n : 0;
+            in += digits;
+        } else if (digits) {
+            size_t take = digits < size - 1 - o ? digits : size - 1 - o;
+            memcpy(out + o, in, take);
+            o += take;
+            in += digits;
+        } else {
+            out[o++] = *in++;
+        }
+    }
+    out[o < size ? o : size - 1] = '\0';
 }
 
 static void spec_text(const pb_config *cfg, char *buf, size_t size)
 {
-    char params[256];
+    char params[256], compact[256];
     pb_params_format(&cfg->params, params, sizeof params, false);
-    snprintf(buf, size, "%s%s%s", cfg->workload->name, params[0] ? ":" : "", params);
+    compact_numbers(params, compact, sizeof compact);
+    snprintf(buf, size, "%s%s%s", cfg->workload->name, compact[0] ? ":" : "", compact);
 }
 
 static bool same_plan(const pb_config *a, const pb_config *b)
@@ -59,28 +101,69 @@ static double serial_median(const pb_summary_row *rows, unsigned count, const pb
 {
     for (unsigned i = 0; i < count; i++)
         if (rows[i].runs && strcmp(rows[i].cfg->backend->name, "serial") == 0 && same_plan(rows[i].cfg, cfg))
-            return median(rows[i].wall, rows[i].runs);
+            return pb_median(rows[i].wall, rows[i].runs);
     return NAN;
+}
+
+/* hyperfine's warnings, adapted: at most one per configuration, a first
+ * repetition much slower than the rest before outliers anywhere. */
+static void print_warnings(FILE *out, const pb_summary_row *rows, unsigned count)
+{
+    for (unsigned r = 0; r < count; r++) {
+        const pb_summary_row *row = &rows[r];
+        if (row->runs < 2)
+            continue;
+        char spec[CELL], first[32], med[32];
+        spec_text(row->cfg, spec, sizeof spec);
+        if (pb_first_much_slower(row->wall, row->runs)) {
+            format_time(first, sizeof first, row->wall[0]);
+            format_time(med, sizeof med, pb_median(row->wall, row->runs));
+            fprintf(out, "warning: %s %s W=%u: the first repetition was significantly slower than the rest\n"
+                         "  (%s, median %s): caches, page tables or an idle CPU were not warm yet.\n",
+                    spec, row->cfg->backend->name, row->cfg->workers, first, med);
+            if (row->cfg->warmup)
+                fprintf(out, "  --warmup %u was in use: consider more, or re-run on a quiet machine in case\n"
+                             "  it was a random outlier.\n", row->cfg->warmup);
+            else
+                fprintf(out, "  Consider --warmup 1 or more, which runs unrecorded repetitions first.\n");
+            continue;
+        }
+        bool *flag = calloc(row->runs, sizeof *flag);
+        size_t n = flag ? pb_outliers(row->wall, row->runs, flag) : 0;
+        if (n && n != (size_t)-1) {
+            char reps[256] = "";
+            size_t len = 0;
+            for (unsigned i = 0; i < row->runs && len < sizeof reps; i++)
+                if (flag[i])
+                    len += (size_t)snprintf(reps + len, sizeof reps - len, "%s%u", len ? ", " : "", i + 1);
+            fprintf(out, "warning: %s %s W=%u: statistical outliers were detected (repetition%s %s of %u).\n"
+                         "  Consider re-running on a quiet machine without interference from other programs.\n",
+                    spec, row->cfg->backend->name, row->cfg->workers, n > 1 ? "s" : "", reps, row->runs);
+        }
+        free(flag);
+    }
 }
 
 void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
 {
-    static const char *const head[COLS] = { "workload", "backend", "W", "tasks", "median", "min",
-                                            "max", "speedup", "efficiency", "busy cores", "checks" };
+    static const char *const head[COLS] = { "workload", "backend", "W", "tasks", "median", "95% CI",
+                                            "spread", "speedup", "efficiency", "busy", "checks" };
     static const bool right[COLS] = { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
     char (*cell)[COLS][CELL] = calloc(count + 1, sizeof *cell);
     if (!cell)
         return;
     size_t width[COLS] = { 0 };
-    bool any_noisy = false;
+    bool any_noisy = false, any_over = false, no_serial = false;
     for (unsigned c = 0; c < COLS; c++)
         snprintf(cell[0][c], CELL, "%s", head[c]);
     for (unsigned r = 0; r < count; r++) {
         const pb_summary_row *row = &rows[r];
         char (*t)[CELL] = cell[r + 1];
         spec_text(row->cfg, t[0], CELL);
-        snprintf(t[1], CELL, "%s%s", row->cfg->backend->name, row->cfg->ipc == PB_IPC_PIPE ? "/pipe" : "");
-        snprintf(t[2], CELL, "%u", row->cfg->workers);
+        pb_cli_backend_label(row->cfg, t[1], CELL);
+        bool over = row->cfg->workers > pb_allowed_pus();
+        any_over |= over;
+        snprintf(t[2], CELL, "%u%s", row->cfg->workers, over ? "*" : "");
         snprintf(t[3], CELL, "%zu", row->ntasks);
         if (!row->runs) {
             for (unsigned c = 4; c < COLS - 1; c++)
@@ -88,7 +171,7 @@ void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
             snprintf(t[COLS - 1], CELL, row->interrupted ? "interrupted" : "FAILED");
             continue;
         }
-        double med = median(row->wall, row->runs), lo = row->wall[0], hi = row->wall[0];
+        double med = pb_median(row->wall, row->runs), lo = row->wall[0], hi = row->wall[0];
         for (unsigned i = 1; i < row->runs; i++) {
             lo = fmin(lo, row->wall[i]);
             hi = fmax(hi, row->wall[i]);
@@ -98,15 +181,20 @@ void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
         format_time(t[4], CELL, med);
         if (noisy)
             strcat(t[4], " ~");
-        format_time(t[5], CELL, lo);
-        format_time(t[6], CELL, hi);
+        format_interval(t[5], CELL, row->wall, row->runs, med);
+        if (row->runs > 1 && med > 0)
+            snprintf(t[6], CELL, "%.1f%%", (hi - lo) / med * 100);
+        else
+            snprintf(t[6], CELL, "-");
         double base = serial_median(rows, count, row->cfg);
-        if (isnan(base) || med <= 0)
+        if (isnan(base) || med <= 0) {
             snprintf(t[7], CELL, "-");
+            no_serial |= isnan(base);
+        }
         else
             snprintf(t[7], CELL, "%.2fx", base / med);
-        snprintf(t[8], CELL, "%.0f%%", med > 0 ? median(row->ideal, row->runs) / med * 100 : 0);
-        snprintf(t[9], CELL, "%.2f", median(row->busy, row->runs));
+        snprintf(t[8], CELL, "%.0f%%", med > 0 ? pb_median(row->ideal, row->runs) / med * 100 : 0);
+        snprintf(t[9], CELL, "%.2f", pb_median(row->busy, row->runs));
         snprintf(t[10], CELL, "%u/%u%s%s", row->ok_runs, row->runs, row->ok_runs == row->runs ? " ok" : " FAIL",
                  row->interrupted ? ", interrupted" : "");
     }
@@ -125,10 +213,14 @@ void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
             fputc('\n', out);
         }
     }
-    fprintf(out, "\nspeedup: serial median / this median, same workload and parameters.\n"
+    fprintf(out, "\n95%% CI: a 95%% confidence interval for the median, in its unit, that assumes nothing about\n"
+                 "  the distribution: [x_(k), x_(n+1-k)] of the sorted repetitions, k from Bin(n, 1/2);\n"
+                 "  n too small: fewer than %d repetitions. spread: (max - min) / median.\n"
+                 "speedup: serial median / this median, same workload and parameters.\n"
                  "efficiency: ideal time / median, where the ideal is the makespan bound\n"
                  "  max(longest task, total task time / W, CPU time / min(W, PUs)).\n"
-                 "busy cores: CPU seconds of every thread and process / wall seconds.\n");
+                 "busy: cores kept busy, CPU seconds of every thread and process / wall seconds.\n",
+            PB_CI_MIN_N);
     for (unsigned r = 0; r < count; r++)
         if (rows[r].cfg->pin && rows[r].cfg->pin->kind != PB_PIN_NONE) {
             char pin[128];
@@ -138,6 +230,13 @@ void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
         }
     if (any_noisy)
         fprintf(out, "~ marks a noisy configuration: max - min is over %d%% of the median.\n", NOISY_SPREAD_PCT);
+    if (any_over)
+        fprintf(out, "* more workers than the %u PUs this process may use (oversubscribed): they take turns.\n",
+                pb_allowed_pus());
+    if (no_serial)
+        fprintf(out, "speedup -: no serial run of the same workload and parameters to compare with\n"
+                     "  (add -b serial).\n");
+    print_warnings(out, rows, count);
     for (unsigned r = 0; r < count; r++)
         if (rows[r].failure[0]) {
             char spec[CELL];

@@ -29,7 +29,25 @@ void pb_futex_wake(_Atomic uint32_t *addr, int count)
 void pb_slot_bind(pb_worker_slot *slot, const pb_exec_config *cfg, unsigned w)
 {
     const pb_worker_place *wp = pb_exec_place(cfg, w);
-    atomic_store(&slot->bind_error, wp ? pb_bind_self(wp) : 0);
+    if (!wp) {
+        atomic_store(&slot->bind_error, 0);
+        atomic_store(&slot->bind_ns, 0);
+        return;
+    }
+    int64_t t0 = pb_now_ns();
+    atomic_store(&slot->bind_error, pb_bind_self(wp));
+    atomic_store(&slot->bind_ns, pb_now_ns() - t0);
+}
+
+int64_t pb_control_bind_ns(const pb_control *c)
+{
+    int64_t longest = 0;
+    for (unsigned w = 0; w < c->workers; w++) {
+        int64_t t = atomic_load(&((pb_control *)c)->slot[w].bind_ns);
+        if (t > longest)
+            longest = t;
+    }
+    return longest;
 }
 
 int pb_control_bind_error(const pb_control *c)

@@ -25,6 +25,7 @@ typedef struct pb_worker_slot {
     _Atomic int32_t tid;       /* the worker's thread id (its pid for processes) */
     _Atomic uint32_t finished; /* 1 once the worker left its loop normally */
     _Atomic int32_t bind_error;   /* errno of a refused binding; 0 when bound or unbound */
+    _Atomic int64_t bind_ns;      /* how long binding itself took the worker; 0 when unbound */
     /* Pools: the chunk in hand [chunk_lo, chunk_hi), and the progress count
      * when it was taken, so the parent can hand its rest to a replacement. */
     _Atomic uint64_t chunk_lo, chunk_hi;
@@ -94,6 +95,8 @@ void pb_slot_mark_lost(pb_control *c, const pb_plan *plan, unsigned w, int sig, 
 
 /* The first binding refusal noted in any slot, 0 if none. */
 int pb_control_bind_error(const pb_control *c);
+/* The longest time a worker spent binding itself, 0 if none bound. */
+int64_t pb_control_bind_ns(const pb_control *c);
 
 /* Append one sentence to a run's note ("; " between sentences). */
 void pb_stats_note(pb_run_stats *st, const char *what);

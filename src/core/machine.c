@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "parbench/topology.h"
@@ -128,4 +129,38 @@ void pb_machine_describe(void (*emit)(void *, const char *, const char *), void 
     emit(user, "cflags", PB_CFLAGS);
     emit(user, "parbench_version", PB_VERSION);
     emit(user, "git_revision", PB_GIT_REVISION);
+}
+
+double pb_machine_busy_cpus(int window_ms)
+{
+    cpu_set_t mask;
+    if (sched_getaffinity(0, sizeof mask, &mask) != 0)
+        CPU_ZERO(&mask);
+    static double idle[2][CPU_SETSIZE], total[2][CPU_SETSIZE];
+    memset(idle, 0, sizeof idle);
+    memset(total, 0, sizeof total);
+    for (int k = 0; k < 2; k++) {
+        if (k)
+            nanosleep(&(struct timespec){ window_ms / 1000, (long)(window_ms % 1000) * 1000000 }, NULL);
+        FILE *f = fopen("/proc/stat", "r");
+        char line[512];
+        while (f && fgets(line, sizeof line, f)) {
+            int cpu;
+            unsigned long long v[8] = { 0 };
+            if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2], &v[3],
+                       &v[4], &v[5], &v[6], &v[7]) < 5 || cpu < 0 || cpu >= CPU_SETSIZE)
+                continue;
+            idle[k][cpu] = (double)(v[3] + v[4]);
+            total[k][cpu] = (double)(v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7]);
+        }
+        if (f)
+            fclose(f);
+    }
+    double busy = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        double dt = total[1][cpu] - total[0][cpu];
+        if (CPU_ISSET(cpu, &mask) && dt > 0)
+            busy += 1 - (idle[1][cpu] - idle[0][cpu]) / dt;
+    }
+    return busy;
 }

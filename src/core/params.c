@@ -1,6 +1,8 @@
 #include "parbench/params.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,14 @@ static int digits(const char *s, uint64_t *out)
     }
     *out = v;
     return n;
+}
+
+bool pb_is_fraction(const char *text)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    return end != text && *end == '\0' && errno == 0 && isfinite(v) && v != floor(v);
 }
 
 int pb_parse_u64(const char *text, uint64_t *out)
@@ -183,6 +193,10 @@ static int set_index(pb_params *p, size_t i, const char *owner, const char *text
         return pb_fail(err, PB_E_ARG,
                        "%s: parameter %s=%s is not a number (write a whole number such as 100000000, 1e8 or 10^8%s)",
                        owner, s->name, text, autotext);
+    if (rc != 0 && pb_is_fraction(text))
+        return pb_fail(err, PB_E_RANGE, "%s: parameter %s=%s is not a whole number (allowed: %llu to %llu%s%s%s)",
+                       owner, s->name, text, (unsigned long long)s->min,
+                       (unsigned long long)s->max, s->unit ? " " : "", s->unit ? s->unit : "", autotext);
     if (rc != 0 || v < s->min || v > s->max)
         return pb_fail(err, PB_E_RANGE,
                        "%s: parameter %s=%s is out of range (allowed: %llu to %llu%s%s%s)",

@@ -107,7 +107,7 @@ static void emit_pair(void *user, const char *key, const char *value)
     m->rc = pb_csv_write(m->file, &row, m->err);
 }
 
-int pb_resultset_write_machine(const char *dir, const char *command, pb_error *err)
+static int write_machine(const char *dir, const char *command, const char *const *extra, pb_error *err)
 {
     static const char *const header[] = { "key", "value" };
     char path[PATH_MAX + 32];
@@ -125,12 +125,19 @@ int pb_resultset_write_machine(const char *dir, const char *command, pb_error *e
     emit_pair(&m, "started_utc", buf);
     emit_pair(&m, "command", command);
     pb_machine_describe(emit_pair, &m);
+    for (; extra && extra[0] && extra[1]; extra += 2)
+        emit_pair(&m, extra[0], extra[1]);
     pb_csv_close(&f);
     return m.rc;
 }
 
+int pb_resultset_write_machine(const char *dir, const char *command, pb_error *err)
+{
+    return write_machine(dir, command, NULL, err);
+}
+
 int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, const char *command,
-                        pb_error *err)
+                        const char *const *extra, pb_error *err)
 {
     memset(rs, 0, sizeof *rs);
     rs->runs.fd = rs->tasks.fd = rs->samples.fd = rs->measures.fd = -1;
@@ -163,7 +170,7 @@ int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, con
         }
     }
     rs->t0_ns = pb_now_ns();
-    if ((rc = pb_resultset_write_machine(rs->dir, command, err)) != 0)
+    if ((rc = write_machine(rs->dir, command, extra, err)) != 0)
         return rc;
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/runs.csv", rs->dir);
@@ -416,6 +423,15 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
     pb_csv_u64(&row, rec->ok ? 1 : 0);
     pb_csv_str(&row, rec->result);
     pb_csv_str(&row, rec->note);
+    pb_csv_u64(&row, rec->round);
+    pb_csv_u64(&row, rec->position);
+    if (rec->ran) {
+        pb_csv_f64(&row, rec->idle_before_s, 9);   /* NaN (first run): empty */
+        pb_csv_f64(&row, rec->bind_s, 9);
+    } else {
+        pb_csv_str(&row, "");
+        pb_csv_str(&row, "");
+    }
     pb_csv_str(&row, rec->hosts[0] ? rec->hosts : this_host());
     pb_csv_end(&row);
     /* tasks and samples first: a run in runs.csv always has them */
@@ -501,6 +517,7 @@ void pb_resultset_print_schema(FILE *out)
     fprintf(out, "\nmachine.csv: `key,value` rows: schema_version, started_utc, command, host, os, kernel,\n"
                  "arch, cpu_model, packages, numa_nodes, cores, pus, pus_per_core, allowed_cpuset, hwloc_version,\n"
                  "allowed_pus, memory_mib, governor, smt_active, loadavg_at_start, hypervisor,\n"
-                 "compiler, build_type, cflags, parbench_version, git_revision; with the mpi backend,\n"
-                 "mpi_launch (the launch command, W for the rank count).\n");
+                 "compiler, build_type, cflags, parbench_version, git_revision; from `parbench run`, order and seed\n"
+                 "(--order, --seed) and busy_cpus_at_start (CPUs busy with anything in the 0.1 s before the runs);\n"
+                 "with the mpi backend, mpi_launch (the launch command, W for the rank count).\n");
 }

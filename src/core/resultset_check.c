@@ -50,6 +50,8 @@ static const column_rule runs_rules[] = {
     { "nivcsw", COUNT_OR_EMPTY, 0 }, { "minflt", COUNT_OR_EMPTY, 0 }, { "majflt", COUNT_OR_EMPTY, 0 },
     { "maxrss_kb", COUNT_OR_EMPTY, 0 }, { "pus", COUNT, R }, { "replaced", COUNT, 0 },
     { "sampler_cpu_s", SECONDS_OR_EMPTY, 0 }, { "samples", COUNT_OR_EMPTY, 0 }, { "ok", FLAG, R },
+    { "round", COUNT, 0 }, { "position", COUNT, 0 }, { "idle_before_s", SECONDS_OR_EMPTY, 0 },
+    { "bind_s", SECONDS_OR_EMPTY, 0 },
 };
 static const column_rule tasks_rules[] = {
     { "run_id", ID, R }, { "config_id", ID, 0 }, { "rep", ID, 0 }, { "task", COUNT, R },

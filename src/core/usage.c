@@ -124,6 +124,26 @@ int pb_sample_task(int pid, int tid, clockid_t cpu_clock, pb_task_sample *out)
     return 0;
 }
 
+void pb_sample_of_child(const struct rusage *r, pb_task_sample *out)
+{
+    memset(out, 0, sizeof *out);
+    int64_t user = tv_ns(r->ru_utime), sys = tv_ns(r->ru_stime);
+    out->cpu_ns = user + sys;   /* a reaped child's sum is its exact runtime */
+    long hz = sysconf(_SC_CLK_TCK);
+    out->utime_ticks = user / (1000000000 / (hz > 0 ? hz : 100));   /* /proc's unit, for the split */
+    out->stime_ticks = sys / (1000000000 / (hz > 0 ? hz : 100));
+    out->counters.nvcsw = r->ru_nvcsw;
+    out->counters.nivcsw = r->ru_nivcsw;
+    out->counters.minflt = r->ru_minflt;
+    out->counters.majflt = r->ru_majflt;
+    out->counters.maxrss_kb = r->ru_maxrss;
+}
+
+int pb_sample_self(pb_task_sample *out)
+{
+    return pb_sample_task(getpid(), (int)gettid(), CLOCK_THREAD_CPUTIME_ID, out);
+}
+
 void pb_usage_between_samples(pb_usage *used, const pb_task_sample *a, const pb_task_sample *b)
 {
     split(used, b->cpu_ns - a->cpu_ns, b->utime_ticks - a->utime_ticks, b->stime_ticks - a->stime_ticks,

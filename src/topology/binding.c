@@ -3,14 +3,25 @@
 
 #include "topology_internal.h"
 
+#include <stdatomic.h>
+
+/* What every binding of this process answers instead of binding (0: bind). */
+static _Atomic int refusal;
+
+void pb_topology_refuse_binding(int errno_code)
+{
+    atomic_store(&refusal, errno_code);
+}
+
 int pb_bind_self(const pb_worker_place *wp)
 {
     pb_error err;
     const pb_topology *t = pb_topology_this(&err);
     if (!t)
         return ENOSYS;
-    if (t->fake_bind_error && wp->count)
-        return t->fake_bind_error;
+    int refused = atomic_load(&refusal);
+    if (refused && wp->count)
+        return refused;
     hwloc_bitmap_t set = hwloc_bitmap_alloc(), got = hwloc_bitmap_alloc();
     int rc = 0;
     if (!set || !got) {

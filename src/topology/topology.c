@@ -49,9 +49,6 @@ int pb_topology_load(pb_topology **out, const char *synthetic, const char *allow
         if (mine && hwloc_get_cpubind(t->topo, mine, HWLOC_CPUBIND_PROCESS) == 0)
             hwloc_bitmap_and(t->usable, t->usable, mine);
         hwloc_bitmap_free(mine);
-        const char *fake = getenv("PARBENCH_FAKE_BIND_ERROR");
-        if (fake && *fake)
-            t->fake_bind_error = strcmp(fake, "EINVAL") == 0 ? EINVAL : strcmp(fake, "ENOSYS") == 0 ? ENOSYS : EPERM;
     }
     if (allowed) {
         hwloc_bitmap_t limit = hwloc_bitmap_alloc();

@@ -11,7 +11,6 @@ struct pb_topology {
     hwloc_topology_t topo;
     hwloc_bitmap_t usable;      /* the PUs workers may be placed on */
     bool this_system;           /* binding is real (not a synthetic description) */
-    int fake_bind_error;        /* PARBENCH_FAKE_BIND_ERROR: pretend binding is refused (tests) */
 };
 
 #endif

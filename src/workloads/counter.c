@@ -9,7 +9,7 @@
 
 static const pb_param_spec params[] = {
     { .name = "n", .type = PB_PARAM_U64, .defval = "1e8", .min = 1, .max = UINT64_MAX,
-      .unit = "increments", .help = "increments per task (1e8, 10^8 and 100000000 all work)" },
+      .unit = "increments", .help = "per task (1e8, 10^8 and 100000000 all work)" },
     { .name = "tasks", .type = PB_PARAM_U64, .defval = "2", .min = 1, .max = 65536,
       .help = "number of tasks" },
     { 0 },

@@ -1,0 +1,216 @@
+/* Narration, measurement and fact checking for the demos. */
+#include "narrate.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <wchar.h>
+#include <unistd.h>
+
+#include "parbench/machine.h"
+#include "parbench/resultset.h"
+
+void pb_demo_ctx_init(pb_demo_ctx *c, bool quick)
+{
+    memset(c, 0, sizeof *c);
+    c->quick = quick;
+    c->parent_pid = (int)getpid();
+}
+
+void pb__show(const pb_demo_ctx *c, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (c->emit && getpid() == c->parent_pid)
+        c->emit(c->emit_user, buf);
+    else
+        fputs(buf, stdout);
+}
+
+void pb__say(const pb_demo_ctx *c, const char *text)
+{
+    pb__show(c, "%s\n", text);
+}
+
+void pb__fact(pb_demo_ctx *c, bool holds, const char *what_failed)
+{
+    if (!holds) {
+        c->failed++;
+        pb__show(c, "  !! %s\n", what_failed);
+    }
+}
+
+void pb__fact_skipped(pb_demo_ctx *c, const char *why)
+{
+    c->skipped++;
+    pb__show(c, "  -- %s %s\n", _("not shown on this machine:"), why);
+}
+
+/* A failed write: said once; the demo goes on, nothing more is written. */
+static void output_failed(pb_demo_ctx *c, const pb_error *err)
+{
+    if (c->out_failed)
+        return;
+    c->out_failed = true;
+    fprintf(stderr, _("parbench demo: %s; measurements are no longer written (rows already written are intact)\n"),
+            err->msg);
+}
+
+void pb__record(pb_demo_ctx *c, const char *what, const char *metric, double value, const char *unit,
+                double expected, uint64_t run_id)
+{
+    pb_error err;
+    if (!c->rs || c->out_failed || getpid() != c->parent_pid)
+        return;
+    if (pb_resultset_add_measure(c->rs, c->name, what, metric, value, unit, expected, run_id, &err) != 0)
+        output_failed(c, &err);
+}
+
+pid_t pb__demo_fork(void)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent))
+        _exit(127);
+    return pid;
+}
+
+const char *pb__column(char *buf, size_t size, const char *text, int width)
+{
+    size_t len = strlen(text);
+    int cols = 0;
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    for (const char *p = text; *p;) {
+        wchar_t wc;
+        size_t k = mbrtowc(&wc, p, len - (size_t)(p - text), &st);
+        if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+            cols++;
+            p++;
+            memset(&st, 0, sizeof st);
+            continue;
+        }
+        int w = wcwidth(wc);
+        cols += w > 0 ? w : 1;
+        p += k;
+    }
+    int pad = width > cols ? width - cols : 0;
+    snprintf(buf, size, "%s%*s", text, pad, "");
+    return buf;
+}
+
+double pb__free_cpus(int window_ms)
+{
+    return (double)pb_allowed_pus() - pb_machine_busy_cpus(window_ms);
+}
+
+/* ---- a workload through the runner -------------------------------------- */
+
+int pb__keep_measured(void *user, const pb_config *cfg, const pb_plan *plan, const pb_run_record *rec,
+                         pb_error *err)
+{
+    (void)cfg, (void)plan, (void)err;
+    pb__measured *m = user;
+    if (!rec->warmup) {
+        m->wall_s = rec->wall_s;   /* one repetition: the demo shows one run, as the notes do */
+        m->spawn_s = rec->spawn_s;
+        m->work_s = rec->work_s;
+        m->busy = rec->busy_cores;
+        m->minflt = (long)rec->usage.minflt;
+        m->maxrss_kb = (long)rec->usage.maxrss_kb;
+        m->ok = rec->ok;
+    }
+    return 0;
+}
+
+/* Between the runner and a demo's observer: writes each measured run into
+ * the result set first (with --out). */
+typedef struct run_hook {
+    pb_demo_ctx *c;
+    pb__run_done_fn *done;
+    void *user;
+    uint64_t run_id;
+} run_hook;
+
+static int hook_done(void *user, const pb_config *cfg, const pb_plan *plan, const pb_run_record *rec,
+                     pb_error *err)
+{
+    run_hook *h = user;
+    pb_demo_ctx *c = h->c;
+    if (!rec->warmup && c->rs && !c->out_failed) {
+        pb_error werr;
+        if (pb_resultset_add_run(c->rs, c->config_id, cfg, plan, rec, c->sampler, &werr) == 0)
+            h->run_id = c->rs->next_run_id - 1;
+        else
+            output_failed(c, &werr);
+    }
+    return h->done(h->user, cfg, plan, rec, err);
+}
+
+uint64_t pb__run_spec(pb_demo_ctx *c, const char *spec, pb_config cfg, pb__run_done_fn *done, void *user)
+{
+    pb_workload_spec ws;
+    pb_error err;
+    if (pb_workload_spec_parse(spec, &ws, &err) != 0) {
+        fprintf(stderr, "parbench demo: %s\n", err.msg);
+        c->failed++;
+        return 0;
+    }
+    cfg.workload = ws.workload;
+    cfg.params = ws.params;
+    if (cfg.reps == 0)
+        cfg.reps = 1;
+    run_hook hook = { .c = c, .done = done, .user = user };
+    pb_run_observer obs = { .run_done = hook_done, .user = &hook, .sampler = c->rs ? c->sampler : NULL };
+    c->config_id++;
+    if (pb_run_config(&cfg, &obs, &err) != 0) {
+        fprintf(stderr, "parbench demo: %s\n", err.msg);
+        c->failed++;
+    }
+    return hook.run_id;
+}
+
+pb__measured pb__run_gil(pb_demo_ctx *c, const char *spec, const pb_backend *b, unsigned workers, bool gil)
+{
+    pb__measured m = { 0 };
+    m.run_id = pb__run_spec(c, spec, (pb_config){ .backend = b, .workers = workers, .gil = gil }, pb__keep_measured, &m);
+    return m;
+}
+
+pb__measured pb__run(pb_demo_ctx *c, const char *spec, const pb_backend *b, unsigned workers)
+{
+    return pb__run_gil(c, spec, b, workers, false);
+}
+
+void pb__record_wall(pb_demo_ctx *c, const char *what, const pb__measured *m)
+{
+    pb__record(c, what, "wall_s", m->wall_s, "s", NAN, m->run_id);
+}
+
+void pb__record_run(pb_demo_ctx *c, const char *what, const pb__measured *m)
+{
+    pb__record_wall(c, what, m);
+    pb__record(c, what, "busy_cores", m->busy, "cores", NAN, m->run_id);
+}
+
+const pb_demo *const pb_demos[] = {
+#define PB_X_(id) &pb_demo_##id,
+    PB_DEMO_LIST(PB_X_)
+#undef PB_X_
+    NULL,
+};
+
+const pb_demo *pb_find_demo(const char *name)
+{
+    for (size_t i = 0; pb_demos[i]; i++)
+        if (strcmp(pb_demos[i]->name, name) == 0)
+            return pb_demos[i];
+    return NULL;
+}

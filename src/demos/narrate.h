@@ -1,0 +1,79 @@
+/* What every demo uses to narrate, measure and check: internal to
+ * src/demos/. Text goes through _() (parbench/i18n.h); measurements go to
+ * measures.csv when the demos write a result set. */
+#ifndef PARBENCH_DEMOS_NARRATE_H
+#define PARBENCH_DEMOS_NARRATE_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "parbench/demo.h"
+#include "parbench/i18n.h"
+#include "parbench/registry.h"
+#include "parbench/runner.h"
+
+/* Print narration (printf-style): through the context's emit in the demo's
+ * own process; a forked child writes to stdout itself. */
+void pb__show(const pb_demo_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One line of narration. */
+void pb__say(const pb_demo_ctx *c, const char *text);
+/* A fact the lesson teaches: counted and said when it does not hold. */
+void pb__fact(pb_demo_ctx *c, bool holds, const char *what_failed);
+/* A fact this machine could not show: said as such, counted apart, never
+ * asserted (and the lesson is not narrated as shown). */
+void pb__fact_skipped(pb_demo_ctx *c, const char *why);
+
+/* One measurement into measures.csv (with --out). `what` names the case in
+ * plain ASCII whatever the narration's language; expected: NAN when the
+ * lesson has no single right value; run_id: 0 when not a runner run. */
+void pb__record(pb_demo_ctx *c, const char *what, const char *metric, double value, const char *unit,
+                double expected, uint64_t run_id);
+
+/* fork() for a demo's own children: each dies with parbench (an
+ * interrupted demo leaves no process behind, even one that waits forever). */
+pid_t pb__demo_fork(void);
+
+/* `text` padded with spaces to `width` columns as a terminal shows them
+ * (a Korean syllable takes two), into buf. */
+const char *pb__column(char *buf, size_t size, const char *text, int width);
+
+/* CPUs this process may use that sat idle over a window of window_ms:
+ * what a CPU-bound lesson has to itself. */
+double pb__free_cpus(int window_ms);
+/* Free CPUs a two-worker CPU-bound lesson needs: 1.8 of 2 leaves room for
+ * the kernel's and the sampler's own ticks. */
+#define PB__FREE_FOR_TWO 1.8
+
+/* ---- a workload through the runner: one measured repetition ------------ */
+
+typedef struct pb__measured {
+    double wall_s;
+    double spawn_s;
+    double work_s;             /* gate opened to last task done: the facts use it, as workers' start-up
+                                  (slow under sanitizers) is not what the lessons are about */
+    double busy;               /* cores kept busy */
+    long minflt, maxrss_kb;
+    bool ok;                   /* verified */
+    uint64_t run_id;           /* its runs.csv row with --out, else 0 */
+} pb__measured;
+
+typedef int pb__run_done_fn(void *, const pb_config *, const pb_plan *, const pb_run_record *, pb_error *);
+
+/* Run `spec` with cfg's backend and settings (workload and parameters are
+ * filled in here; reps 0 means 1), reporting each run to `done`. Returns
+ * the runs.csv row of its last measured repetition with --out, else 0. */
+/* The runner's observer that keeps a run's figures in a pb__measured. */
+int pb__keep_measured(void *user, const pb_config *cfg, const pb_plan *plan, const pb_run_record *rec,
+                      pb_error *err);
+uint64_t pb__run_spec(pb_demo_ctx *c, const char *spec, pb_config cfg, pb__run_done_fn *done, void *user);
+/* One measured repetition of spec under b with W workers (and the GIL). */
+pb__measured pb__run_gil(pb_demo_ctx *c, const char *spec, const pb_backend *b, unsigned workers, bool gil);
+pb__measured pb__run(pb_demo_ctx *c, const char *spec, const pb_backend *b, unsigned workers);
+/* Its wall time (and busy cores) into measures.csv. */
+void pb__record_wall(pb_demo_ctx *c, const char *what, const pb__measured *m);
+void pb__record_run(pb_demo_ctx *c, const char *what, const pb__measured *m);
+
+#endif

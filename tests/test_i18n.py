@@ -1,0 +1,54 @@
+"""Translations: po/ko.po is a valid catalogue (msgfmt --check), it
+translates every message the code marks with _() or N_() in the files of
+po/POTFILES (xgettext, then msgcmp: a message added without its Korean
+fails here), POTFILES names every file that marks messages, and the built
+parbench speaks Korean when asked, through --lang or the environment."""
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from checks import check, report, skip
+
+PARBENCH, SOURCE = sys.argv[1], sys.argv[2]
+tools = [shutil.which(t) for t in ("msgfmt", "xgettext", "msgcmp")]
+po = os.path.join(SOURCE, "po", "ko.po")
+
+if not all(tools):
+    skip("gettext's msgfmt, xgettext and msgcmp are not installed (tools/bootstrap installs gettext)")
+else:
+    p = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null", po], capture_output=True, text=True)
+    check(p.returncode == 0 and "untranslated" not in p.stderr and "fuzzy" not in p.stderr,
+          f"msgfmt --check po/ko.po: {p.stderr}")
+    listed = [l.strip() for l in open(os.path.join(SOURCE, "po", "POTFILES")) if l.strip() and not l.startswith("#")]
+    marked = sorted(os.path.relpath(f, SOURCE) for f in glob.glob(os.path.join(SOURCE, "src", "**", "*.c"), recursive=True)
+                    if re.search(r'(^|[^A-Za-z0-9_])N?_\("', open(f, encoding="utf-8").read()))
+    check(sorted(listed) == marked, f"po/POTFILES lists {sorted(set(listed) ^ set(marked))} wrongly")
+    with tempfile.TemporaryDirectory() as tmp:
+        pot = os.path.join(tmp, "parbench.pot")
+        p = subprocess.run(["xgettext", "--keyword=_", "--keyword=N_", "--from-code=UTF-8", "-D", SOURCE, "-o", pot,
+                            *listed], capture_output=True, text=True)
+        check(p.returncode == 0, f"xgettext: {p.stderr}")
+        p = subprocess.run(["msgcmp", po, pot], capture_output=True, text=True)
+        check(p.returncode == 0, f"po/ko.po lacks translations of marked messages:\n{p.stderr[-2000:]}")
+
+env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
+hangul = re.compile("[\uac00-\ud7a3]")
+for how, args, extra in (("--lang ko", ["demo", "--lang", "ko"], {}), ("LANGUAGE=ko", ["demo"], {"LANGUAGE": "ko"}),
+                         ("LANG=ko_KR.UTF-8", ["demo"], {"LANG": "ko_KR.UTF-8"})):
+    p = subprocess.run([PARBENCH, *args], capture_output=True, text=True, env={**env, **extra})
+    check(p.returncode == 0 and hangul.search(p.stdout) and "Demos (" not in p.stdout, f"{how}: {p.stdout[:200]}")
+p = subprocess.run([PARBENCH, "demo"], capture_output=True, text=True, env={**env, "LANG": "C"})
+check(p.returncode == 0 and "Demos (" in p.stdout and not hangul.search(p.stdout), f"LANG=C: {p.stdout[:200]}")
+p = subprocess.run([PARBENCH, "--help"], capture_output=True, text=True, env={**env, "LANGUAGE": "ko"})
+check(p.returncode == 0 and "사용법" in p.stdout, f"--help under LANGUAGE=ko: {p.stdout[:200]}")
+p = subprocess.run([PARBENCH, "demo", "nope"], capture_output=True, text=True, env={**env, "LANGUAGE": "ko"})
+check(p.returncode == 2 and "알 수 없는 데모 'nope'" in p.stderr, f"an error under LANGUAGE=ko: {p.stderr}")
+# numbers keep the C locale whatever the language: a decimal point in every table
+p = subprocess.run([PARBENCH, "demo", "race", "--quick"], capture_output=True, text=True,
+                   env={**env, "LANGUAGE": "ko", "LC_ALL": "de_DE.UTF-8"})
+check(re.search(r"\d\.\d{3} ms", p.stdout) is not None, f"decimal point under LC_ALL=de_DE: {p.stdout[-300:]}")
+report("i18n")
