@@ -41,9 +41,10 @@ static int plan(pb_plan *plan, pb_error *err)
 
 /* The counting loop is 13 bytes of code; where the linker puts it decides
  * whether it crosses a 32-byte boundary, and on the AMD EPYC VMs parbench
- * is measured on that alone doubles its time (measured: 27.5 ms or 55 ms
- * per 10^8 adds for the same object code in parbench-mpi-rank and in
- * parbench, which made the mpi and process-pool backends differ by 2x).
+ * is measured on that alone doubled its time (measured in alternating
+ * rounds: 55 ms per 10^8 adds in parbench and its forked workers, 27.5 ms
+ * in parbench-mpi-rank, for the same object code; the mpi backend looked
+ * twice as fast as the process pool).
  * The function starts on a 64-byte boundary and its loops on 32-byte
  * boundaries, so every program that links this runs the same loop. */
 __attribute__((aligned(64), optimize("align-loops=32")))
