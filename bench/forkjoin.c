@@ -807,9 +807,9 @@ static void derived(void)
             "medians with their 95%% intervals are in the CSV (overhead_lo_ns, overhead_hi_ns). Goals compare\n"
             "medians of the same construct, W and policy; at W = 1 OpenMP runs a region inline, so goals start at W = 2.\n\n",
             DELAY_NS, (unsigned long long)sh->delay_len, (long long)outer);
-    if (pb_backend_openmp.unavailable)
+    if (*pb_backend_unavailable(&pb_backend_openmp))
         fprintf(out, "openmp is not in this build (%s): the goals against it are not measured.\n\n",
-                pb_backend_openmp.unavailable);
+                pb_backend_unavailable(&pb_backend_openmp));
     for (size_t k = 0; k < nwidths; k++) {
         int64_t W = widths[k];
         if (W < 2)
@@ -898,7 +898,7 @@ int main(int argc, char **argv)
     for (int c = 0; c < NCONSTRUCTS; c++)
         for (int r = 0; r < NRUNTIMES; r++)
             for (int m = 0; m < 3; m++) {
-                if (r == R_OPENMP && pb_backend_openmp.unavailable)
+                if (r == R_OPENMP && *pb_backend_unavailable(&pb_backend_openmp))
                     continue;
                 cases[c][r][m] = (bench_case){ c, r, policies[m] };
                 pb_gb_register(&(pb_gb_def){
@@ -921,7 +921,7 @@ int main(int argc, char **argv)
     for (int r = 0; r < NRUNTIMES; r++)
         for (int m = 0; m < 3; m++)
             for (int rest = 0; rest < 2; rest++) {
-                if (r == R_OPENMP && (pb_backend_openmp.unavailable || rest))
+                if (r == R_OPENMP && (*pb_backend_unavailable(&pb_backend_openmp) || rest))
                     continue;   /* libgomp's team cannot be rested */
                 idle_cases[r][m][rest] = (idle_case){ r, policies[m], rest == 1 };
                 pb_gb_register(&(pb_gb_def){

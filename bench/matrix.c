@@ -134,7 +134,7 @@ int main(int argc, char **argv)
         char params[256];
         pb_params_format(&spec.params, params, sizeof params, false);
         for (size_t b = 0; pb_backends[b]; b++) {
-            if (pb_backends[b]->unavailable)   /* not in this build (parbench list says why) */
+            if (*pb_backend_unavailable(pb_backends[b]))   /* not in this build (parbench list says why) */
                 continue;
             unsigned counts[2] = { 1, pus };
             for (unsigned k = 0; k < (pus > 1 ? 2u : 1u); k++) {

@@ -387,5 +387,6 @@ int main(int argc, char **argv)
     add_style("pool/thread-pool/W:2/tasks:1000", &pb_backend_thread_pool, PB_IPC_ARENA, 2, 1000);
     add_style("pool/process-pool/W:2/tasks:1000", &pb_backend_process_pool, PB_IPC_ARENA, 2, 1000);
     add_style("pool/process-pool-pipe/W:2/tasks:1000", &pb_backend_process_pool, PB_IPC_PIPE, 2, 1000);
+    { void pb_overhead_mpi_register(void); pb_overhead_mpi_register(); }   /* MPI rows: bench/overhead_mpi.c */
     return pb_gb_main(argc, argv, after);
 }

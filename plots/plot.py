@@ -29,9 +29,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from resultset import ResultSet, ResultSetError, median  # noqa: E402
 
-BACKENDS = ["serial", "pthread", "fork", "thread-pool", "process-pool", "process-pool/pipe"]
+BACKENDS = ["serial", "pthread", "fork", "thread-pool", "process-pool", "process-pool/pipe", "mpi"]
 COLOURS = {"serial": "#444444", "pthread": "#1f77b4", "fork": "#d62728", "thread-pool": "#2ca02c",
-           "process-pool": "#ff7f0e", "process-pool/pipe": "#9467bd"}
+           "process-pool": "#ff7f0e", "process-pool/pipe": "#9467bd", "mpi": "#8c564b"}
 
 
 # Backends the pictures do not know yet (new ones come: openmp, mpi, ...) get these, in name order:

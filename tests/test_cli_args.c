@@ -35,18 +35,18 @@ int main(void)
     CHECK(pb_cli_parse_workload("map:len=1e9", &ws, &err) == PB_E_RANGE);
 
     pb_backend_set bs;
-    /* all: every backend this build can run (openmp when built with OpenMP) */
+    /* all: every backend that runs here but those named on their own (mpi: it starts a launcher) */
     unsigned runnable = 0;
     for (size_t i = 0; pb_backends[i]; i++)
-        runnable += !pb_backends[i]->unavailable;
-    CHECK(runnable == 5u + !pb_backend_openmp.unavailable);
+        runnable += !*pb_backend_unavailable(pb_backends[i]) && !pb_backends[i]->opt_in;
+    CHECK(runnable == 5u + !*pb_backend_unavailable(&pb_backend_openmp));
     CHECK(pb_cli_parse_backends("all", &bs, &err) == 0);
     CHECK(bs.count == runnable && bs.backend[0] == &pb_backend_serial && bs.backend[2] == &pb_backend_fork &&
           bs.backend[4] == &pb_backend_process_pool);
-    CHECK(pb_backend_openmp.unavailable || bs.backend[5] == &pb_backend_openmp);
-    if (pb_backend_openmp.unavailable) {   /* named: refused with the reason */
+    CHECK(*pb_backend_unavailable(&pb_backend_openmp) || bs.backend[5] == &pb_backend_openmp);
+    if (*pb_backend_unavailable(&pb_backend_openmp)) {   /* named: refused with the reason */
         CHECK(pb_cli_parse_backends("serial,openmp", &bs, &err) == PB_E_UNSUPP);
-        CHECK(strstr(err.msg, "--backend openmp") && strstr(err.msg, pb_backend_openmp.unavailable));
+        CHECK(strstr(err.msg, "--backend openmp") && strstr(err.msg, pb_backend_unavailable(&pb_backend_openmp)));
     } else {
         CHECK(pb_cli_parse_backends("openmp", &bs, &err) == 0 && bs.count == 1);
     }

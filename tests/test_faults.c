@@ -143,7 +143,7 @@ int main(void)
     /* openmp: the thread ends and is reported; the team, whose barrier would
      * wait for it forever, is replaced; with dynamic chunks of 1 the others
      * take every other task, with static blocks the rest of its block is lost */
-    if (!pb_backend_openmp.unavailable) {
+    if (!*pb_backend_unavailable(&pb_backend_openmp)) {
         expect("counter:n=1000,tasks=8,fault=exit@2", &pb_backend_openmp, 2, 1, PB_IPC_ARENA, 0, 0, -2,
                "ended its thread");
         expect("counter:n=1000,tasks=8,fault=exit@6", &pb_backend_openmp, 3, 1, PB_IPC_ARENA, 0, 0, -2,

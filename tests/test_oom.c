@@ -70,6 +70,13 @@ int main(void)
     static const long slack[] = { 16 << 10, 64 << 10, 256 << 10, 1 << 20 };
     for (size_t b = 0; pb_backends[b]; b++)
         for (size_t k = 0; k < sizeof slack / sizeof slack[0]; k++) {
+            if (pb_backends[b] == &pb_backend_mpi) {
+                /* its open runs mpirun for 4096 ranks, which inherit the limit (under ASan a far larger one):
+                 * that tests Open MPI's start, not parbench's; test_mpi.py covers a start that fails */
+                if (k == 0)
+                    printf("oom: mpi not opened under the limit (it would start an MPI job of 4096 ranks)\n");
+                continue;
+            }
             int rc = open_under_limit(pb_backends[b], slack[k]);
             CHECK_MSG(rc == 0, "%s with %ld bytes to spare: %s %d", pb_backends[b]->name, slack[k],
                       rc >= 128 ? "killed by signal" : "exit", rc >= 128 ? rc - 128 : rc);

@@ -115,8 +115,11 @@ int main(void)
     CHECK(here != NULL);
     const char *policies[] = { "compact", "scatter", "core" };
     for (size_t b = 0; pb_backends[b]; b++) {
-        if (pb_backends[b]->unavailable)   /* not in this build (parbench list says why) */
+        if (*pb_backend_unavailable(pb_backends[b])) {
+            printf("placement: %s is not available here (%s): not tested\n", pb_backends[b]->name,
+                   pb_backend_unavailable(pb_backends[b]));
             continue;
+        }
         for (size_t k = 0; k < 3; k++) {
             pb_pin_parse(policies[k], &pin, &err);
             pb_placement pl;

@@ -72,14 +72,21 @@ static void same_everywhere(const char *text)
     unsigned counts[] = { 1, 2, 3, (unsigned)ntasks };
     /* pools also with chunks of 1, of 3 and of everything, and over pipes */
     struct { uint64_t chunk; pb_ipc ipc; } ways[] = { { 0, PB_IPC_ARENA }, { 1, PB_IPC_ARENA }, { 3, PB_IPC_ARENA },
-                                                      { 1000000, PB_IPC_ARENA }, { 0, PB_IPC_PIPE }, { 2, PB_IPC_PIPE } };
+                                                      { 1000000, PB_IPC_ARENA }, { 0, PB_IPC_PIPE }, { 2, PB_IPC_PIPE },
+                                                      { 0, PB_IPC_TCP }, { 2, PB_IPC_TCP } };
     for (size_t b = 0; pb_backends[b]; b++) {
-        if (pb_backends[b]->unavailable)   /* not in this build (parbench list says why) */
+        if (*pb_backend_unavailable(pb_backends[b])) {
+            printf("workloads: %s is not available here (%s): not tested\n", pb_backends[b]->name,
+                   pb_backend_unavailable(pb_backends[b]));
             continue;
+        }
         for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
           for (size_t way = 0; way < sizeof ways / sizeof ways[0]; way++) {
             if (!(pb_backends[b]->ipc_mask & (1u << ways[way].ipc)) || (way && !pb_backends[b]->is_pool))
                 continue;
+            if (ways[way].ipc == PB_IPC_TCP && counts[k] != (ways[way].chunk ? 2u : 3u))
+                continue;   /* mpi: a launch per configuration (~0.5 s): static with 3 ranks (oversubscribed
+                               on 2 PUs), chunked with 2 */
             capture c = run_with(s.workload, &s.params, pb_backends[b], counts[k], ways[way].chunk, ways[way].ipc);
             CHECK_MSG(c.runs == 2 && c.ok == 2, "%s under %s W=%u way %zu: %s", text, pb_backends[b]->name,
                       counts[k], way, c.note);
@@ -92,9 +99,11 @@ static void same_everywhere(const char *text)
             CHECK_MSG(r->ideal_s > 0 && r->ideal_s <= r->wall_s, "ideal %.9f > wall %.9f", r->ideal_s, r->wall_s);
             if (pb_backends[b] == &pb_backend_openmp)   /* schedule(static) blocks, or dynamic chunks */
                 CHECK(r->chunk == (ways[way].chunk ? ways[way].chunk : (ntasks + counts[k] - 1) / counts[k]));
-            else if (pb_backends[b]->is_pool)
+            else if (pb_backends[b]->is_pool && ways[way].ipc != PB_IPC_TCP)
                 CHECK(r->chunk == (ways[way].chunk ? ways[way].chunk
                                                    : (ntasks + 4 * counts[k] - 1) / (4 * counts[k])));
+            if (ways[way].ipc == PB_IPC_TCP)   /* mpi: static blocks unless --chunk */
+                CHECK(r->chunk == (ways[way].chunk ? ways[way].chunk : (ntasks + counts[k] - 1) / counts[k]));
           }
         }
     }
@@ -167,8 +176,53 @@ static void crashing_child_is_reported(void)
     CHECK_MSG(strstr(c.note, "1 of 4 tasks did not finish"), "note: %s", c.note);
 }
 
+/* task_output names exactly what a task writes: run alone on a poisoned
+ * output, a task changes no byte outside its slice, and the slices of all
+ * tasks tile the output (ranks on other hosts send only their slices). */
+static void task_output_is_exact(const char *text)
+{
+    pb_workload_spec s = spec(text);
+    pb_plan plan;
+    pb_error err;
+    CHECK(pb_plan_create(&plan, s.workload, &s.params, &err) == 0);
+    CHECK_MSG(s.workload->task_output != NULL, "%s: no task_output", text);
+    if (!s.workload->task_output) {
+        pb_plan_destroy(&plan);
+        return;
+    }
+    unsigned char *out = plan.output;
+    size_t covered = 0, expect_next = 0;
+    for (size_t t = 0; t < plan.ntasks; t++) {
+        size_t off, bytes;
+        s.workload->task_output(&plan, t, &off, &bytes);
+        CHECK_MSG(off == expect_next && off + bytes <= plan.output_bytes, "%s: task %zu's slice [%zu, +%zu) in %zu",
+                  text, t, off, bytes, plan.output_bytes);
+        expect_next = off + bytes;
+        covered += bytes;
+        pb_plan_reset(&plan);   /* poisons the output */
+        unsigned char poison = out[0];
+        pb_run_one_task(&plan, t, 0, &plan.outcomes[t]);
+        size_t outside = 0, inside = 0;
+        for (size_t i = 0; i < plan.output_bytes; i++) {
+            bool in = i >= off && i < off + bytes;
+            outside += !in && out[i] != poison;
+            inside += in && out[i] != poison;
+        }
+        CHECK_MSG(outside == 0 && inside > 0, "%s: task %zu changed %zu bytes outside its slice, %zu inside", text,
+                  t, outside, inside);
+    }
+    CHECK_MSG(covered == plan.output_bytes, "%s: slices cover %zu of %zu bytes", text, covered, plan.output_bytes);
+    pb_plan_destroy(&plan);
+}
+
 int main(void)
 {
+    task_output_is_exact("square-cube:sleep_ms=0");
+    task_output_is_exact("sleep-square:tasks=5,min_ms=0,max_ms=1");
+    task_output_is_exact("counter:n=10,tasks=3");
+    task_output_is_exact("map:len=1000,fn=sqrt,tasks=7");
+    task_output_is_exact("map:len=10,fn=gather,tasks=3");
+
     same_everywhere("square-cube:sleep_ms=1");
     same_everywhere("sleep-square:tasks=5,min_ms=1,max_ms=4,seed=7");
     same_everywhere("counter:n=1e5,tasks=3");

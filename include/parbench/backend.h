@@ -21,7 +21,17 @@
 typedef enum pb_ipc {
     PB_IPC_ARENA = 0,          /* written in place in the shared arena */
     PB_IPC_PIPE = 1,           /* tasks and outcomes sent over pipes (process-pool) */
+    PB_IPC_TCP = 2,            /* outcomes sent over a TCP stream per worker (mpi ranks, on any host) */
 } pb_ipc;
+
+/* How the mpi backend starts its ranks (the other backends ignore it). */
+typedef struct pb_launch_options {
+    const char *launcher;      /* --mpirun: the launcher command, words split at spaces; NULL: "mpirun" */
+    const char *hostfile;      /* --hosts: an Open MPI hostfile; NULL: this machine (or the launcher's allocation) */
+    bool verbose;              /* print each launch command, and the launcher's output, on stderr */
+    unsigned sample_hz;        /* samplers on the ranks' other hosts, per second; 0: none */
+    bool sample_all_cpus;      /* those samplers follow every CPU of their host */
+} pb_launch_options;
 
 typedef struct pb_exec_config {
     unsigned workers;          /* W, 1..PB_MAX_WORKERS */
@@ -30,6 +40,7 @@ typedef struct pb_exec_config {
     int64_t task_timeout_ns;   /* a task running longer is killed (processes) or fatal (threads); 0 = none */
     const pb_placement *placement;   /* where each worker binds itself; NULL or kind NONE: unbound */
     pb_wait_policy wait;       /* pools and openmp: how idle workers and the waiting parent wait */
+    const pb_launch_options *launch; /* mpi: how to start the ranks; NULL: the defaults */
 } pb_exec_config;
 
 /* The place of worker w, or NULL when workers are not bound. */
@@ -59,6 +70,14 @@ typedef struct pb_run_stats {
     int bind_error;            /* first errno of a worker whose binding was refused; 0 if none */
     int64_t bind_ns;           /* the slowest worker's binding inside the timed run; 0 if none there */
     char note[256];            /* what went wrong with workers, "" if nothing */
+    /* Backends whose workers may run on other hosts (mpi); left zero, every
+     * worker ran on this host and the runner judges oversubscription. */
+    const char *const *worker_host;  /* host of each worker (W entries), valid until the next execute or close */
+    char hosts[256];                 /* the hosts the workers ran on, space-separated */
+    bool oversubscribed_known;       /* the backend says whether a host had more workers than PUs */
+    bool oversubscribed;
+    const struct pb_host_samples *host_samples;   /* CPU samples taken on the workers' other hosts */
+    unsigned nhost_samples;
 } pb_run_stats;
 
 typedef struct pb_backend pb_backend;
@@ -72,11 +91,14 @@ typedef struct pb_exec {
 struct pb_backend {
     const char *name;          /* "fork" */
     const char *summary;       /* one line for `parbench list` */
-    const char *unavailable;   /* NULL, or why this build cannot run it (it is listed, never run) */
+    /* NULL when it can always run; else asked: NULL or "" when it can run
+     * here, or why it cannot (one sentence: it is listed, never run). */
+    const char *(*unavailable)(void);
     bool shares_memory;        /* threads: true; processes: false */
     bool is_pool;              /* workers outlive runs: started in open() */
     unsigned ipc_mask;         /* 1 << pb_ipc for every transport it offers */
     bool uses_wait;            /* its idle workers and waiting parent follow --wait */
+    bool opt_in;               /* not in `--backend all`: named on its own (mpi: a launcher, ~0.5 s per configuration) */
     /* Prepare to run `plan` many times (pools start their workers here). */
     int  (*open)(pb_exec *, const pb_plan *, pb_error *);
     /* Run every task of the plan once. Returns 0 when every worker ran to

@@ -22,7 +22,8 @@
     X(fork)                \
     X(thread_pool)         \
     X(process_pool)        \
-    X(openmp)
+    X(openmp)              \
+    X(mpi)
 
 #define PB_X_(id) extern const pb_workload pb_workload_##id;
 PB_WORKLOAD_LIST(PB_X_)
@@ -36,6 +37,8 @@ extern const pb_backend *const pb_backends[];     /* NULL-terminated */
 
 const pb_workload *pb_find_workload(const char *name);
 const pb_backend *pb_find_backend(const char *name);
+/* "" when the backend can run here, else why not. */
+const char *pb_backend_unavailable(const pb_backend *b);
 
 /* One workload with its parameters, as written: "counter:n=1e8,tasks=4". */
 typedef struct pb_workload_spec {

@@ -25,8 +25,8 @@
     X(config_id, "id shared by the repetitions of one configuration")                         \
     X(workload, "workload name")                                                              \
     X(params, "every workload parameter, defaults included, as workload:k=v,... accepts it")  \
-    X(backend, "serial, pthread, fork, thread-pool, process-pool or openmp")                  \
-    X(workers, "W, the number of threads or processes")                                       \
+    X(backend, "serial, pthread, fork, thread-pool, process-pool, openmp or mpi")           \
+    X(workers, "W, the number of threads, processes or MPI ranks")                             \
     X(tasks, "number of tasks in the plan")                                                   \
     X(pin, "pinning policy: none, compact, scatter, core, or pus:LIST")                      \
     X(pus_used, "the PUs each worker was placed on, in worker order (0 1; a whole core as 0-1); - when not pinned") \
@@ -34,7 +34,7 @@
     X(bound, "1 when every worker was bound as placed, 0 when binding was refused; empty when not pinned") \
     X(placement_held, "1 when every task started and ended on its worker's PUs; empty when not pinned") \
     X(gil, "1 when --gil gave each process one global lock, as CPython's; else 0")          \
-    X(ipc, "how outcomes came back: arena (written in shared memory) or pipe (sent over a pipe)") \
+    X(ipc, "how outcomes came back: arena (written in shared memory), pipe (sent over a pipe) or tcp (mpi: each rank's stream)") \
     X(chunk, "tasks a worker took at a time: pools claim chunks; other backends get one static block") \
     X(rep, "repetition number, 1..reps (warm-ups are not recorded)")                          \
     X(started_s, "seconds from the start of the result set to the start of this run")         \
@@ -66,7 +66,8 @@
     X(idle_before_s, "seconds since the previous run of this command ended (rows written, result verified): time CPUs could idle; empty for the first run") \
     X(bind_s, "the slowest worker's binding to its PUs inside the timed run (pthread, fork: part of spawn_s); 0 when workers bound before the clock (serial, pools) or were not pinned") \
     X(wait, "pools and openmp: how idle workers waited (--wait): passive, active or adaptive; empty for other backends") \
-    X(spin_us, "adaptive: microseconds a waiter spun before sleeping (--spin-us); 0 for passive; empty for active (spins while in use) and other backends")
+    X(spin_us, "adaptive: microseconds a waiter spun before sleeping (--spin-us); 0 for passive; empty for active (spins while in use) and other backends") \
+    X(hosts, "the hosts the workers ran on (gethostname), space-separated: this one, or the MPI ranks' hosts")
 
 /* tasks.csv: join on run_id (and config_id, rep) with runs.csv. */
 #define PB_TASKS_COLUMNS(X)                                                                    \
@@ -84,7 +85,8 @@
     X(sleep_s, "seconds the task asked to sleep")                                              \
     X(status, "done, lost (its worker died), running or pending (never started)")              \
     X(signal, "lost: the signal that ended its worker, else empty")                            \
-    X(exit_status, "lost: its worker's exit status (-1 killed, -2 thread ended), else empty")
+    X(exit_status, "lost: its worker's exit status (-1 killed, -2 thread ended), else empty")           \
+    X(host, "the host its worker ran on (gethostname); empty when it never started")
 
 /* samples.csv: one row per CPU per sampling interval of a run. */
 #define PB_SAMPLES_COLUMNS(X)                                                                  \
@@ -97,7 +99,8 @@
     X(busy, "fraction of the interval's ticks the CPU was busy: user + system; empty when no tick fell in it") \
     X(user, "fraction in user mode (user + nice; guest time is inside it)")                    \
     X(system, "fraction in the kernel (system + irq + softirq)")                               \
-    X(steal, "fraction stolen by the hypervisor (not counted as busy)")
+    X(steal, "fraction stolen by the hypervisor (not counted as busy)")                           \
+    X(host, "the host whose /proc/stat this is (gethostname): parbench's, or an MPI rank's other host")
 
 /* measures.csv: one row per quantity a demo measured and showed. */
 #define PB_MEASURES_COLUMNS(X)                                                                 \
@@ -137,6 +140,10 @@ int pb_resultset_add_measure(pb_resultset *rs, const char *demo, const char *wha
                              double value, const char *unit, double expected, uint64_t run_id, pb_error *err);
 
 void pb_resultset_close(pb_resultset *rs);
+
+/* Append one key,value row to the set's machine.csv (what is known only
+ * once the runs are set up, such as the MPI launch command). */
+int pb_resultset_add_machine(pb_resultset *rs, const char *key, const char *value, pb_error *err);
 
 /* Write machine.csv into an existing folder (bench binaries use it). */
 int pb_resultset_write_machine(const char *dir, const char *command, pb_error *err);

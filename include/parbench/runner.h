@@ -35,6 +35,7 @@ typedef struct pb_config {
     const pb_pin_policy *pin;  /* NULL: workers are not bound */
     bool gil;                  /* one global lock per process, as CPython's (parbench/gil.h) */
     pb_wait_policy wait;       /* pools and openmp: --wait and --spin-us */
+    const pb_launch_options *launch;   /* mpi: how to start the ranks; NULL: the defaults */
 } pb_config;
 
 /* In which order the repetitions of several configurations run. */
@@ -76,6 +77,11 @@ typedef struct pb_run_record {
     bool ok;                   /* every worker ended well and verification passed */
     char result[96];           /* the workload's result text */
     char note[512];            /* why ok is false; "" when ok */
+    /* Where the workers ran (mpi may use other hosts): NULL/"" is this host. */
+    const char *const *worker_host;   /* host of each worker, W entries */
+    char hosts[256];                  /* the hosts, space-separated */
+    const struct pb_host_samples *host_samples;   /* CPU samples taken on the other hosts */
+    unsigned nhost_samples;
 } pb_run_record;
 
 typedef struct pb_sampler pb_sampler;

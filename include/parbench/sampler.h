@@ -52,4 +52,16 @@ int64_t pb_sampler_cpu_ns(const pb_sampler *s);
  * returns the number of CPUs filled, 0 when there is none yet. */
 unsigned pb_sampler_latest(pb_sampler *s, pb_cpu_share *out, unsigned max);
 
+/* CPU shares sampled on another host (by an MPI rank there), for
+ * samples.csv: the same quantities as this host's sampler. */
+typedef struct pb_host_samples {
+    const char *host;
+    unsigned ncpus;
+    const int32_t *cpu;        /* OS numbers on that host */
+    size_t intervals;
+    const int64_t *end_ns;     /* each interval's end, on parbench's clock */
+    const int64_t *len_ns;
+    const float *share;        /* intervals x ncpus x (user, system, steal); NAN: no tick fell */
+} pb_host_samples;
+
 #endif

@@ -73,6 +73,11 @@ struct pb_workload {
     void (*run_task)(const pb_plan *, size_t task, pb_outcome *out);
     /* Check every outcome and the output; write a short result text. */
     int (*verify)(const pb_plan *, const pb_outcome *, char *result, size_t result_size, pb_error *);
+    /* Where task `task` writes its part of plan->output: bytes [*offset,
+     * *offset + *bytes) from plan->output. NULL when tasks write no output.
+     * Workers that do not share the arena (MPI ranks, on other hosts too)
+     * send this slice back with the outcome. */
+    void (*task_output)(const pb_plan *, size_t task, size_t *offset, size_t *bytes);
 };
 
 /* Sleep inside a task (restarting after signals) and account the time as

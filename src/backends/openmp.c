@@ -606,6 +606,11 @@ const pb_backend pb_backend_openmp = {
 
 #else   /* built without OpenMP: listed, with the reason */
 
+static const char *omp_missing(void)
+{
+    return PB_OPENMP_MISSING;
+}
+
 static int omp_unavailable(pb_exec *ex, const pb_plan *plan, pb_error *err)
 {
     (void)ex, (void)plan;
@@ -626,7 +631,7 @@ static void omp_no_close(pb_exec *ex)
 const pb_backend pb_backend_openmp = {
     .name = "openmp",
     .summary = "one OpenMP team (libgomp) of W threads, made once; static blocks, or dynamic chunks (--chunk)",
-    .unavailable = PB_OPENMP_MISSING,
+    .unavailable = omp_missing,
     .shares_memory = true,
     .is_pool = true,
     .uses_wait = true,

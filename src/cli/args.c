@@ -61,17 +61,18 @@ int pb_cli_parse_backends(const char *text, pb_backend_set *out, pb_error *err)
     strcpy(buf, text);
     char *save = NULL;
     for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        if (strcmp(item, "all") == 0) {   /* every backend this build can run */
+        if (strcmp(item, "all") == 0) {   /* every backend that runs here, but those named on their own */
             for (size_t i = 0; pb_backends[i]; i++)
-                if (!pb_backends[i]->unavailable)
+                if (!pb_backends[i]->opt_in && !*pb_backend_unavailable(pb_backends[i]))
                     add_backend(out, pb_backends[i]);
             continue;
         }
         const pb_backend *b = pb_find_backend(item);
         if (!b)
             return pb_fail(err, PB_E_ARG, "--backend: unknown backend '%s' (backends: %s, or all)", item, names);
-        if (b->unavailable)
-            return pb_fail(err, PB_E_UNSUPP, "--backend %s: not available in this build: %s", item, b->unavailable);
+        const char *why = pb_backend_unavailable(b);
+        if (*why)
+            return pb_fail(err, PB_E_UNSUPP, "--backend %s: not available here: %s", item, why);
         add_backend(out, b);
     }
     if (out->count == 0)
@@ -136,11 +137,13 @@ int pb_cli_parse_ipc(const char *text, pb_ipc_set *out, pb_error *err)
             *out |= 1u << PB_IPC_ARENA;
         else if (strcmp(item, "pipe") == 0)
             *out |= 1u << PB_IPC_PIPE;
+        else if (strcmp(item, "tcp") == 0)
+            *out |= 1u << PB_IPC_TCP;
         else
-            return pb_fail(err, PB_E_ARG, "--ipc: unknown transport '%s' (transports: arena, pipe)", item);
+            return pb_fail(err, PB_E_ARG, "--ipc: unknown transport '%s' (transports: arena, pipe, tcp)", item);
     }
     if (!*out)
-        return pb_fail(err, PB_E_ARG, "--ipc: no transport named (transports: arena, pipe)");
+        return pb_fail(err, PB_E_ARG, "--ipc: no transport named (transports: arena, pipe, tcp)");
     return 0;
 }
 

@@ -44,7 +44,7 @@ int pb_cmd_list(int argc, char **argv)
                 puts(pb_workloads[i]->name);
         else if (strcmp(kind, "backends") == 0) {
             for (size_t i = 0; pb_backends[i]; i++)
-                if (!pb_backends[i]->unavailable)   /* the ones this build can run */
+                if (!*pb_backend_unavailable(pb_backends[i]))   /* the ones this build can run */
                     puts(pb_backends[i]->name);
         } else if (strcmp(kind, "suites") == 0)
             for (const pb_suite *su = pb_suites; su->name; su++)
@@ -71,9 +71,11 @@ int pb_cmd_list(int argc, char **argv)
     }
     printf("\nBackends (--backend a,b or all):\n");
     for (size_t i = 0; pb_backends[i]; i++) {
-        printf("  %-14s %s\n", pb_backends[i]->name, pb_backends[i]->summary);
-        if (pb_backends[i]->unavailable)
-            printf("  %-14s NOT AVAILABLE in this build: %s\n", "", pb_backends[i]->unavailable);
+        const char *why = pb_backend_unavailable(pb_backends[i]);
+        printf("  %-14s %s%s\n", pb_backends[i]->name, pb_backends[i]->summary,
+               pb_backends[i]->opt_in ? " (not in all: name it)" : "");
+        if (*why)
+            printf("  %-14s unavailable: %s\n", "", why);
     }
     printf("\nSuites (--suite NAME):\n");
     for (const pb_suite *s = pb_suites; s->name; s++) {

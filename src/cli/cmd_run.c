@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "core/children.h"
 #include "core/crash.h"
+#include "parbench/launch.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"
 #include "parbench/resultset.h"
@@ -35,7 +36,9 @@ static const char run_help[] =
 "                          or map:len=10,sleep_ms=200 (parbench list shows the\n"
 "                          parameters, their defaults and ranges)\n"
 "  -b, --backend LIST      serial, pthread, fork, thread-pool, process-pool,\n"
-"                          openmp (when built with it), or all   (default: all)\n"
+"                          openmp (when built with it), mpi, or all (every one\n"
+"                          but mpi, which is named on its own: it starts a\n"
+"                          launcher)                             (default: all)\n"
 "  -n, --workers LIST      worker counts: 4 | 1,2,4 | 1-8 | cores (the PUs this\n"
 "                          process may use) | tasks (one worker per task);\n"
 "                          1 to 4096; serial always runs with 1 (default: 1,cores)\n"
@@ -44,7 +47,8 @@ static const char run_help[] =
 "      --chunk N           pools: tasks a worker claims at a time  (default: auto,\n"
 "                          ceil(tasks / (4 W)) as Pool.map chooses)\n"
 "      --ipc LIST          arena (outcomes written in shared memory) and/or pipe\n"
-"                          (sent over pipes, process-pool only)  (default: arena)\n"
+"                          (sent over pipes, process-pool only); mpi sends them\n"
+"                          over tcp, its only transport          (default: arena)\n"
 "  -p, --pin POLICY        bind each worker before the timed region: none,\n"
 "                          compact, scatter, core, or a PU list such as 0,2,4-7\n"
 "                          (`parbench topology --pin P -n W` shows where)  (default: none)\n"
@@ -72,6 +76,12 @@ static const char run_help[] =
 "      --task-timeout S    a task running longer than S seconds is killed and\n"
 "                          reported (processes); a thread cannot be killed, so\n"
 "                          parbench reports it and stops          (default: none)\n"
+"      --mpirun CMD        mpi: the launcher, with any options of yours\n"
+"                          (e.g. srun, or \"mpirun --mca btl self,vader\")  (default: mpirun)\n"
+"      --hosts FILE        mpi: an Open MPI hostfile (\"node1 slots=2\" lines): ranks\n"
+"                          on those hosts, each reaching back to this one over TCP\n"
+"                          (default: this machine, or the Slurm allocation)\n"
+"      --verbose           mpi: print each launch command and the launcher's output\n"
 "  -o, --out DIR           the result set's folder; it must not exist yet\n"
 "                          (default: results/<UTC time>-<host>/)\n"
 "  -q, --quiet             no progress and no summary: print only the folder\n"
@@ -90,7 +100,8 @@ static const char run_help[] =
 "  parbench run -w counter:n=1e8,tasks=2 -b serial,pthread,fork -n 1,2 -r 10\n"
 "  parbench run -w map:len=10,sleep_ms=200 -n 10 --out results/poolmap\n"
 "  parbench run -w counter:n=1,tasks=1e5 -b process-pool --ipc arena,pipe -n 2\n"
-"  parbench run -w counter:n=1e7,tasks=8,fault=segv@3 -b fork,process-pool -n 4\n";
+"  parbench run -w counter:n=1e7,tasks=8,fault=segv@3 -b fork,process-pool -n 4\n"
+"  parbench run -w counter:n=1e8,tasks=2 -b serial,process-pool,mpi -n 2\n";
 
 typedef struct run_state {
     pb_resultset rs;
@@ -274,6 +285,9 @@ int pb_cmd_run(int argc, char **argv)
         { "wait", required_argument, NULL, 'P' },
         { "spin-us", required_argument, NULL, 'U' },
         { "quiet", no_argument, NULL, 'q' },
+        { "mpirun", required_argument, NULL, 'M' },
+        { "hosts", required_argument, NULL, 'F' },
+        { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -295,6 +309,8 @@ int pb_cmd_run(int argc, char **argv)
     pb_wait_policy wait = { .kind = PB_WAIT_ADAPTIVE };
     bool have_wait = false;
     unsigned spin_us = 0;
+    static pb_launch_options launch;   /* the mpi backend's launcher */
+    launch = (pb_launch_options){ 0 };
     while ((c = getopt_long(argc, argv, ":s:w:b:n:r:o:p:qh", longopts, NULL)) != -1) {
         int rc = 0;
         switch (c) {
@@ -335,6 +351,9 @@ int pb_cmd_run(int argc, char **argv)
             have_wait = true;
             break;
         case 'U': rc = pb_cli_parse_count("--spin-us", optarg, 1, PB_SPIN_US_MAX, &spin_us, &err); break;
+        case 'M': launch.launcher = optarg; break;
+        case 'F': launch.hostfile = optarg; break;
+        case 'v': launch.verbose = true; break;
         case 'T': rc = pb_cli_parse_seconds("--task-timeout", optarg, 86400, &task_timeout_ns, &err); break;
         case ':':
             rc = pb_fail(&err, PB_E_ARG, "%s needs a value", argv[optind - 1]);
@@ -372,6 +391,10 @@ int pb_cmd_run(int argc, char **argv)
     pb_ipc_set ipc = 1u << PB_IPC_ARENA;
     if (ipc_text && pb_cli_parse_ipc(ipc_text, &ipc, &err))
         return usage_error(&err);
+    if ((launch.launcher || launch.hostfile) && pb_launch_check(&launch, &err))
+        return usage_error(&err);
+    launch.sample_hz = sample_hz;
+    launch.sample_all_cpus = all_cpus;
     const pb_suite *suite = NULL;
     if (suite_name && njobs) {
         pb_fail(&err, PB_E_ARG, "--suite and --workload cannot be combined (a suite names its own workloads)");
@@ -422,6 +445,7 @@ int pb_cmd_run(int argc, char **argv)
     /* Configurations, all known before anything runs. */
     static pb_config configs[MAX_CONFIGS];
     unsigned nconfigs = 0, pus = pb_allowed_pus();
+    bool uses_mpi = false;
     for (unsigned i = 0; i < njobs; i++) {
         size_t ntasks = jobs[i].spec.workload->count_tasks(&jobs[i].spec.params);
         for (unsigned b = 0; b < jobs[i].backends.count; b++) {
@@ -433,8 +457,13 @@ int pb_cmd_run(int argc, char **argv)
             } else {
                 nw = pb_cli_resolve_workers(&jobs[i].workers, pus, ntasks, ws, PB_MAX_WORKERS);
             }
-            for (unsigned t = 0; t <= PB_IPC_PIPE; t++) {
-                if (!(jobs[i].ipc & be->ipc_mask & (1u << t)))
+            pb_ipc_set want = jobs[i].ipc;
+            if (!ipc_text && !(want & be->ipc_mask) && want == 1u << PB_IPC_ARENA)
+                want = be->ipc_mask;   /* no transport named: a backend without the arena uses its own (mpi: tcp) */
+            if (be == &pb_backend_mpi)
+                uses_mpi = true;
+            for (unsigned t = 0; t <= PB_IPC_TCP; t++) {
+                if (!(want & be->ipc_mask & (1u << t)))
                     continue;
                 for (unsigned k = 0; k < nw; k++) {
                     if (nconfigs == MAX_CONFIGS) {
@@ -448,14 +477,19 @@ int pb_cmd_run(int argc, char **argv)
                                                        .chunk = chunk, .ipc = (pb_ipc)t,
                                                        .task_timeout_ns = task_timeout_ns,
                                                        .pin = have_pin ? &pin : NULL, .gil = gil,
-                                                       .wait = wait };
+                                                       .wait = wait, .launch = &launch };
                 }
             }
         }
     }
     if (nconfigs == 0) {
-        pb_fail(&err, PB_E_ARG, "--ipc %s: none of the backends asked for offers it (pipe: process-pool only)",
-                ipc_text ? ipc_text : "arena");
+        pb_fail(&err, PB_E_ARG, "--ipc %s: none of the backends asked for offers it (pipe: process-pool only; "
+                "tcp: mpi only)", ipc_text ? ipc_text : "arena");
+        return usage_error(&err);
+    }
+    if (uses_mpi && !launch.launcher && pb_launch_check(&launch, &err)) {
+        pb_fail(&err, PB_E_ARG, "--backend mpi: the launcher 'mpirun' is not a program on PATH (Debian: apt-get "
+                "install openmpi-bin; or name one with --mpirun)");
         return usage_error(&err);
     }
     if (out && pb_resultset_check_dir(out, &err))
@@ -555,6 +589,15 @@ int pb_cmd_run(int argc, char **argv)
         return PB_EXIT_USAGE;
     }
     pb_crash_set_results(st.rs.dir);
+    if (uses_mpi) {   /* what every MPI job of this set runs */
+        char launch_line[4096];
+        pb_launch_describe(&launch, "W", launch_line, sizeof launch_line);
+        if (launch.verbose)
+            fprintf(stderr, "parbench run: mpi: every job runs %s (W: its rank count; parbench adds the options after "
+                    "the launcher's own words)\n", launch_line);
+        if (pb_resultset_add_machine(&st.rs, "mpi_launch", launch_line, &err) != 0)
+            fprintf(stderr, "parbench run: %s\n", err.msg);
+    }
     st.live = want_live && !quiet && pb_live_start(sampler);
     pb_progress_init(&st.progress, nconfigs * (reps + warmup), quiet || st.live);
     pb_run_observer obs = { .run_starting = on_starting, .run_done = on_done, .config_failed = on_failed,

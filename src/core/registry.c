@@ -19,7 +19,7 @@ const pb_backend *const pb_backends[] = {
 
 const char *pb_ipc_name(pb_ipc ipc)
 {
-    return ipc == PB_IPC_PIPE ? "pipe" : "arena";
+    return ipc == PB_IPC_PIPE ? "pipe" : ipc == PB_IPC_TCP ? "tcp" : "arena";
 }
 
 const pb_workload *pb_find_workload(const char *name)
@@ -28,6 +28,12 @@ const pb_workload *pb_find_workload(const char *name)
         if (strcmp(pb_workloads[i]->name, name) == 0)
             return pb_workloads[i];
     return NULL;
+}
+
+const char *pb_backend_unavailable(const pb_backend *b)
+{
+    const char *why = b->unavailable ? b->unavailable() : NULL;
+    return why ? why : "";
 }
 
 const pb_backend *pb_find_backend(const char *name)

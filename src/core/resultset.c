@@ -1,6 +1,7 @@
 #include "parbench/resultset.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -182,6 +183,34 @@ int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, con
     return pb_csv_open(&rs->samples, path, samples_header, COUNT(samples_header), err);
 }
 
+int pb_resultset_add_machine(pb_resultset *rs, const char *key, const char *value, pb_error *err)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/machine.csv", rs->dir);
+    pb_csv_file f = { .columns = 2 };
+    snprintf(f.path, sizeof f.path, "%s", path);
+    f.fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (f.fd < 0)
+        return pb_fail_errno(err, PB_E_IO, errno, "cannot open %s", path);
+    pb_csv_row row;
+    pb_csv_begin(&row);
+    pb_csv_str(&row, key);
+    pb_csv_str(&row, value);
+    pb_csv_end(&row);
+    int rc = pb_csv_write(&f, &row, err);
+    pb_csv_close(&f);
+    return rc;
+}
+
+/* This host's name as the workers report theirs (gethostname, whole). */
+static const char *this_host(void)
+{
+    static char host[256];
+    if (!host[0] && gethostname(host, sizeof host - 1) != 0)
+        snprintf(host, sizeof host, "localhost");
+    return host;
+}
+
 static const char *status_name(int status)
 {
     switch (status) {
@@ -193,7 +222,7 @@ static const char *status_name(int status)
 }
 
 static int add_tasks(pb_resultset *rs, uint64_t run_id, uint64_t config_id, const pb_plan *plan,
-                     const pb_run_record *rec, pb_error *err)
+                     const pb_run_record *rec, unsigned cfg_workers, pb_error *err)
 {
     for (size_t i = 0; i < plan->ntasks; i++) {
         const pb_outcome *o = &plan->outcomes[i];
@@ -248,6 +277,12 @@ static int add_tasks(pb_resultset *rs, uint64_t run_id, uint64_t config_id, cons
             pb_csv_str(&row, "");
             pb_csv_str(&row, "");
         }
+        if (!started)
+            pb_csv_str(&row, "");
+        else if (rec->worker_host && o->worker >= 0 && (unsigned)o->worker < cfg_workers)
+            pb_csv_str(&row, rec->worker_host[o->worker]);
+        else
+            pb_csv_str(&row, this_host());
         pb_csv_end(&row);
         int rc = pb_csv_append(&rs->tasks, &row, err);
         if (rc)
@@ -277,10 +312,43 @@ static int add_samples(pb_resultset *rs, uint64_t run_id, uint64_t config_id, co
             pb_csv_f64(&row, sh.user, 4);
             pb_csv_f64(&row, sh.system, 4);
             pb_csv_f64(&row, sh.steal, 4);
+            pb_csv_str(&row, this_host());
             pb_csv_end(&row);
             int rc = pb_csv_append(&rs->samples, &row, err);
             if (rc)
                 return rc;
+        }
+    }
+    return pb_csv_flush(&rs->samples, err);
+}
+
+/* What samplers on the workers' other hosts saw (MPI ranks there). */
+static int add_host_samples(pb_resultset *rs, uint64_t run_id, uint64_t config_id, const pb_run_record *rec,
+                            pb_error *err)
+{
+    for (unsigned h = 0; h < rec->nhost_samples; h++) {
+        const pb_host_samples *hs = &rec->host_samples[h];
+        for (size_t k = 0; k < hs->intervals; k++) {
+            for (unsigned c = 0; c < hs->ncpus; c++) {
+                const float *f = &hs->share[(k * hs->ncpus + c) * 3];
+                pb_csv_row row;
+                pb_csv_begin(&row);
+                pb_csv_u64(&row, run_id);
+                pb_csv_u64(&row, config_id);
+                pb_csv_u64(&row, rec->rep);
+                pb_csv_f64(&row, (double)(hs->end_ns[k] - rec->t_start_ns) / 1e9, 6);
+                pb_csv_f64(&row, (double)hs->len_ns[k] / 1e9, 6);
+                pb_csv_i64(&row, hs->cpu[c]);
+                pb_csv_f64(&row, (double)f[0] + (double)f[1], 4);
+                pb_csv_f64(&row, f[0], 4);
+                pb_csv_f64(&row, f[1], 4);
+                pb_csv_f64(&row, f[2], 4);
+                pb_csv_str(&row, hs->host);
+                pb_csv_end(&row);
+                int rc = pb_csv_append(&rs->samples, &row, err);
+                if (rc)
+                    return rc;
+            }
         }
     }
     return pb_csv_flush(&rs->samples, err);
@@ -374,12 +442,15 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
         pb_csv_str(&row, "");
         pb_csv_str(&row, "");
     }
+    pb_csv_str(&row, rec->hosts[0] ? rec->hosts : this_host());
     pb_csv_end(&row);
     /* tasks and samples first: a run in runs.csv always has them */
     uint64_t run_id = rs->next_run_id;
-    int rc = add_tasks(rs, run_id, config_id, plan, rec, err);
+    int rc = add_tasks(rs, run_id, config_id, plan, rec, cfg->workers, err);
     if (rc == 0 && sampler && rec->ran)
         rc = add_samples(rs, run_id, config_id, rec, sampler, err);
+    if (rc == 0 && rec->ran && rec->nhost_samples)
+        rc = add_host_samples(rs, run_id, config_id, rec, err);
     if (rc == 0)
         rc = pb_csv_write(&rs->runs, &row, err);
     if (rc == 0)
@@ -457,5 +528,6 @@ void pb_resultset_print_schema(FILE *out)
                  "arch, cpu_model, packages, numa_nodes, cores, pus, pus_per_core, allowed_cpuset, hwloc_version,\n"
                  "allowed_pus, memory_mib, governor, smt_active, loadavg_at_start, hypervisor,\n"
                  "compiler, build_type, cflags, parbench_version, git_revision; from `parbench run`, order and seed\n"
-                 "(--order, --seed) and busy_cpus_at_start (CPUs busy with anything in the 0.1 s before the runs).\n");
+                 "(--order, --seed) and busy_cpus_at_start (CPUs busy with anything in the 0.1 s before the runs);\n"
+                 "with the mpi backend, mpi_launch (the launch command, W for the rank count).\n");
 }

@@ -124,7 +124,7 @@ static int open_config(opened *o, const pb_config *cfg, pb_plan *plan, const pb_
     o->ex = (pb_exec){ .backend = cfg->backend,
                        .config = { .workers = cfg->workers, .chunk = cfg->chunk, .ipc = cfg->ipc,
                                    .task_timeout_ns = cfg->task_timeout_ns, .placement = &o->placement,
-                                   .wait = cfg->wait } };
+                                   .wait = cfg->wait, .launch = cfg->launch } };
     int64_t t0 = pb_now_ns();
     int rc = cfg->backend->open(&o->ex, plan, err);
     o->startup_s = seconds(pb_now_ns() - t0);
@@ -196,6 +196,12 @@ static int run_once(opened *o, pb_plan *plan, const pb_run_observer *obs, unsign
     pb_pin_format(o->pin, rec.pin, sizeof rec.pin);
     pb_placement_format(&o->placement, rec.pus_used, sizeof rec.pus_used);
     rec.oversubscribed = o->pin->kind == PB_PIN_NONE ? cfg->workers > pus : o->placement.oversubscribed;
+    if (st.oversubscribed_known)   /* workers on several hosts: the backend knows each host's PUs */
+        rec.oversubscribed = st.oversubscribed;
+    rec.worker_host = st.worker_host;
+    snprintf(rec.hosts, sizeof rec.hosts, "%s", st.hosts);
+    rec.host_samples = st.host_samples;
+    rec.nhost_samples = st.nhost_samples;
     rec.bind_error = st.bind_error;
     rec.bound = o->pin->kind == PB_PIN_NONE ? -1 : st.bind_error == 0;
     rec.held = rec.bound == 1 ? placement_held(plan, &o->placement) : -1;

@@ -6,7 +6,7 @@
 /* Notes 000/004: why Python threads do not speed up CPU-bound code. */
 static void demo_gil(pb_demo_ctx *c)
 {
-    const char *cpu = c->quick ? "counter:n=4e7,tasks=2" : "counter:n=4e8,tasks=2";
+    const char *cpu = c->quick ? "counter:n=1.5e8,tasks=2" : "counter:n=8e8,tasks=2";
     const char *io = c->quick ? "sleep-square:tasks=8,min_ms=10,max_ms=20" : "sleep-square:tasks=8,min_ms=100,max_ms=200";
     pb__say(c, _("Notes 000/004: CPython lets one thread at a time run Python code (the GIL). parbench's --gil gives each "
            "process one such lock, handed over every 5 ms and while sleeping. Two threads count, then two processes:"));

@@ -27,7 +27,7 @@ static void demo_square_cube(pb_demo_ctx *c)
     pb__fact(c, s.wall_s >= ideal && t.work_s < 0.75 * s.work_s && p.work_s < 0.75 * s.work_s, _("the parallel runs were not clearly faster"));
 
     pb__say(c, _("\nThe same with CPU-bound work (counting), where the picture changes:"));
-    const char *cspec = c->quick ? "counter:n=6e7,tasks=2" : "counter:n=2e8,tasks=2";
+    const char *cspec = c->quick ? "counter:n=2e8,tasks=2" : "counter:n=6e8,tasks=2";
     /* A CPU-bound lesson competes with whatever else the machine runs: up to three tries, each between two
      * readings of the CPUs left free (load that came during the runs counts too); the last one is shown.
      * Noise only ever lowers a gain, so a try that shows the gain is the machine's real capability. */

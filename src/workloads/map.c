@@ -124,6 +124,14 @@ static int verify(const pb_plan *plan, const pb_outcome *o, char *result, size_t
     return 0;
 }
 
+static void task_output(const pb_plan *plan, size_t task, size_t *offset, size_t *bytes)
+{
+    uint64_t len = pb_param(&plan->params, "len");
+    size_t first = (size_t)(len * task / plan->ntasks), last = (size_t)(len * (task + 1) / plan->ntasks);
+    *offset = first * sizeof(double);   /* its slice of b */
+    *bytes = (last - first) * sizeof(double);
+}
+
 const pb_workload pb_workload_map = {
     .name = "map",
     .summary = "apply f (square, sqrt, gather) over an array split into tasks, optional sleep per element",
@@ -134,4 +142,5 @@ const pb_workload pb_workload_map = {
     .plan = plan,
     .run_task = run_task,
     .verify = verify,
+    .task_output = task_output,
 };

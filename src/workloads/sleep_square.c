@@ -82,6 +82,13 @@ static int verify(const pb_plan *plan, const pb_outcome *o, char *result, size_t
     return 0;
 }
 
+static void task_output(const pb_plan *plan, size_t task, size_t *offset, size_t *bytes)
+{
+    (void)plan;
+    *offset = task * sizeof(uint64_t);   /* its square */
+    *bytes = sizeof(uint64_t);
+}
+
 const pb_workload pb_workload_sleep_square = {
     .name = "sleep-square",
     .summary = "task i sleeps a seeded random time in [min_ms, max_ms], then squares i",
@@ -92,4 +99,5 @@ const pb_workload pb_workload_sleep_square = {
     .plan = plan,
     .run_task = run_task,
     .verify = verify,
+    .task_output = task_output,
 };

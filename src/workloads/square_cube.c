@@ -79,6 +79,13 @@ static int verify(const pb_plan *plan, const pb_outcome *o, char *result, size_t
     return 0;
 }
 
+static void task_output(const pb_plan *plan, size_t task, size_t *offset, size_t *bytes)
+{
+    (void)plan;
+    *offset = task * sizeof(uint64_t[ELEMENTS]);   /* its row of powers */
+    *bytes = sizeof(uint64_t[ELEMENTS]);
+}
+
 const pb_workload pb_workload_square_cube = {
     .name = "square-cube",
     .summary = "square and cube [5,10,15,20] in two tasks, sleeping before each element",
@@ -88,4 +95,5 @@ const pb_workload pb_workload_square_cube = {
     .plan = plan,
     .run_task = run_task,
     .verify = verify,
+    .task_output = task_output,
 };
