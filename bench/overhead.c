@@ -275,16 +275,19 @@ static void register_pairs(void)
     pair_def *d = add_pair(&pb_backend_process_pool, 1, "counter:n=1,tasks=1000", BARE_PIPE_MESSAGES, BATCH, "<=1.25");
     d->cfg.ipc = PB_IPC_PIPE;
     d->cfg.chunk = 1;
+    d->cfg.wait.kind = PB_WAIT_PASSIVE;   /* the bare pipe pair blocks in read(): the pool's ends too */
     d->placed = true;
     snprintf(d->name, sizeof d->name, "batch/process-pool-pipe/N:%d", BATCH);
     snprintf(d->what, sizeof d->what, "process-pool --ipc pipe, %d tasks / bare: %d messages over a pipe pair", BATCH,
              BATCH);
     d = add_pair(&pb_backend_thread_pool, 1, "counter:n=1,tasks=1", BARE_FUTEX_THREAD, 1, "<=1.5");
+    d->cfg.wait.kind = PB_WAIT_PASSIVE;   /* the bare waiter and waker sleep in the futex at once: so do these */
     d->idle_ns = PB_PAIR_IDLE_NS;
     d->placed = true;
     snprintf(d->name, sizeof d->name, "idle/thread-pool");
     snprintf(d->what, sizeof d->what, "thread-pool, 1 task when idle / bare: futex round trip, idle thread");
     d = add_pair(&pb_backend_process_pool, 1, "counter:n=1,tasks=1", BARE_FUTEX_PROCESS, 1, "<=1.5");
+    d->cfg.wait.kind = PB_WAIT_PASSIVE;
     d->idle_ns = PB_PAIR_IDLE_NS;
     d->placed = true;
     snprintf(d->name, sizeof d->name, "idle/process-pool");

@@ -55,14 +55,17 @@ def backend_of(r):
     return r["backend"] + ("/pipe" if r.get("ipc") == "pipe" else "")
 
 
+FORMATS = ["png"]   # and "svg" with --svg: PNG is what the README, report.html and a class need
+
+
 def save(fig, folder, name, written):
-    """PNG and SVG of fig in folder, their paths added to the list `written`; or, when written is a
-    function, written(fig, name) takes the figure instead (report.html embeds it)."""
+    """fig as PNG (and SVG with --svg) in folder, the paths added to the list `written`; or, when
+    written is a function, written(fig, name) takes the figure instead (report.html embeds it)."""
     if callable(written):
         written(fig, name)
         plt.close(fig)
         return
-    for ext in ("png", "svg"):
+    for ext in FORMATS:
         final = os.path.join(folder, f"{name}.{ext}")
         tmp = os.path.join(folder, f".{name}.{ext}.part")
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format=ext)
@@ -77,6 +80,16 @@ def groups(rs):
     for cid, runs in rs.configs().items():
         out.setdefault((runs[0]["workload"], runs[0]["params"]), {})[cid] = runs
     return out
+
+
+def group_names(g):
+    """A file name part per (workload, params) group that says which workload it shows: "counter", and
+    "counter_2", "counter_3" for the same workload with other parameters, in configuration order."""
+    names, seen = {}, {}
+    for wl, params in g:
+        seen[wl] = seen.get(wl, 0) + 1
+        names[(wl, params)] = wl if seen[wl] == 1 else f"{wl}_{seen[wl]}"
+    return names
 
 
 def title_of(workload, params):
@@ -296,7 +309,9 @@ def plot_cpu(rs, g, written):
         samples_of.setdefault(smp["run_id"], []).append(smp)
     if not tasks_of and not samples_of:
         return
-    for k, ((wl, params), configs) in enumerate(g.items(), 1):
+    names = group_names(g)
+    for (wl, params), configs in g.items():
+        k = names[(wl, params)]
         firsts = [runs[0] for runs in configs.values() if runs[0]["run_id"] in tasks_of or
                   runs[0]["run_id"] in samples_of]
         if not firsts:
@@ -343,7 +358,9 @@ def plot_tasks(rs, g, written):
         by_run.setdefault(t["run_id"], []).append(t)
     if not by_run:
         return
-    for k, ((wl, params), configs) in enumerate(g.items(), 1):
+    names = group_names(g)
+    for (wl, params), configs in g.items():
+        k = names[(wl, params)]
         firsts = [runs[0] for runs in configs.values() if runs[0]["run_id"] in by_run]
         if not firsts or max(len(by_run[r["run_id"]]) for r in firsts) > 4000:
             continue   # too many tasks to draw one bar each
@@ -551,6 +568,9 @@ def newest(root):
 
 
 def main(argv):
+    if "--svg" in argv[1:]:
+        FORMATS.append("svg")
+        argv = [a for a in argv if a != "--svg"]
     if len(argv) == 3 and argv[1] == "--newest":
         try:
             argv = [argv[0], newest(argv[2])]

@@ -28,7 +28,7 @@ for lang in ("en", "ko"):
         check(p.returncode == 0, f"{name} ({lang}): exit {p.returncode}: {p.stdout[-500:]} {p.stderr}")
         check("!!" not in p.stdout, f"{name} ({lang}): a fact did not hold: {p.stdout}")
         taught = ("교훈" if lang == "ko" else "Lesson") in p.stdout
-        unshown = ("확인하지 못함" if lang == "ko" else "not shown here") in p.stdout
+        unshown = ("이 기계에서 보일 수 없었음" if lang == "ko" else "not shown on this machine") in p.stdout
         check(taught or unshown, f"{name} ({lang}): neither a lesson nor a fact said to be unshown")
     p = demo("global", "--quick", "--lang", lang)
     parent = [l for l in p.stdout.splitlines() if ("부모에서" if lang == "ko" else "in the parent") in l and "[4, 9" in l]

@@ -193,7 +193,9 @@ with tempfile.TemporaryDirectory() as tmp:
     check(len(names) >= 4 * 9, f"matrix: {len(names)} benchmarks")
     for b in data["benchmarks"]:
         check(not b.get("error_occurred"), f"matrix: {b['name']}: {b.get('error_message')}")
-        check(b.get("speedup", 0) > 0 and 0 < b.get("efficiency", 0) <= 1.5 and "busy_cores" in b,
+        # efficiency = ideal / wall of the same runs: the ideal is a lower bound made of the tasks' own clocks
+        # inside each run, so it never exceeds 1; 1e-6 absorbs the counters' float arithmetic, nothing else
+        check(b.get("speedup", 0) > 0 and 0 < b.get("efficiency", 0) <= 1 + 1e-6 and "busy_cores" in b,
               f"matrix: {b['name']} counters {b}")
 
     # overhead into a result set of `parbench run`, then its picture

@@ -67,7 +67,7 @@ static void tag_close(pb_exec *ex)
 }
 
 static const pb_backend tag_backend = {
-    .name = "tag", .summary = "test", .shares_memory = true, .ipc_mask = 1u << PB_IPC_ARENA,
+    .name = "tag", .summary = "test", .ipc_mask = 1u << PB_IPC_ARENA,
     .open = tag_open, .execute = tag_execute, .close = tag_close,
 };
 

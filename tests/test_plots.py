@@ -32,11 +32,15 @@ with tempfile.TemporaryDirectory() as tmp:
     check(p.returncode == 0, f"making the set: {p.stderr}")
     p = run([PARBENCH, "plot", out])
     check(p.returncode == 0, f"parbench plot: {p.returncode} {p.stderr}")
-    want = {"wall", "speedup", "cpu_1", "cpu_2", "tasks_1", "tasks_2"}
+    # pictures named after what they show (the workload), PNG only unless --svg
+    want = {"wall", "speedup", "cpu_sleep-square", "cpu_counter", "tasks_sleep-square", "tasks_counter"}
     for name in want:
-        for ext in ("png", "svg"):
-            path = os.path.join(out, f"{name}.{ext}")
-            check(os.path.isfile(path) and os.path.getsize(path) > 1000, f"{name}.{ext} written")
+        path = os.path.join(out, f"{name}.png")
+        check(os.path.isfile(path) and os.path.getsize(path) > 1000, f"{name}.png written")
+    check(not any(f.endswith(".svg") for f in os.listdir(out)), "SVG written without --svg")
+    p = run([PARBENCH, "plot", out, "--svg"])
+    check(p.returncode == 0 and all(os.path.getsize(os.path.join(out, f"{n}.svg")) > 1000 for n in want),
+          f"plot --svg: {p.returncode} {p.stderr}")
     check(not any(f.endswith(".part") for f in os.listdir(out)), "a temporary image left behind")
     check(all(os.path.join(out, f"{n}.png") in p.stdout for n in want), f"paths printed: {p.stdout}")
 

@@ -354,7 +354,8 @@ private:
         r.threads = 1;
         r.iterations = 1;
         r.real_accumulated_time = r.cpu_accumulated_time = 0;
-        r.counters[d.metric] = benchmark::Counter(d.value);
+        if (!std::isnan(d.value))   // an unresolved goal has no number: JSON has none to write
+            r.counters[d.metric] = benchmark::Counter(d.value);
         if (d.met >= 0) {
             double limit = std::strtod(d.goal.c_str() + 2, nullptr);
             r.counters[d.goal[0] == '<' ? "goal_max" : "goal_min"] = benchmark::Counter(limit);
@@ -471,6 +472,14 @@ double pb_gb_result(const char *benchmark, const char *metric)
 int pb_gb_add_result(const char *benchmark, const char *metric, double value, const char *unit, const char *goal)
 {
     char line[512];
+    if (std::isnan(value) && goal && *goal) {
+        /* a goal whose measurement does not tell (an overhead at or below zero, or nothing run): it is not
+         * met; listed with the rest, no data row (there is no number to write) */
+        std::snprintf(line, sizeof line, "  %-72s unresolved goal %-7s NOT MET\n", benchmark, goal);
+        current->say(line);
+        current->derived.push_back(Derived{ benchmark, metric, unit ? unit : "", goal, value, 0 });
+        return 0;
+    }
     if (std::isnan(value)) {
         std::snprintf(line, sizeof line, "  %-72s not measured in this run (filtered out?)\n", benchmark);
         current->say(line);

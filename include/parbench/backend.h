@@ -94,7 +94,7 @@ struct pb_backend {
     /* NULL when it can always run; else asked: NULL or "" when it can run
      * here, or why it cannot (one sentence: it is listed, never run). */
     const char *(*unavailable)(void);
-    bool shares_memory;        /* threads: true; processes: false */
+    unsigned max_workers;      /* the most workers it can have: 1 for serial (the calling thread); 0: any */
     bool is_pool;              /* workers outlive runs: started in open() */
     unsigned ipc_mask;         /* 1 << pb_ipc for every transport it offers */
     bool uses_wait;            /* its idle workers and waiting parent follow --wait */

@@ -42,7 +42,4 @@ int pb_fail(pb_error *err, int code, const char *fmt, ...)
 int pb_fail_errno(pb_error *err, int code, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Static text of a PB_E_* code ("invalid argument"). */
-const char *pb_strerror(int code);
-
 #endif

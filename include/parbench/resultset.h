@@ -25,7 +25,7 @@
     X(config_id, "id shared by the repetitions of one configuration")                         \
     X(workload, "workload name")                                                              \
     X(params, "every workload parameter, defaults included, as workload:k=v,... accepts it")  \
-    X(backend, "serial, pthread, fork, thread-pool, process-pool, openmp or mpi")           \
+    X(backend, "the backend, as `parbench list` names it (serial, pthread, fork, ...)")                    \
     X(workers, "W, the number of threads, processes or MPI ranks")                             \
     X(tasks, "number of tasks in the plan")                                                   \
     X(pin, "pinning policy: none, compact, scatter, core, or pus:LIST")                      \

@@ -207,7 +207,6 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
 const pb_backend pb_backend_fork = {
     .name = "fork",
     .summary = "W processes forked per run, static blocks of tasks, reaped with wait4",
-    .shares_memory = false,
     .ipc_mask = 1u << PB_IPC_ARENA,
     .open = fork_open,
     .execute = fork_execute,

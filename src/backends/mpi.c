@@ -735,7 +735,6 @@ static const char *mpi_unavailable(void)
 const pb_backend pb_backend_mpi = {
     .name = "mpi",
     .summary = "W MPI ranks (Open MPI) started once by mpirun, here or on --hosts; static blocks or --chunk",
-    .shares_memory = false,
     .is_pool = true,
     .ipc_mask = 1u << PB_IPC_TCP,
     .opt_in = true,

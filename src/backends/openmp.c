@@ -594,7 +594,6 @@ static void omp_close(pb_exec *ex)
 const pb_backend pb_backend_openmp = {
     .name = "openmp",
     .summary = "one OpenMP team (libgomp) of W threads, made once; static blocks, or dynamic chunks (--chunk)",
-    .shares_memory = true,
     .is_pool = true,
     .uses_wait = true,
     .ipc_mask = 1u << PB_IPC_ARENA,
@@ -632,7 +631,6 @@ const pb_backend pb_backend_openmp = {
     .name = "openmp",
     .summary = "one OpenMP team (libgomp) of W threads, made once; static blocks, or dynamic chunks (--chunk)",
     .unavailable = omp_missing,
-    .shares_memory = true,
     .is_pool = true,
     .uses_wait = true,
     .ipc_mask = 1u << PB_IPC_ARENA,

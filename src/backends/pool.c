@@ -435,8 +435,9 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
     p->clock = calloc(p->workers, sizeof *p->clock);
     p->cpu_after = calloc(p->workers, sizeof *p->cpu_after);
     if (!p->ctl || !p->base_count || !p->before || !p->sampled || !p->clock || !p->cpu_after) {
+        bool control_failed = !p->ctl;   /* pb_control_create said why; read before close clears it */
         pb_pool_close(p);
-        return p->ctl ? pb_fail(err, PB_E_NOMEM, "%s: out of memory", name) : PB_E_NOMEM;
+        return control_failed ? PB_E_NOMEM : pb_fail(err, PB_E_NOMEM, "%s: out of memory", name);
     }
     if (p->pipe_ipc) {
         if (pipe2(p->task_pipe, O_CLOEXEC) != 0 || pipe2(p->result_pipe, O_CLOEXEC) != 0) {

@@ -203,7 +203,6 @@ static void pp_rest(pb_exec *ex)
 const pb_backend pb_backend_process_pool = {
     .name = "process-pool",
     .summary = "W processes forked once, pulling chunks from a shared-memory queue (or pipes: --ipc pipe)",
-    .shares_memory = false,
     .is_pool = true,
     .uses_wait = true,
     .ipc_mask = 1u << PB_IPC_ARENA | 1u << PB_IPC_PIPE,

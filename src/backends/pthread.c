@@ -196,7 +196,6 @@ static int pt_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_err
 const pb_backend pb_backend_pthread = {
     .name = "pthread",
     .summary = "W threads created per run, static blocks of tasks, joined at the end",
-    .shares_memory = true,
     .ipc_mask = 1u << PB_IPC_ARENA,
     .open = pt_open,
     .execute = pt_execute,

@@ -79,7 +79,7 @@ static void serial_close(pb_exec *ex)
 const pb_backend pb_backend_serial = {
     .name = "serial",
     .summary = "the calling thread runs the tasks in order (the baseline)",
-    .shares_memory = true,
+    .max_workers = 1,
     .ipc_mask = 1u << PB_IPC_ARENA,
     .open = serial_open,
     .execute = serial_execute,

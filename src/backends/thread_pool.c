@@ -190,7 +190,6 @@ static void tp_rest(pb_exec *ex)
 const pb_backend pb_backend_thread_pool = {
     .name = "thread-pool",
     .summary = "W threads started once, pulling chunks of tasks from one shared queue",
-    .shares_memory = true,
     .is_pool = true,
     .uses_wait = true,
     .ipc_mask = 1u << PB_IPC_ARENA,

@@ -172,6 +172,8 @@ int pb_cli_parse_chunk(const char *text, uint64_t *out, pb_error *err)
     int rc = pb_parse_u64(text, &v);
     if (rc == PB_E_ARG)
         return pb_fail(err, PB_E_ARG, "--chunk: '%s' is not a number (allowed: 1 to 2^40, or auto)", text);
+    if (rc && pb_is_fraction(text))
+        return pb_fail(err, PB_E_RANGE, "--chunk: %s is not a whole number (allowed: 1 to 2^40, or auto)", text);
     if (rc || v < 1 || v > ((uint64_t)1 << 40))
         return pb_fail(err, PB_E_RANGE, "--chunk: %s is out of range (allowed: 1 to 2^40, or auto)", text);
     *out = v;
@@ -184,6 +186,9 @@ int pb_cli_parse_u64(const char *opt, const char *text, uint64_t min, uint64_t m
     int rc = pb_parse_u64(text, &v);
     if (rc == PB_E_ARG)
         return pb_fail(err, PB_E_ARG, "%s: '%s' is not a whole number (allowed: %llu to %llu)", opt, text,
+                       (unsigned long long)min, (unsigned long long)max);
+    if (rc && pb_is_fraction(text))
+        return pb_fail(err, PB_E_RANGE, "%s: %s is not a whole number (allowed: %llu to %llu)", opt, text,
                        (unsigned long long)min, (unsigned long long)max);
     if (rc || v < min || v > max)
         return pb_fail(err, PB_E_RANGE, "%s: %s is out of range (allowed: %llu to %llu)", opt, text,

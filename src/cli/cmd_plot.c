@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,37 +82,52 @@ int pb_cli_run_script(const char *script, char **args, int nargs)
 int pb_cmd_plot(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("Usage: parbench plot [RESULT_SET]\n\n"
-               "Draw a result set's pictures next to it (PNG and SVG): wall time, speedup and\n"
-               "efficiency against workers, per-CPU utilisation heatmaps, task timelines, and\n"
-               "the bench programs' per-task costs. Default: the newest set under results/.\n");
+        printf("Usage: parbench plot [RESULT_SET] [--svg]\n\n"
+               "Draw a result set's pictures next to it (PNG; SVG too with --svg): wall time,\n"
+               "speedup and efficiency against workers, per-CPU pictures, task timelines, the\n"
+               "bench programs' costs, and what demos measured. Default: the newest set under\n"
+               "results/.\n");
         return PB_EXIT_OK;
     }
-    if (argc > 2) {
-        fprintf(stderr, "parbench plot: unexpected argument '%s'\nTry 'parbench plot --help'.\n", argv[2]);
-        return PB_EXIT_USAGE;
+    const char *set = NULL;
+    bool svg = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--svg") == 0) {
+            svg = true;
+        } else if (argv[i][0] == '-' || set) {
+            fprintf(stderr, "parbench plot: unexpected argument '%s'\nTry 'parbench plot --help'.\n", argv[i]);
+            return PB_EXIT_USAGE;
+        } else {
+            set = argv[i];
+        }
     }
     char dir[512];
-    if (argc == 2)
-        snprintf(dir, sizeof dir, "%s", argv[1]);
+    if (set)
+        snprintf(dir, sizeof dir, "%s", set);
     else if (newest_result_set(dir, sizeof dir) != 0) {
         fprintf(stderr, "parbench plot: no result set under results/ (run `parbench run` first, or name one)\n");
         return PB_EXIT_USAGE;
     }
-    char *args[] = { dir };
-    return pb_cli_run_script("plot.py", args, 1);
+    char *args[] = { dir, "--svg" };
+    return pb_cli_run_script("plot.py", args, svg ? 2 : 1);
 }
 
 int pb_cmd_report(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("Usage: parbench report RESULT_SET [--compare OTHER_SET]\n\n"
-               "Print a result set's summary as Markdown (and write report.md into it), the\n"
-               "machine described at the top, each median with its 95%% interval, outlying\n"
-               "repetitions flagged (hyperfine's rule) and warned about. With --compare, the\n"
-               "ratio of OTHER_SET's medians to RESULT_SET's per configuration, each side's\n"
-               "interval and a Mann-Whitney U test; a difference is called only when both\n"
-               "agree: intervals apart AND p < 0.05 (compare.md and compare.png).\n");
+               "Print a result set's summary as Markdown and write into it report.md, report.html\n"
+               "(one self-contained page: the machine, the summary, every picture) and trace.json\n"
+               "(the timeline, for Perfetto): each median with its 95%% interval, outlying\n"
+               "repetitions flagged (hyperfine's rule) and warned about, and what demos measured.\n"
+               "A set of a demo's own measures alone is reported too.\n"
+               "With --compare: each configuration of OTHER_SET against its twin in RESULT_SET\n"
+               "(or the one that differs only in ipc, pin, gil or wait, named in the row): the\n"
+               "ratio of medians, each side's interval, a Mann-Whitney U test and its p after\n"
+               "Holm's correction over the rows. A difference is called only when the intervals\n"
+               "do not overlap, the medians differ by 3%% or more AND the corrected p < 0.05;\n"
+               "fault-injected runs are not compared (compare.md, compare.png, compare.html in\n"
+               "OTHER_SET).\n");
         return PB_EXIT_OK;
     }
     if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--compare") == 0)) {

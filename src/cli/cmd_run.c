@@ -35,10 +35,9 @@ static const char run_help[] =
 "  -w, --workload SPEC     NAME[:k=v,...], repeatable, e.g. counter:n=1e8,tasks=4\n"
 "                          or map:len=10,sleep_ms=200 (parbench list shows the\n"
 "                          parameters, their defaults and ranges)\n"
-"  -b, --backend LIST      serial, pthread, fork, thread-pool, process-pool,\n"
-"                          openmp (when built with it), mpi, or all (every one\n"
-"                          but mpi, which is named on its own: it starts a\n"
-"                          launcher)                             (default: all)\n"
+"  -b, --backend LIST      %s,\n"
+"                          or all: every one that runs here but those named on\n"
+"                          their own (%s)                      (default: all)\n"
 "  -n, --workers LIST      worker counts: 4 | 1,2,4 | 1-8 | cores (the PUs this\n"
 "                          process may use) | tasks (one worker per task);\n"
 "                          1 to 4096; serial always runs with 1 (default: 1,cores)\n"
@@ -49,9 +48,11 @@ static const char run_help[] =
 "      --ipc LIST          arena (outcomes written in shared memory) and/or pipe\n"
 "                          (sent over pipes, process-pool only); mpi sends them\n"
 "                          over tcp, its only transport          (default: arena)\n"
-"  -p, --pin POLICY        bind each worker before the timed region: none,\n"
-"                          compact, scatter, core, or a PU list such as 0,2,4-7\n"
-"                          (`parbench topology --pin P -n W` shows where)  (default: none)\n"
+"  -p, --pin POLICY        bind each worker to PUs: none, compact, scatter, core,\n"
+"                          or a PU list such as 0,2,4-7 (`parbench topology --pin\n"
+"                          P -n W` shows where). Serial binds before the clock,\n"
+"                          pools and mpi at start-up; pthread and fork workers\n"
+"                          bind themselves inside spawn (bind_s)  (default: none)\n"
 "      --sample-hz N       per-CPU utilisation samples per second into\n"
 "                          samples.csv, 1 to 1000; 0: no sampler (for runs of\n"
 "                          microseconds, which its wake-ups disturb) (default: 20)\n"
@@ -319,7 +320,19 @@ int pb_cmd_run(int argc, char **argv)
         case 'n': workers_text = optarg; break;
         case 'o': out = optarg; break;
         case 'q': quiet = true; break;
-        case 'h': printf(run_help, PB_SPIN_NS_DEFAULT / 1000); return PB_EXIT_OK;
+        case 'h': {
+            /* the backends as the registry lists them: a new one shows here by itself */
+            char names[512] = "", own[256] = "";
+            size_t len = 0, olen = 0;
+            for (size_t i = 0; pb_backends[i]; i++) {
+                len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", pb_backends[i]->name);
+                if (pb_backends[i]->opt_in)
+                    olen += (size_t)snprintf(own + olen, sizeof own - olen, "%s%s", olen ? ", " : "",
+                                             pb_backends[i]->name);
+            }
+            printf(run_help, names, olen ? own : "none", PB_SPIN_NS_DEFAULT / 1000);
+            return PB_EXIT_OK;
+        }
         case 'w':
             if (njobs == MAX_JOBS)
                 rc = pb_fail(&err, PB_E_RANGE, "--workload: at most %d workloads", MAX_JOBS);
@@ -451,7 +464,7 @@ int pb_cmd_run(int argc, char **argv)
         for (unsigned b = 0; b < jobs[i].backends.count; b++) {
             const pb_backend *be = jobs[i].backends.backend[b];
             unsigned ws[PB_MAX_WORKERS], nw;
-            if (be == &pb_backend_serial) {
+            if (be->max_workers == 1) {   /* serial: one worker, whatever --workers says */
                 ws[0] = 1;
                 nw = 1;
             } else {
@@ -485,6 +498,11 @@ int pb_cmd_run(int argc, char **argv)
     if (nconfigs == 0) {
         pb_fail(&err, PB_E_ARG, "--ipc %s: none of the backends asked for offers it (pipe: process-pool only; "
                 "tcp: mpi only)", ipc_text ? ipc_text : "arena");
+        return usage_error(&err);
+    }
+    if (!uses_mpi && (launch.launcher || launch.hostfile || launch.verbose)) {
+        pb_fail(&err, PB_E_ARG, "%s: only the mpi backend uses it, and no mpi run was asked for (add -b mpi)",
+                launch.hostfile ? "--hosts" : launch.launcher ? "--mpirun" : "--verbose");
         return usage_error(&err);
     }
     if (uses_mpi && !launch.launcher && pb_launch_check(&launch, &err)) {

@@ -81,7 +81,10 @@ int pb_cmd_trace(int argc, char **argv)
                 pb_error err;
                 if (pb_cli_parse_u64(a, v, 1, UINT32_MAX, &id, &err))
                     return usage("%s", err.msg);
-                snprintf(strcmp(a, "--run") == 0 ? run : config, sizeof run, "%llu", (unsigned long long)id);
+                char *slot = strcmp(a, "--run") == 0 ? run : config;
+                if (slot[0])
+                    return usage("%s is given twice", a);
+                snprintf(slot, sizeof run, "%llu", (unsigned long long)id);
             } else {
                 if (check_output(v))
                     return PB_EXIT_USAGE;

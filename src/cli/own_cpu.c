@@ -23,6 +23,7 @@ typedef struct thread_ticks {
 static thread_ticks seen[2][OWN_MAX_THREADS];
 static unsigned nseen[2];
 static int cur;
+static bool scanned_before;    /* a previous scan exists to compare with */
 
 /* One thread's ticks and CPU from its stat line; false when it is gone. */
 static bool read_thread(int pid, int tid, long long *ticks, int *cpu)
@@ -70,7 +71,11 @@ static void scan_process(int pid, double *per_cpu, unsigned ncpu)
         int cpu;
         if (tid <= 0 || !read_thread(pid, tid, &ticks, &cpu))
             continue;
+        /* a thread not seen at the last scan began since: all of its time is new (a pthread or fork
+         * worker of a short run lives less than a refresh) */
         long long before = previous_ticks(tid);
+        if (before < 0 && scanned_before)
+            before = 0;
         if (before >= 0 && ticks > before && cpu >= 0 && (unsigned)cpu < ncpu)
             per_cpu[cpu] += (double)(ticks - before);
         if (nseen[cur] < OWN_MAX_THREADS)
@@ -116,5 +121,6 @@ unsigned pb_own_cpu_ticks(double *per_cpu, unsigned ncpu)
     memset(per_cpu, 0, ncpu * sizeof *per_cpu);
     unsigned count = 0;
     scan_tree((int)getpid(), per_cpu, ncpu, 0, &count);
+    scanned_before = true;
     return count;
 }

@@ -90,10 +90,3 @@ void pb_children_kill_all(void)
     /* stays locked: the process is ending */
 }
 
-unsigned pb_children_count(void)
-{
-    pthread_mutex_lock(&lock);
-    unsigned n = count;
-    pthread_mutex_unlock(&lock);
-    return n;
-}

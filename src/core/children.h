@@ -24,7 +24,4 @@ pid_t pb_children_reap(pid_t pid, int *status, int options, struct rusage *ru);
  * so nothing more is forked: for a process that is about to exit. */
 void pb_children_kill_all(void);
 
-/* How many are listed (tests). */
-unsigned pb_children_count(void);
-
 #endif

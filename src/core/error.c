@@ -33,13 +33,3 @@ int pb_fail_errno(pb_error *err, int code, int errnum, const char *fmt, ...)
     }
     return code;
 }
-
-const char *pb_strerror(int code)
-{
-    switch (code) {
-#define PB_X_(name, value, text) case (value): return text;
-    PB_ERROR_LIST(PB_X_)
-#undef PB_X_
-    }
-    return "unknown error";
-}

@@ -104,7 +104,7 @@ static void memory_each(unsigned w, double *thread_kb, double *process_kb)
     close(gate[0]);
     close(gate[1]);
     for (unsigned i = 0; i < forked; i++)
-        waitpid(kids[i], NULL, 0);
+        pb__reap(kids[i], NULL);
     free(kids);
     if (read_ok)
         *process_kb = (double)sum / read_ok;

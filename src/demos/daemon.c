@@ -57,7 +57,8 @@ static _Noreturn void processes_program(int out, int pid_out, long daemon_ms)
         tell(out, "exiting", "non-daemon", (int)getpid());
         _exit(0);
     }
-    waitpid(n, NULL, 0);                          /* non-daemon children are joined at exit */
+    if (n > 0)
+        waitpid(n, NULL, 0);                      /* non-daemon children are joined at exit */
     _exit(0);
 }
 
@@ -132,7 +133,7 @@ static void run_program(int which, long ms, bool join_daemon, char *story_buf, s
         *daemon_pid = 0;
     close(pidfd[0]);
     int status;
-    waitpid(m, &status, 0);
+    pb__reap(m, &status);
     *lived_s = (double)(pb_now_ns() - t0) / 1e9;
     /* the story: everything written until every writer is gone (a daemon killed with its main closes too) */
     size_t len = 0;

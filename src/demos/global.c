@@ -66,7 +66,7 @@ static void demo_global(pb_demo_ctx *c)
         fflush(stdout);
         _exit(0);
     }
-    waitpid(pid, NULL, 0);
+    pb__reap(pid, NULL);
     format_list(list, sizeof list, global_list, global_len);
     format_list(array, sizeof array, sh->array, SQUARES);
     pb__show(c, _("  in the parent:    global list %s, shared Array %s, Value('d') %.2f\n"), list, array, sh->value_d);
@@ -125,7 +125,7 @@ static void demo_global(pb_demo_ctx *c)
     if (in)
         fclose(in);
     for (int k = 0; k < COUNTERS; k++)
-        waitpid(kids[k], NULL, 0);
+        pb__reap(kids[k], NULL);
     long total = atomic_load(&sh->value_i);
     pb__show(c, _("  final data in the parent process: %ld (%d x %d)\n"), total, COUNTERS, ADDS);
     pb__record(c, "Value('i') counter", "total", (double)total, "count", COUNTERS * ADDS, 0);

@@ -31,7 +31,7 @@ static void demo_life_cycle(pb_demo_ctx *c)
         nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
     pb__show(c, _("  after terminate()    state %c  (a zombie: ended, not yet joined)\n"), zombie);
     int status = 0;
-    waitpid(pid, &status, 0);   /* join() */
+    pb__reap(pid, &status);   /* join() */
     char gone = pb_proc_state(pid);
     pb__show(c, _("  after join()         %s  (ended by signal %d)\n"),
            gone == '?' ? _("gone from /proc") : _("still in /proc"),

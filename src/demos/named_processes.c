@@ -67,7 +67,7 @@ static void names(pb_demo_ctx *c)
         pb__show(c, _("    (the system calls pid %d '%s')\n"), (int)kids[k], comm);
     }
     for (int k = 0; k < 3; k++)
-        waitpid(kids[k], NULL, 0);
+        pb__reap(kids[k], NULL);
     pb__record(c, "names", "seen_by_system", right, "flag", 1, 0);
     pb__fact(c, right, _("a process did not carry its name"));
 }
@@ -121,7 +121,7 @@ static void interleaving(pb_demo_ctx *c)
         if (in)
             fclose(in);
         for (int k = 0; k < PRINTERS; k++)
-            waitpid(kids[k], NULL, 0);
+            pb__reap(kids[k], NULL);
         first_mixed[strcspn(first_mixed, "\n")] = '\0';
         if (whole)
             pb__show(c, _("  whole lines:     %d of %d lines mixed\n"), mixed[1], lines[1]);

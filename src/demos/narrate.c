@@ -1,12 +1,14 @@
 /* Narration, measurement and fact checking for the demos. */
 #include "narrate.h"
 
+#include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <wchar.h>
 #include <unistd.h>
@@ -73,10 +75,22 @@ void pb__record(pb_demo_ctx *c, const char *what, const char *metric, double val
         output_failed(c, &err);
 }
 
+pid_t pb__reap(pid_t pid, int *status)
+{
+    if (pid <= 0)
+        return -1;
+    pid_t got;
+    while ((got = waitpid(pid, status, 0)) < 0 && errno == EINTR)
+        ;
+    return got;
+}
+
 pid_t pb__demo_fork(void)
 {
     pid_t parent = getpid();
     pid_t pid = fork();
+    if (pid < 0)
+        fprintf(stderr, "parbench demo: cannot start a process (fork): %s\n", strerror(errno));
     if (pid == 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent))
         _exit(127);
     return pid;

@@ -33,8 +33,12 @@ void pb__record(pb_demo_ctx *c, const char *what, const char *metric, double val
                 double expected, uint64_t run_id);
 
 /* fork() for a demo's own children: each dies with parbench (an
- * interrupted demo leaves no process behind, even one that waits forever). */
+ * interrupted demo leaves no process behind, even one that waits forever).
+ * A failure is said on stderr and returns -1 (the lesson's facts then fail). */
 pid_t pb__demo_fork(void);
+/* waitpid(pid, status, 0) for a child of pb__demo_fork; a pid that is not a
+ * child (-1: the fork failed) returns -1 at once instead of reaping another. */
+pid_t pb__reap(pid_t pid, int *status);
 
 /* `text` padded with spaces to `width` columns as a terminal shows them
  * (a Korean syllable takes two), into buf. */

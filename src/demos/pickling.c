@@ -185,7 +185,7 @@ static void demo_pickling(pb_demo_ctx *c)
              lambda_refused ? _("refused: nothing there goes by that name") : _("accepted?"));
     fclose(s.to);
     fclose(s.from);
-    waitpid(s.pid, NULL, 0);
+    pb__reap(s.pid, NULL);
 
     pb__record(c, "values", "arrived_equal", values_ok, "flag", 1, 0);
     pb__record(c, "pointer", "means_our_buffer", same == 1, "flag", 0, 0);

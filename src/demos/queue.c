@@ -59,7 +59,7 @@ static int64_t through_queue(pb_demo_ctx *c, int n, int64_t base, double *comput
         }
     }
     for (int i = 0; i < n; i++)
-        waitpid(kids[i], NULL, 0);
+        pb__reap(kids[i], NULL);
     *compute_s = (double)(pb_now_ns() - t0) / 1e9;
     put(q[1], 0, 0);                 /* q.put('exit') */
     int64_t total = 0;
@@ -93,7 +93,7 @@ static int64_t through_pipe(int64_t base, double *compute_s)
         _exit(sent ? 0 : 1);
     }
     close(ends[1]);
-    waitpid(pid, NULL, 0);
+    pb__reap(pid, NULL);
     *compute_s = (double)(pb_now_ns() - t0) / 1e9;
     int64_t got = -1;
     if (read(ends[0], &got, sizeof got) != (ssize_t)sizeof got)   /* parent_conn.recv() */

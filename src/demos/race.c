@@ -90,7 +90,7 @@ static long race_once(race_page *sh, long n, int mode, bool processes, double *s
         if (!processes)
             pthread_join(t[k], NULL);
         else
-            waitpid(kids[k], NULL, 0);
+            pb__reap(kids[k], NULL);
     }
     *s = (double)(pb_now_ns() - t0) / 1e9;
     return mode == 0 || mode == 3 ? atomic_load(&sh->unsynced) : mode == 2 ? atomic_load(&sh->atomic) : sh->plain;
@@ -186,7 +186,6 @@ static void demo_race(pb_demo_ctx *c)
         pb__say(c, _("Lesson: 'balance += 1' is a read, an add and a write; without a lock two workers overwrite each "
                "other. A mutex or an atomic add makes the total exact, at a cost you can see in the times."));
     pb__fact(c, totals[1] == 2 * n && totals[2] == 2 * n, _("a synchronised total was wrong"));
-    pb__fact(c, totals[0] <= 2 * n && totals[3] <= 2 * n, _("an unsynchronised total exceeded the right one"));
     if (!threads_lost)
         pb__fact_skipped(c, _("two threads never overlapped in 5 tries: this machine gave no interleaving (busy, or one CPU "
                         "free), so no update was lost"));

@@ -212,7 +212,7 @@ static void demo_sync(pb_demo_ctx *c)
                 _exit(0);
             }
             produce(q, n);
-            waitpid(pid, NULL, 0);
+            pb__reap(pid, NULL);
             got[k] = *psum;
         }
         rate[k] = (double)n / ((double)(pb_now_ns() - start) / 1e9);
