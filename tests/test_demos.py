@@ -9,7 +9,7 @@ machine cannot show them (no interleaving, too few free CPUs)."""
 import subprocess
 import sys
 
-from checks import check, report
+from checks import check, report, skip
 
 PARBENCH = sys.argv[1]
 
@@ -68,6 +68,7 @@ p = demo("--all", "--quick", "--out", out)
 check(p.returncode == 0 and [l[3:-3] for l in p.stdout.splitlines() if l.startswith("== ")] == list(DEMOS),
       "--all runs every demo in course order")
 check(p.stdout.rstrip().endswith(f"result set: {out}"), f"--out: the set is named at the end: {p.stdout[-200:]}")
+all_stdout = p.stdout
 
 
 def rows(name):
@@ -104,6 +105,12 @@ for key in (("race", "threads mutex", "total"), ("race", "threads atomic", "tota
             ("daemon", "daemon thread", "said_exiting"), ("pickling", "function name", "result"),
             ("pickling", "values", "arrived_equal"), ("futures", "python: as_completed timeout", "slow_task_finished_later")):
     m = value(*key)
+    if key[0] == "daemon" and key[1].startswith("daemon ") and m["expected"] == "":
+        # a main program slower than its daemon's sleep cannot show a daemon cut short (TSan sleeps 1 s at the
+        # exit of a process with threads): the demo must have said so, and the value is not judged
+        check("took longer than its daemon" in all_stdout, f"--out: {key}: no expectation and nothing said")
+        skip(f"--out: {key}: not shown on this machine (the main program outlived its daemon's sleep)")
+        continue
     check(m["expected"] not in ("", None) and m["value"] == m["expected"], f"--out: {key}: {m}")
 check(value("race", "threads mutex", "total")["value"] == "4000000", "--out: the mutex total is 2 x 2000000")
 wall = [float(value("square-cube", f"sleep {b}", "wall_s")["value"] or 0) for b in ("serial/1", "pthread/2", "fork/2")]

@@ -2,8 +2,9 @@
 destdir, then moved elsewhere (so nothing can come from the build or the
 source tree by a remembered path), it runs, plots and reports a result set
 from another folder, narrates a demo in Korean under LANGUAGE=ko, its man
-page renders and lists every command, the bench programs answer --help, and
-bash completion is in place."""
+page renders and lists every command, the bench programs answer --help (and
+parbench-reproducibility finds the installed parbench), parbench-mpi-rank
+lies beside parbench, and bash completion is in place."""
 import os
 import shutil
 import subprocess
@@ -57,12 +58,21 @@ with tempfile.TemporaryDirectory(prefix="pb-install-") as tmp:
                   and "--order" in m.stdout, f"man -l parbench.1: {m.returncode} {m.stderr[:300]}")
         else:
             skip("man is not installed: the page is not rendered")
-        for b in ("overhead", "matrix", "pool-overhead", "forkjoin", "sampler-cost", "idle-gap"):
+        for b in ("overhead", "matrix", "pool-overhead", "forkjoin", "sampler-cost", "idle-gap", "reproducibility"):
             exe = os.path.join(moved, "bin", "parbench-" + b)
             check(os.access(exe, os.X_OK), f"parbench-{b} installed")
         p = subprocess.run([os.path.join(moved, "bin", "parbench-overhead"), "--help"], capture_output=True, text=True,
                            cwd=work, timeout=60)
         check(p.returncode == 0 and "--pb_out" in p.stdout + p.stderr, f"parbench-overhead --help: {p.stderr[:200]}")
+        if os.path.exists(os.path.join(BUILD, "parbench-mpi-rank")):   # built when Open MPI was found
+            check(os.access(os.path.join(moved, "bin", "parbench-mpi-rank"), os.X_OK), "parbench-mpi-rank installed "
+                  "beside parbench (where the mpi backend looks for it)")
+        # the script finds the installed parbench beside it, through its symlink, from another folder
+        repro = os.path.join(moved, "bin", "parbench-reproducibility")
+        if os.access(repro, os.X_OK):
+            p = subprocess.run([repro, "--quick"], capture_output=True, text=True, cwd=work, timeout=300)
+            check(p.returncode == 0 and "MET" in p.stdout, f"parbench-reproducibility --quick: {p.returncode} "
+                  f"{p.stderr[-300:]}")
         check(os.path.isfile(os.path.join(moved, "share", "bash-completion", "completions", "parbench")),
               "bash completion installed")
         check(sorted(os.listdir(work)) == ["set"], f"nothing but the asked-for set in the working folder: "

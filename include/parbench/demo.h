@@ -37,6 +37,10 @@ typedef struct pb_demo {
     const char *notes;         /* the course notes it comes from: "003/004" */
     const char *summary;       /* one line, English; shown through gettext */
     void (*run)(pb_demo_ctx *);
+    /* The other side of a demo that starts a fresh parbench (pickling's
+     * receiver, daemon's main program): `parbench __demo-child NAME ARGS...`
+     * calls it with argv[0] = NAME; returns the exit status. NULL for most. */
+    int (*child)(int argc, char **argv);
 } pb_demo;
 
 /* Every demo, in course order; a demo is added by its file, one line here
@@ -64,8 +68,8 @@ PB_DEMO_LIST(PB_X_)
 extern const pb_demo *const pb_demos[];   /* NULL-terminated, in course order */
 const pb_demo *pb_find_demo(const char *name);
 
-/* The other side of a demo that starts a fresh parbench (pickling): run by
- * the hidden command `parbench __demo-child NAME`. Returns the exit status. */
+/* The hidden command `parbench __demo-child NAME ARGS...`: runs the child
+ * side of demo NAME. Returns the exit status (2: no such child side). */
 int pb_demo_child_main(int argc, char **argv);
 
 /* Prepare a context: quick or not, narration to stdout, nothing recorded. */

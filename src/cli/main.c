@@ -25,7 +25,7 @@ static const command commands[] = {
     { "check", pb_cmd_check, N_("is a result set whole? (after an interrupt, a full disk, a copy)") },
     { "trace", pb_cmd_trace, N_("a result set as a timeline for Perfetto (Trace Event JSON)") },
     { "demo", pb_cmd_demo, N_("lessons of the course notes as narrated, measured runs (--lang ko)") },
-    { "__demo-child", pb_demo_child_main, NULL },   /* hidden: the fresh process of the pickling demo */
+    { "__demo-child", pb_demo_child_main, NULL },   /* hidden: the fresh parbench of a demo (pickling, daemon) */
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -140,14 +140,21 @@ static void demo_basics(pb_demo_ctx *c)
         pb__fact_skipped(c, _("/proc did not show the workers' memory"));
         return;
     }
-    bool heavier = process_kb > thread_kb && p.minflt > t.minflt;
+    bool heavier = process_kb > thread_kb;
     if (heavier)
         pb__say(c, _("Lesson: a thread shares its process's memory, so it is cheap to make and its pages are not "
                      "copied; a process gets its own address space: its page tables are copied and every page it "
                      "writes faults once (copy-on-write). That is the 'heavier' in the notes' table, in numbers."));
-    /* creation times are reported, not asserted: they depend on the machine (and on sanitizers); memory and
-     * faults do not */
-    pb__fact(c, heavier, _("a process did not hold more memory of its own, or fault more, than a thread"));
+    /* creation times are reported, not asserted: they depend on the machine (and on sanitizers); the memory a
+     * worker holds privately does not */
+    pb__fact(c, heavier, _("a process did not hold more memory of its own than a thread"));
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    /* measured under TSan: 445 faults per thread (its shadow memory) against 343 per process */
+    pb__fact_skipped(c, _("a sanitizer's shadow memory faults for every thread it starts: page faults are not "
+                          "compared in this build"));
+#else
+    pb__fact(c, p.minflt > t.minflt, _("a process did not fault more pages than a thread"));
+#endif
 }
 
 const pb_demo pb_demo_basics = {

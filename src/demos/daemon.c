@@ -2,9 +2,11 @@
  * non-daemon processes and threads, observed: who got to say 'exiting',
  * how the daemon process ended, how long the main program lived. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -81,7 +83,9 @@ static void *thread_body(void *arg)
 
 /* A main thread with one daemon thread (not joined: the process's exit ends
  * it) and one non-daemon thread (joined before main returns); with
- * join_daemon the 'daemon' is joined too, as daemon=False would. */
+ * join_daemon the 'daemon' is joined too, as daemon=False would. It runs
+ * in a fresh parbench (`parbench __demo-child daemon MS JOIN`): a process
+ * that starts threads must not be a fork of one that has some. */
 static _Noreturn void threads_program(int out, long long_ms, bool join_daemon)
 {
     static story daemon = { 0, 0, "daemon-thread" }, other = { 0, 0, "non-daemon-thread" };
@@ -99,7 +103,15 @@ static _Noreturn void threads_program(int out, long long_ms, bool join_daemon)
     _exit(0);                                     /* the end of main: every thread left ends with it */
 }
 
-/* Run a forked main program (which 0: processes, 1: threads) that tells its
+/* The child side: the threads' main program, its story on stdout. */
+static int daemon_child(int argc, char **argv)
+{
+    if (argc != 3)
+        return 2;
+    threads_program(1, atol(argv[1]), strcmp(argv[2], "join") == 0);
+}
+
+/* Run a main program (which 0: processes, forked; 1: threads, a fresh parbench) that tells its
  * story on a pipe; returns the story, how long the program lived and, for
  * processes, the daemon's pid. */
 static void run_program(int which, long ms, bool join_daemon, char *story_buf, size_t size, double *lived_s,
@@ -108,23 +120,28 @@ static void run_program(int which, long ms, bool join_daemon, char *story_buf, s
     int fds[2];
     story_buf[0] = '\0';
     *lived_s = 0;
-    if (pipe(fds) != 0)
+    if (pipe2(fds, O_CLOEXEC) != 0)
         return;
     int pidfd[2];
-    if (pipe(pidfd) != 0) {
+    if (pipe2(pidfd, O_CLOEXEC) != 0) {
         close(fds[0]);
         close(fds[1]);
         return;
     }
     fflush(stdout);
     int64_t t0 = pb_now_ns();
-    pid_t m = pb__demo_fork();
-    if (m == 0) {
-        close(fds[0]);
-        close(pidfd[0]);
-        if (which == 0)
+    pid_t m;
+    if (which == 0) {
+        m = pb__demo_fork();
+        if (m == 0) {
+            close(fds[0]);
+            close(pidfd[0]);
             processes_program(fds[1], pidfd[1], ms);
-        threads_program(fds[1], ms, join_daemon);
+        }
+    } else {
+        char ms_text[24];
+        snprintf(ms_text, sizeof ms_text, "%ld", ms);
+        m = pb__spawn_child((char *[]){ "daemon", ms_text, join_daemon ? "join" : "detach", NULL }, -1, fds[1]);
     }
     close(fds[1]);
     close(pidfd[1]);
@@ -176,8 +193,10 @@ static void demo_daemon(pb_demo_ctx *c)
     bool killed = reaped && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
     pb__show(c, _("  the main program lived %.3f s; the daemon process %s\n"), lived,
              killed ? _("was killed when it ended (SIGKILL), before its 'exiting'") : _("was not seen killed"));
-    pb__record(c, "daemon process", "said_exiting", daemon_said_exiting, "flag", 0, 0);
-    pb__record(c, "daemon process", "killed_with_main", killed, "flag", 1, 0);
+    /* expected only when the main program ended before its daemon's sleep (see the facts below) */
+    bool process_shown = lived * 1000 < ms;
+    pb__record(c, "daemon process", "said_exiting", daemon_said_exiting, "flag", process_shown ? 0 : NAN, 0);
+    pb__record(c, "daemon process", "killed_with_main", killed, "flag", process_shown ? 1 : NAN, 0);
     pb__record(c, "non-daemon process", "said_exiting", other_said_exiting, "flag", 1, 0);
     pb__record(c, "main program", "lived_s", lived, "s", NAN, 0);
 
@@ -188,13 +207,18 @@ static void demo_daemon(pb_demo_ctx *c)
     run_program(1, ms, false, text, sizeof text, &lived_d, &dpid);
     show_story(c, text);
     bool thread_said_exiting = strstr(text, "exiting: daemon-thread") != NULL;
-    pb__show(c, _("  the main thread ended after %.3f s and took the daemon thread with it\n"), lived_d);
+    if (!thread_said_exiting)
+        pb__show(c, _("  the main thread ended after %.3f s and took the daemon thread with it\n"), lived_d);
+    else
+        pb__show(c, _("  the main thread ended only after %.3f s, when the daemon thread had finished its sleep\n"),
+                 lived_d);
     pb__show(c, _("The same with daemon=False for both (both joined):\n"));
     run_program(1, ms, true, text_n, sizeof text_n, &lived_n, &dpid);
     show_story(c, text_n);
     bool joined_said_exiting = strstr(text_n, "exiting: daemon-thread") != NULL;
     pb__show(c, _("  now the main thread waited: it ended after %.3f s\n"), lived_n);
-    pb__record(c, "daemon thread", "said_exiting", thread_said_exiting, "flag", 0, 0);
+    bool thread_shown = lived_d * 1000 < ms;
+    pb__record(c, "daemon thread", "said_exiting", thread_said_exiting, "flag", thread_shown ? 0 : NAN, 0);
     pb__record(c, "daemon thread", "main_lived_s", lived_d, "s", NAN, 0);
     pb__record(c, "non-daemon thread", "said_exiting", joined_said_exiting, "flag", 1, 0);
     pb__record(c, "non-daemon thread", "main_lived_s", lived_n, "s", NAN, 0);
@@ -203,12 +227,22 @@ static void demo_daemon(pb_demo_ctx *c)
                  "ends, its daemons end with it, mid-sleep, and never say 'exiting'. A non-daemon is joined: the "
                  "main program waits for it. (In C, the end of main ends every thread: not joining a thread is "
                  "what makes it a daemon.)"));
-    pb__fact(c, !daemon_said_exiting && other_said_exiting && killed,
-             _("the daemon process outlived its main program, or the non-daemon did not finish"));
-    pb__fact(c, !thread_said_exiting && joined_said_exiting, _("a daemon thread outlived its main thread"));
-    /* the main program ends well before its daemon's sleep would (half of it), and waits for a joined one */
-    pb__fact(c, lived_d * 1000 < ms && lived_n * 1000 >= ms, _("the main thread did not end before its daemon, or did "
-                                                               "not wait for a joined thread"));
+    /* A daemon can only be seen cut short when its main program ends before the daemon's sleep would: the
+     * processes' main sleeps half of it, the threads' main a tenth. A machine slow enough to take longer (a
+     * main thread under TSan on a loaded machine took 1.04 s for 0.03 s of sleep) cannot show it: said so,
+     * not judged. */
+    if (process_shown)
+        pb__fact(c, !daemon_said_exiting && other_said_exiting && killed,
+                 _("the daemon process outlived its main program, or the non-daemon did not finish"));
+    else
+        pb__fact_skipped(c, _("the main program took longer than its daemon process's sleep"));
+    if (thread_shown) {
+        pb__fact(c, !thread_said_exiting, _("a daemon thread outlived its main thread"));
+    } else {
+        pb__fact_skipped(c, _("the main thread took longer than its daemon thread's sleep"));
+    }
+    /* joined: the main waits for both sleeps, however fast the machine */
+    pb__fact(c, joined_said_exiting && lived_n * 1000 >= ms, _("the main thread did not wait for a joined thread"));
 }
 
 const pb_demo pb_demo_daemon = {
@@ -216,4 +250,5 @@ const pb_demo pb_demo_daemon = {
     .notes = "002/004",
     .summary = N_("daemon and non-daemon processes and threads: what the end of the main program does to each"),
     .run = demo_daemon,
+    .child = daemon_child,
 };

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 
 #include "parbench/machine.h"
 #include "parbench/resultset.h"
+
+extern char **environ;
 
 void pb_demo_ctx_init(pb_demo_ctx *c, bool quick)
 {
@@ -94,6 +97,44 @@ pid_t pb__demo_fork(void)
     if (pid == 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent))
         _exit(127);
     return pid;
+}
+
+pid_t pb__spawn_child(char *const args[], int stdin_fd, int stdout_fd)
+{
+    char *argv[16] = { "parbench", "__demo-child" };
+    size_t n = 2;
+    for (size_t i = 0; args[i] && n + 1 < sizeof argv / sizeof argv[0]; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    posix_spawn_file_actions_t fa;
+    if (posix_spawn_file_actions_init(&fa) != 0)
+        return -1;
+    if (stdin_fd >= 0)
+        posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
+    if (stdout_fd >= 0)
+        posix_spawn_file_actions_adddup2(&fa, stdout_fd, 1);
+    fflush(stdout);
+    pid_t pid;
+    int rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        fprintf(stderr, "parbench demo: cannot start a fresh parbench (posix_spawn): %s\n", strerror(rc));
+        return -1;
+    }
+    return pid;
+}
+
+int pb_demo_child_main(int argc, char **argv)
+{
+    /* the child's end when parbench ends, as for forked children: set before anything else runs */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        return 127;
+    const pb_demo *d = argc >= 2 ? pb_find_demo(argv[1]) : NULL;
+    if (!d || !d->child) {
+        fprintf(stderr, "parbench __demo-child: %s is not a demo with a child side\n", argc >= 2 ? argv[1] : "(none)");
+        return 2;
+    }
+    return d->child(argc - 1, argv + 1);
 }
 
 const char *pb__column(char *buf, size_t size, const char *text, int width)

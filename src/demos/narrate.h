@@ -36,6 +36,16 @@ void pb__record(pb_demo_ctx *c, const char *what, const char *metric, double val
  * interrupted demo leaves no process behind, even one that waits forever).
  * A failure is said on stderr and returns -1 (the lesson's facts then fail). */
 pid_t pb__demo_fork(void);
+/* parbench itself started fresh as `parbench __demo-child ARGS...` (args
+ * NULL-terminated; args[0] names the demo whose child side runs), by
+ * posix_spawn of /proc/self/exe: its own address space, as Python's spawn
+ * start method makes one, and a process with one thread, which may start
+ * threads (a fork of parbench while its sampler runs may not, POSIX says,
+ * and TSan enforces). stdin_fd and stdout_fd become its stdin and stdout
+ * (-1: inherited); open pipes with O_CLOEXEC so that no other end leaks
+ * into it. Dies with parbench. Returns its pid, -1 when it could not
+ * start. */
+pid_t pb__spawn_child(char *const args[], int stdin_fd, int stdout_fd);
 /* waitpid(pid, status, 0) for a child of pb__demo_fork; a pid that is not a
  * child (-1: the fork failed) returns -1 at once instead of reaping another. */
 pid_t pb__reap(pid_t pid, int *status);

@@ -7,7 +7,7 @@
  * crosses by its name, which the other side looks up, never by its
  * address; a function with no name the other side knows (a lambda) cannot
  * cross at all. */
-#include <spawn.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,8 +17,6 @@
 #include <unistd.h>
 
 #include "narrate.h"
-
-extern char **environ;
 
 static long square(long x)
 {
@@ -56,10 +54,10 @@ static bool readable_here(uintptr_t addr, size_t len)
 }
 
 /* The spawned side: answers one request per line on stdin. */
-int pb_demo_child_main(int argc, char **argv)
+static int pickling_child(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "pickling") != 0)
-        return 2;
+    (void)argc;
+    (void)argv;
     char line[512];
     while (fgets(line, sizeof line, stdin)) {
         char kind[32], a[256], b[256];
@@ -101,26 +99,17 @@ typedef struct spawned {
 static bool spawn_self(spawned *s)
 {
     int in[2], out[2];
-    if (pipe(in) != 0)
+    if (pipe2(in, O_CLOEXEC) != 0)
         return false;
-    if (pipe(out) != 0) {
+    if (pipe2(out, O_CLOEXEC) != 0) {
         close(in[0]);
         close(in[1]);
         return false;
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    char *args[] = { "parbench", "__demo-child", "pickling", NULL };
-    fflush(stdout);
-    int rc = posix_spawn(&s->pid, "/proc/self/exe", &fa, NULL, args, environ);
-    posix_spawn_file_actions_destroy(&fa);
+    s->pid = pb__spawn_child((char *[]){ "pickling", NULL }, in[0], out[1]);
     close(in[0]);
     close(out[1]);
-    if (rc != 0) {
+    if (s->pid < 0) {
         close(in[1]);
         close(out[0]);
         return false;
@@ -207,4 +196,5 @@ const pb_demo pb_demo_pickling = {
     .notes = "002/003",
     .summary = N_("what can cross a process boundary: values and arrays, not pointers, functions by name, no lambda"),
     .run = demo_pickling,
+    .child = pickling_child,
 };
