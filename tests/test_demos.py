@@ -145,7 +145,8 @@ if shutil.which("script"):
     check(t.returncode == 0 and "cpu0" in t.stdout and "Lesson" in t.stdout and "\033[J" in t.stdout,
           f"--live on a terminal: {t.returncode} {t.stdout[-300:]!r}")
 p = demo("square-cube", "--quick", "--live")
-check(p.returncode == 0 and "\033[" not in p.stdout + p.stderr and "Lesson" in p.stdout, "--live without a terminal")
+check(p.returncode == 0 and "\033[" not in p.stdout + p.stderr and "Lesson" in p.stdout,
+      f"--live without a terminal: {p.returncode} {p.stdout[-600:]!r} {p.stderr[-300:]!r}")
 p = demo("nope")
 check(p.returncode == 2 and "unknown demo 'nope'" in p.stderr, f"unknown demo: {p.stderr}")
 p = demo("race", "--lang", "fr")

@@ -12,9 +12,21 @@ unsigned pb_allowed_pus(void);
  * (frequency governor, SMT, load average, hypervisor). */
 void pb_machine_describe(void (*emit)(void *user, const char *key, const char *value), void *user);
 
+/* What the CPUs this process may use have done so far, from /proc/stat:
+ * seconds busy (with anything, this process included) and seconds in all,
+ * summed over those CPUs. Two marks give the CPUs busy between them. */
+typedef struct pb_cpu_mark {
+    double busy_s;
+    double total_s;
+    unsigned cpus;             /* the allowed CPUs /proc/stat listed */
+} pb_cpu_mark;
+pb_cpu_mark pb_machine_cpu_mark(void);
+/* Average CPUs busy between two marks: 0 on an idle machine, up to the
+ * allowed PUs (0 when no time passed). */
+double pb_machine_busy_between(const pb_cpu_mark *from, const pb_cpu_mark *to);
+
 /* CPUs this process may use that were busy (with anything, this process
- * included) over a window of window_ms, from /proc/stat: 0 on an idle
- * machine, up to the allowed PUs. Sleeps for the window. */
+ * included) over a window of window_ms: two marks around a sleep. */
 double pb_machine_busy_cpus(int window_ms);
 
 /* "x86_64-host" style short host name for result-set folder names. */

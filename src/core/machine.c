@@ -131,36 +131,47 @@ void pb_machine_describe(void (*emit)(void *, const char *, const char *), void 
     emit(user, "git_revision", PB_GIT_REVISION);
 }
 
-double pb_machine_busy_cpus(int window_ms)
+pb_cpu_mark pb_machine_cpu_mark(void)
 {
+    pb_cpu_mark m = { 0, 0, 0 };
     cpu_set_t mask;
     if (sched_getaffinity(0, sizeof mask, &mask) != 0)
         CPU_ZERO(&mask);
-    static double idle[2][CPU_SETSIZE], total[2][CPU_SETSIZE];
-    memset(idle, 0, sizeof idle);
-    memset(total, 0, sizeof total);
-    for (int k = 0; k < 2; k++) {
-        if (k)
-            nanosleep(&(struct timespec){ window_ms / 1000, (long)(window_ms % 1000) * 1000000 }, NULL);
-        FILE *f = fopen("/proc/stat", "r");
-        char line[512];
-        while (f && fgets(line, sizeof line, f)) {
-            int cpu;
-            unsigned long long v[8] = { 0 };
-            if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2], &v[3],
-                       &v[4], &v[5], &v[6], &v[7]) < 5 || cpu < 0 || cpu >= CPU_SETSIZE)
-                continue;
-            idle[k][cpu] = (double)(v[3] + v[4]);
-            total[k][cpu] = (double)(v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7]);
-        }
-        if (f)
-            fclose(f);
+    double tick = (double)sysconf(_SC_CLK_TCK);
+    if (tick <= 0)
+        tick = 100;
+    FILE *f = fopen("/proc/stat", "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        int cpu;
+        unsigned long long v[8] = { 0 };
+        if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2], &v[3], &v[4],
+                   &v[5], &v[6], &v[7]) < 5 || cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &mask))
+            continue;
+        /* user nice system idle iowait irq softirq steal: idle and iowait are the idle ones */
+        double total = (double)(v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7]);
+        m.busy_s += (total - (double)(v[3] + v[4])) / tick;
+        m.total_s += total / tick;
+        m.cpus++;
     }
-    double busy = 0;
-    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-        double dt = total[1][cpu] - total[0][cpu];
-        if (CPU_ISSET(cpu, &mask) && dt > 0)
-            busy += 1 - (idle[1][cpu] - idle[0][cpu]) / dt;
-    }
-    return busy;
+    if (f)
+        fclose(f);
+    return m;
+}
+
+double pb_machine_busy_between(const pb_cpu_mark *from, const pb_cpu_mark *to)
+{
+    double total = to->total_s - from->total_s, busy = to->busy_s - from->busy_s;
+    if (total <= 0 || to->cpus == 0)
+        return 0;
+    double cpus = to->cpus * busy / total;   /* total advances by the wall time on every CPU */
+    return cpus < 0 ? 0 : cpus > to->cpus ? to->cpus : cpus;
+}
+
+double pb_machine_busy_cpus(int window_ms)
+{
+    pb_cpu_mark a = pb_machine_cpu_mark();
+    nanosleep(&(struct timespec){ window_ms / 1000, (long)(window_ms % 1000) * 1000000 }, NULL);
+    pb_cpu_mark b = pb_machine_cpu_mark();
+    return pb_machine_busy_between(&a, &b);
 }

@@ -12,6 +12,7 @@
 
 #include "parbench/demo.h"
 #include "parbench/i18n.h"
+#include "parbench/machine.h"
 #include "parbench/registry.h"
 #include "parbench/runner.h"
 
@@ -57,6 +58,15 @@ const char *pb__column(char *buf, size_t size, const char *text, int width);
 /* CPUs this process may use that sat idle over a window of window_ms:
  * what a CPU-bound lesson has to itself. */
 double pb__free_cpus(int window_ms);
+/* CPUs left to this process while a lesson ran: the allowed PUs less what
+ * other processes kept busy since pb__free_start (the machine's busy CPU
+ * time less parbench's own: itself, its threads and its reaped children). */
+typedef struct pb__free_mark {
+    pb_cpu_mark cpu;
+    double own_s;
+} pb__free_mark;
+pb__free_mark pb__free_start(void);
+double pb__free_since(const pb__free_mark *m);
 /* Free CPUs a two-worker CPU-bound lesson needs: 1.8 of 2 leaves room for
  * the kernel's and the sampler's own ticks. */
 #define PB__FREE_FOR_TWO 1.8
