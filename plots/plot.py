@@ -19,6 +19,7 @@ A folder holding only a bench program's output (--pb_out=DIR) is drawn too.
 
 Every image is written whole (to a temporary name, then renamed)."""
 import os
+import re
 import sys
 
 import matplotlib
@@ -83,12 +84,36 @@ def groups(rs):
 
 
 def group_names(g):
-    """A file name part per (workload, params) group that says which workload it shows: "counter", and
-    "counter_2", "counter_3" for the same workload with other parameters, in configuration order."""
-    names, seen = {}, {}
+    """A file name part per (workload, params) group that says what it shows: "counter" when the workload
+    appears once; else the workload and the parameters that differ between its groups, as
+    "counter_n-1e8_tasks-2" and "counter_n-1_tasks-1000"."""
+    def kv(params):
+        return dict(p.split("=", 1) for p in params.split(",") if "=" in p) if params else {}
+
+    def safe(text):
+        if text.isdigit() and len(text) > 4:   # 100000000 as 1e8, 25000000 as 2.5e7: what a user types
+            text = re.sub(r"e\+0*", "e", f"{float(text):g}")
+        return re.sub(r"[^A-Za-z0-9.+-]", "", text)
+
+    by_wl = {}
     for wl, params in g:
-        seen[wl] = seen.get(wl, 0) + 1
-        names[(wl, params)] = wl if seen[wl] == 1 else f"{wl}_{seen[wl]}"
+        by_wl.setdefault(wl, []).append(params)
+    names = {}
+    for wl, all_params in by_wl.items():
+        if len(all_params) == 1:
+            names[(wl, all_params[0])] = wl
+            continue
+        maps = [kv(p) for p in all_params]
+        keys = sorted({k for m in maps for k in m})
+        differ = [k for k in keys if len({m.get(k) for m in maps}) > 1]
+        for params, m in zip(all_params, maps):
+            names[(wl, params)] = "_".join([wl] + [f"{safe(k)}-{safe(m.get(k, ''))}" for k in differ])
+    # identical names (parameters that differ only in characters a file name drops): numbered
+    seen = {}
+    for key, name in list(names.items()):
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            names[key] = f"{name}_{seen[name]}"
     return names
 
 
