@@ -48,8 +48,13 @@ static void demo_gil(pb_demo_ctx *c)
     pb__record(c, "machine", "free_cpus", free, "cores", NAN, 0);
     pb__record(c, "count", "tries", tries, "count", NAN, 0);
     bool procs_shown = free >= PB__FREE_FOR_TWO && proc_gain >= 1.5;
-    pb__say(c, _("Lesson: under a GIL, CPU-bound threads take turns on one core and gain nothing; threads that sleep "
-           "(wait for I/O) let go of it and still overlap."));
+    if (free >= PB__FREE_FOR_TWO)
+        pb__say(c, _("Lesson: under a GIL, CPU-bound threads take turns on one core and gain nothing; threads that "
+                     "sleep (wait for I/O) let go of it and still overlap."));
+    else   /* gains measured on a busy machine say nothing (see the facts): only what the busy cores show */
+        pb__say(c, _("Lesson, as far as this busy machine can show it: under a GIL, CPU-bound threads take turns: "
+                     "together they never kept more than one core busy; threads that sleep (wait for I/O) let go of "
+                     "it and still overlap."));
     if (procs_shown)
         pb__say(c, _("Processes each have their own GIL: here they ran side by side on two free CPUs."));
     pb__fact(c, s.ok && t_free.ok && t_gil.ok && p_gil.ok && io_s.ok && io_gil.ok, _("a result did not verify"));
