@@ -15,7 +15,7 @@ PARBENCH = sys.argv[1]
 
 
 def demo(*args):
-    return subprocess.run([PARBENCH, "demo", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([PARBENCH, "demo", *args], capture_output=True, text=True, timeout=300)
 
 
 p = demo()
@@ -66,7 +66,8 @@ tmp = tempfile.mkdtemp(prefix="pb-demo-")
 out = os.path.join(tmp, "set")
 p = demo("--all", "--quick", "--out", out)
 check(p.returncode == 0 and [l[3:-3] for l in p.stdout.splitlines() if l.startswith("== ")] == list(DEMOS),
-      "--all runs every demo in course order")
+      f"--all runs every demo in course order: exit {p.returncode}; "
+      f"{[l for l in p.stdout.splitlines() if l.startswith('== ') or '!!' in l]}")
 check(p.stdout.rstrip().endswith(f"result set: {out}"), f"--out: the set is named at the end: {p.stdout[-200:]}")
 all_stdout = p.stdout
 
@@ -115,7 +116,7 @@ for key in (("race", "threads mutex", "total"), ("race", "threads atomic", "tota
 check(value("race", "threads mutex", "total")["value"] == "4000000", "--out: the mutex total is 2 x 2000000")
 wall = [float(value("square-cube", f"sleep {b}", "wall_s")["value"] or 0) for b in ("serial/1", "pthread/2", "fork/2")]
 check(all(w > 0 for w in wall), f"--out: square-cube times written: {wall}")
-rep = subprocess.run([PARBENCH, "report", out], capture_output=True, text=True, timeout=120)
+rep = subprocess.run([PARBENCH, "report", out], capture_output=True, text=True, timeout=300)
 check(rep.returncode == 0 and "What the demos measured" in open(os.path.join(out, "report.md"), encoding="utf-8").read(),
       f"report of a demo set: {rep.returncode} {rep.stderr}")
 p = demo("race", "--quick", "--out", out)
@@ -123,10 +124,10 @@ check(p.returncode == 2 and "already exists" in p.stderr and "--out" in p.stderr
 # a set holding only what a demo measured itself (race makes no runner run): report and plot take it
 race_set = os.path.join(tmp, "race")
 p = demo("race", "--quick", "--out", race_set)
-rep = subprocess.run([PARBENCH, "report", race_set], capture_output=True, text=True, timeout=120)
+rep = subprocess.run([PARBENCH, "report", race_set], capture_output=True, text=True, timeout=300)
 check(rep.returncode == 0 and "| race | threads mutex | total | 4000000 count | 4000000 |" in rep.stdout,
       f"report of a measures-only set: {rep.returncode} {rep.stderr} {rep.stdout[-300:]}")
-plt = subprocess.run([PARBENCH, "plot", race_set], capture_output=True, text=True, timeout=120)
+plt = subprocess.run([PARBENCH, "plot", race_set], capture_output=True, text=True, timeout=300)
 check(plt.returncode == 0 and os.path.isfile(os.path.join(race_set, "measures.png")),
       f"plot of a measures-only set: {plt.returncode} {plt.stderr}")
 p = demo("--out", os.path.join(tmp, "x"))
@@ -141,7 +142,7 @@ check(p.returncode == 2 and "--out" in p.stderr, f"--out without a value: {p.std
 import shutil  # noqa: E402
 if shutil.which("script"):
     cmd = f"{PARBENCH} demo square-cube --quick --live"
-    t = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, timeout=120)
+    t = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, timeout=300)
     check(t.returncode == 0 and "cpu0" in t.stdout and "Lesson" in t.stdout and "\033[J" in t.stdout,
           f"--live on a terminal: {t.returncode} {t.stdout[-300:]!r}")
 p = demo("square-cube", "--quick", "--live")

@@ -58,15 +58,15 @@ const char *pb__column(char *buf, size_t size, const char *text, int width);
 /* CPUs this process may use that sat idle over a window of window_ms:
  * what a CPU-bound lesson has to itself. */
 double pb__free_cpus(int window_ms);
-/* CPUs left to this process while a lesson ran: the allowed PUs less what
- * other processes kept busy since pb__free_start (the machine's busy CPU
- * time less parbench's own: itself, its threads and its reaped children). */
+/* CPUs left to a lesson's runs while they ran: the allowed PUs less what
+ * everything else kept busy since pb__free_start: the machine's busy CPU
+ * time less the runs' own (runs_cpu_s). Other processes count, and so do
+ * parbench's own threads outside the runs (a --live view, the sampler). */
 typedef struct pb__free_mark {
     pb_cpu_mark cpu;
-    double own_s;
 } pb__free_mark;
 pb__free_mark pb__free_start(void);
-double pb__free_since(const pb__free_mark *m);
+double pb__free_since(const pb__free_mark *m, double runs_cpu_s);
 /* Free CPUs a two-worker CPU-bound lesson needs: 1.8 of 2 leaves room for
  * the kernel's and the sampler's own ticks. */
 #define PB__FREE_FOR_TWO 1.8
@@ -96,6 +96,19 @@ uint64_t pb__run_spec(pb_demo_ctx *c, const char *spec, pb_config cfg, pb__run_d
 /* One measured repetition of spec under b with W workers (and the GIL). */
 pb__measured pb__run_gil(pb_demo_ctx *c, const char *spec, const pb_backend *b, unsigned workers, bool gil);
 pb__measured pb__run(pb_demo_ctx *c, const char *spec, const pb_backend *b, unsigned workers);
+/* A CPU-bound comparison runs in rounds, each running every variant once
+ * in turn; fastest[] keeps each variant's fastest run so far by work_s (ok
+ * only if every run of it verified): the same statistic on both sides of a
+ * gain, and noise, which only slows a run, filtered out as rounds add up.
+ * Round 0 starts fastest[] afresh. Returns the fewest free CPUs a reading
+ * saw, before or during the round. */
+typedef struct pb__variant {
+    const pb_backend *backend;
+    unsigned workers;
+    bool gil;
+} pb__variant;
+double pb__run_round(pb_demo_ctx *c, const char *spec, const pb__variant *v, pb__measured *fastest, int n,
+                     int round);
 /* Its wall time (and busy cores) into measures.csv. */
 void pb__record_wall(pb_demo_ctx *c, const char *what, const pb__measured *m);
 void pb__record_run(pb_demo_ctx *c, const char *what, const pb__measured *m);
