@@ -17,6 +17,11 @@ usage: plots/plot.py RESULT_SET
 
 A folder holding only a bench program's output (--pb_out=DIR) is drawn too.
 
+Backends are drawn in their order of first appearance in the set (the
+registry's order, as `parbench run` numbers configurations), each in its own
+colour: fixed for the known ones, a spare one for any other backend, which
+is drawn like the rest with no edit here.
+
 Every image is written whole (to a temporary name, then renamed)."""
 import os
 import re
@@ -30,26 +35,26 @@ import matplotlib.pyplot as plt  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from resultset import ResultSet, ResultSetError, median  # noqa: E402
 
-BACKENDS = ["serial", "pthread", "fork", "thread-pool", "process-pool", "process-pool/pipe", "mpi"]
+# Fixed colours for the backends these pictures have long shown, so that a backend keeps its colour
+# from one set to the next. Any other backend (one added to the registry, or a label such as
+# process-pool/pipe's) is drawn too, with the next of SPARE_COLOURS in its order of first appearance.
 COLOURS = {"serial": "#444444", "pthread": "#1f77b4", "fork": "#d62728", "thread-pool": "#2ca02c",
-           "process-pool": "#ff7f0e", "process-pool/pipe": "#9467bd", "mpi": "#8c564b"}
+           "process-pool": "#ff7f0e", "process-pool/pipe": "#9467bd", "openmp": "#17becf", "mpi": "#8c564b"}
+SPARE_COLOURS = ["#e377c2", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#843c39", "#7b4173", "#3182bd"]
 
 
-# Backends the pictures do not know yet (new ones come: openmp, mpi, ...) get these, in name order:
-# never grey, never left out.
-SPARE_COLOURS = ["#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#843c39"]
+def backends_of(rs):
+    """The set's backends (process-pool/pipe apart) in their order of first appearance by configuration:
+    the order of parbench's registry, as `parbench run` numbers configurations."""
+    return list(dict.fromkeys(backend_of(runs[0]) for runs in rs.configs().values()))
 
 
 def add_backend_colours(rs):
-    """Give every backend of the set a colour of its own (the known ones keep theirs)."""
-    new = sorted({backend_of(r) for r in rs.runs} - set(COLOURS))
-    for i, b in enumerate(new):
-        COLOURS[b] = SPARE_COLOURS[i % len(SPARE_COLOURS)]
-
-
-def backend_order(names):
-    """Known backends in their usual order, then any others by name."""
-    return [b for b in BACKENDS if b in names] + sorted(set(names) - set(BACKENDS))
+    """Give every backend of the set a colour of its own: the known ones keep theirs, new ones take
+    spare colours no other backend has, never grey, never left out."""
+    spare = [c for c in SPARE_COLOURS if c not in COLOURS.values()]
+    for i, b in enumerate(b for b in backends_of(rs) if b not in COLOURS):
+        COLOURS[b] = spare[i % len(spare)]
 
 
 def backend_of(r):
@@ -190,11 +195,10 @@ def plot_speedup(rs, g, written):
         ws = sorted(ideal)
         sp.plot(ws, [serial / min(ideal[w]) for w in ws], "k--", label="ideal")
         ef.axhline(1.0, color="k", linestyle="--", label="ideal")
-        for b in backend_order(lines):
-            if b in lines:
-                pts = sorted(lines[b])
-                sp.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=COLOURS[b], label=b)
-                ef.plot([p[0] for p in pts], [p[2] for p in pts], "o-", color=COLOURS[b], label=b)
+        for b in lines:   # in configuration order: the registry's
+            pts = sorted(lines[b])
+            sp.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=COLOURS[b], label=b)
+            ef.plot([p[0] for p in pts], [p[2] for p in pts], "o-", color=COLOURS[b], label=b)
         sp.set_title(title_of(wl, params), fontsize=9)
         sp.set_ylabel("speedup vs serial (x)")
         ef.set_ylabel("efficiency: ideal / wall")
@@ -481,7 +485,7 @@ def plot_overhead(rs, written):
     save(fig, rs.folder, "overhead", written)
 
 
-RUNTIME_COLOURS = {"thread-pool": COLOURS["thread-pool"], "process-pool": COLOURS["process-pool"], "openmp": "#17becf"}
+RUNTIME_COLOURS = {b: COLOURS[b] for b in ("thread-pool", "process-pool", "openmp")}
 POLICY_STYLES = {"active": "-", "adaptive": "--", "passive": ":"}
 
 

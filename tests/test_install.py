@@ -45,6 +45,14 @@ with tempfile.TemporaryDirectory(prefix="pb-install-") as tmp:
         check(p.returncode == 0 and os.path.isfile(os.path.join(work, "set", "wall.png")), f"plot: {p.stderr}")
         p = run("report", "set")
         check(p.returncode == 0 and os.path.isfile(os.path.join(work, "set", "report.html")), f"report: {p.stderr}")
+        # an installed script run alone reads the columns' types from the parbench installed beside it
+        alone = subprocess.run(["/usr/bin/python3", os.path.join(moved, "share", "parbench", "plots", "trace_events.py"),
+                                "set", "-o", "alone.json"], capture_output=True, text=True, cwd=work, timeout=300,
+                               env={**{k: v for k, v in env.items() if k != "PARBENCH_EXE"}, "PATH": "/usr/bin:/bin"})
+        check(alone.returncode == 0 and os.path.isfile(os.path.join(work, "alone.json")),
+              f"the installed trace_events.py run alone: {alone.stderr}")
+        if os.path.exists(os.path.join(work, "alone.json")):
+            os.remove(os.path.join(work, "alone.json"))
         # global's lessons do not depend on the machine's load (race's may be not shown on a busy one)
         p = run("demo", "global", "--quick", extra={"LANGUAGE": "ko"})
         check(p.returncode == 0 and "교훈" in p.stdout, f"demo in Korean: {p.stdout[-300:]} {p.stderr}")

@@ -13,6 +13,7 @@ from checks import check, report
 
 PARBENCH, SOURCE = sys.argv[1], sys.argv[2]
 PY = "/usr/bin/python3"
+os.environ["PARBENCH_EXE"] = PARBENCH   # the scripts run alone read the columns' types from this parbench
 PLOT = os.path.join(SOURCE, "plots", "plot.py")
 REPORT = os.path.join(SOURCE, "plots", "report.py")
 
@@ -72,6 +73,47 @@ with tempfile.TemporaryDirectory() as tmp:
     check(os.path.isfile(os.path.join(out, "compare.png")), "compare.png")
     check(all("too few repetitions" in l and "no difference shown" in l for l in rows[1:]),
           "3 repetitions a side are called too few for the U test")
+
+    # a backend plot.py has never heard of (thread-pool renamed in runs.csv) is drawn like the others: in
+    # every picture, in its place in the set's order (first appearance), in a colour of its own
+    renamed = os.path.join(tmp, "renamed")
+    shutil.copytree(out, renamed, ignore=shutil.ignore_patterns("*.png", "*.svg", "*.md", "*.html", "*.json"))
+    with open(os.path.join(renamed, "runs.csv"), newline="") as f:
+        table = list(csv.reader(f))
+    col = table[0].index("backend")
+    for row in table[1:]:
+        row[col] = "zz-unheard-of" if row[col] == "thread-pool" else row[col]
+    with open(os.path.join(renamed, "runs.csv"), "w", newline="") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(table)
+    order = list(dict.fromkeys(r[col] + ("/pipe" if r[table[0].index("ipc")] == "pipe" else "")
+                               for r in sorted(table[1:], key=lambda r: int(r[table[0].index("config_id")]))))
+    check("zz-unheard-of" in order and order.index("zz-unheard-of") < len(order) - 1,
+          f"the renamed backend is not last in the set's order: {order}")
+    import plot  # noqa: E402
+    from resultset import ResultSet  # noqa: E402
+    figures = {}
+
+    def keep(fig, name):   # draw()'s `written` as a function: the figures, read before they close
+        labels = {}
+        for ax in fig.axes:
+            for line in ax.get_lines():
+                if not line.get_label().startswith("_"):
+                    labels.setdefault(line.get_label(), line.get_color())
+        ticks = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels()]
+        titles = [ax.get_title() for ax in fig.axes]
+        figures[name] = (labels, ticks, titles)
+    plot.draw(ResultSet(renamed), keep)
+    labels, ticks, _ = figures.get("speedup", ({}, [], []))
+    drawn = [b for b in labels if b != "ideal"]
+    check(drawn == [b for b in order if b != "serial"], f"speedup's lines {drawn}, the set's order {order}")
+    colours = [labels[b] for b in drawn]
+    check(len(set(colours)) == len(colours) and labels.get("zz-unheard-of") not in ("#888888", "#808080", None),
+          f"each backend its own colour, not grey: {labels}")
+    check(any("zz-unheard-of" in t for t in figures.get("wall", ({}, [], []))[1]), "the new backend in wall.png")
+    check(any("zz-unheard-of" in t for t in figures.get("cpu_counter", ({}, [], []))[2]), "... in cpu_counter.png")
+    check(any("zz-unheard-of" in t for t in figures.get("tasks_counter", ({}, [], []))[2]), "... in tasks_counter.png")
+    p = run([PY, PLOT, renamed])
+    check(p.returncode == 0 and os.path.join(renamed, "speedup.png") in p.stdout, f"plot.py on it: {p.stderr}")
 
     # Mann-Whitney: clearly different samples differ, identical ones do not
     from report import mann_whitney_p  # noqa: E402

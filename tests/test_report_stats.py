@@ -16,6 +16,7 @@ from checks import check, report
 PARBENCH, SOURCE = sys.argv[1], sys.argv[2]
 REPORT = os.path.join(SOURCE, "plots", "report.py")
 PY = "/usr/bin/python3"
+os.environ["PARBENCH_EXE"] = PARBENCH   # report.py run alone reads the columns' types from this parbench
 
 
 def run(args):

@@ -1,7 +1,8 @@
 /* Checking a result set as a reader finds it: every file parses as CSV with
- * the columns its schema declares, every value has its type and range, and
- * the files agree (each run in runs.csv has all its tasks). For `parbench
- * check`, for tests after interrupts and full disks, and for the fuzzer. */
+ * the columns its schema declares (parbench/schema.h), every value has its
+ * type, and the files agree (each run in runs.csv has all its tasks). For
+ * `parbench check`, for tests after interrupts and full disks, and for the
+ * fuzzer. */
 #ifndef PARBENCH_RESULTSET_CHECK_H
 #define PARBENCH_RESULTSET_CHECK_H
 
@@ -9,17 +10,7 @@
 
 #include "parbench/csv_read.h"
 #include "parbench/error.h"
-
-typedef enum pb_set_file {
-    PB_FILE_MACHINE,
-    PB_FILE_RUNS,
-    PB_FILE_TASKS,
-    PB_FILE_SAMPLES,
-    PB_FILE_MEASURES,
-    PB_FILE_KINDS
-} pb_set_file;
-
-extern const char *const pb_set_file_name[PB_FILE_KINDS];   /* "runs.csv", ... */
+#include "parbench/schema.h"   /* pb_set_file, the columns and their types */
 
 typedef struct pb_set_summary {
     size_t rows[PB_FILE_KINDS];        /* data rows in each file */

@@ -1,12 +1,14 @@
 /* parbench list: workloads with their parameters, backends, suites.
- * parbench schema: the columns of every result file. */
+ * parbench schema: the columns of every result file (Markdown, or --csv). */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "parbench/demo.h"
 #include "parbench/registry.h"
-#include "parbench/resultset.h"
+#include "parbench/schema.h"
 
 static void print_param(const pb_param_spec *s)
 {
@@ -89,13 +91,29 @@ int pb_cmd_list(int argc, char **argv)
 int pb_cmd_schema(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("Usage: parbench schema\n\nPrint the columns of every file of a result set, with their meaning (Markdown).\n");
+        printf("Usage: parbench schema [--csv]\n\n"
+               "Print the columns of every file of a result set, with their meaning (Markdown).\n"
+               "--csv  the same for programs: one row per column, with the header\n"
+               "       file,column,type,required,meaning (required: 1 when every set has the\n"
+               "       column, 0 when older sets may lack it). The types:\n");
+        for (int t = 0; t < PB_COL_TYPES; t++)
+            printf("         %-21s %s\n", pb_column_type_name((pb_column_type)t), pb_column_type_values((pb_column_type)t));
         return PB_EXIT_OK;
     }
-    if (argc > 1) {
-        fprintf(stderr, "parbench schema: unexpected argument '%s'\nTry 'parbench schema --help'.\n", argv[1]);
+    bool csv = argc > 1 && strcmp(argv[1], "--csv") == 0;
+    if (argc > (csv ? 2 : 1)) {
+        const char *arg = argv[csv ? 2 : 1];
+        fprintf(stderr, "parbench schema: %s '%s'\nTry 'parbench schema --help'.\n",
+                arg[0] == '-' ? "unknown option" : "unexpected argument", arg);
         return PB_EXIT_USAGE;
     }
-    pb_resultset_print_schema(stdout);
+    if (!csv) {
+        pb_schema_print_markdown(stdout);
+        return PB_EXIT_OK;
+    }
+    if (pb_schema_print_csv(stdout) != 0) {
+        fprintf(stderr, "parbench schema: cannot write the schema: %s\n", strerror(errno));
+        return PB_EXIT_FAILED;
+    }
     return PB_EXIT_OK;
 }

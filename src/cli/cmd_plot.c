@@ -42,12 +42,11 @@ static int newest_result_set(char *out, size_t size)
 /* Where the plotting scripts are: beside an installed parbench
  * (<prefix>/bin/parbench finds <prefix>/share/parbench/plots, wherever the
  * prefix was moved), else in the source tree it was built from. */
-static void script_path(const char *script, char *path, size_t size)
+static void script_path(const char *exe_path, const char *script, char *path, size_t size)
 {
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
+    if (*exe_path) {
+        char exe[4096];
+        snprintf(exe, sizeof exe, "%s", exe_path);
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
@@ -61,8 +60,10 @@ static void script_path(const char *script, char *path, size_t size)
 
 int pb_cli_run_script(const char *script, char **args, int nargs)
 {
-    char path[8192];
-    script_path(script, path, sizeof path);
+    char exe[4096] = "", path[8192];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);   /* this parbench */
+    exe[len > 0 ? len : 0] = '\0';
+    script_path(exe, script, path, sizeof path);
     if (access(path, R_OK) != 0) {
         fprintf(stderr, "parbench: cannot find %s (the plotting scripts: <prefix>/share/parbench/plots beside an "
                         "installed parbench, or the source tree's plots/)\n", path);
@@ -73,6 +74,11 @@ int pb_cli_run_script(const char *script, char **args, int nargs)
     for (int i = 0; i < nargs && n < 15; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
+    /* the scripts read the columns and their types from this parbench's `schema --csv` (plots/resultset.py) */
+    if (*exe && setenv("PARBENCH_EXE", exe, 1) != 0) {
+        fprintf(stderr, "parbench: cannot set PARBENCH_EXE for %s: %s\n", script, strerror(errno));
+        return PB_EXIT_FAILED;
+    }
     fflush(NULL);
     execv(PB_PYTHON, argv);
     fprintf(stderr, "parbench: cannot run %s: %s\n", PB_PYTHON, strerror(errno));

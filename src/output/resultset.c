@@ -13,28 +13,18 @@
 #include "parbench/machine.h"
 #include "parbench/sampler.h"
 
-static const char *const runs_header[] = {
-#define PB_X_(name, doc) #name,
-    PB_RUNS_COLUMNS(PB_X_)
-#undef PB_X_
-};
-enum { RUNS_COLUMNS = sizeof runs_header / sizeof runs_header[0] };
-static const char *const tasks_header[] = {
-#define PB_X_(name, doc) #name,
-    PB_TASKS_COLUMNS(PB_X_)
-#undef PB_X_
-};
-static const char *const samples_header[] = {
-#define PB_X_(name, doc) #name,
-    PB_SAMPLES_COLUMNS(PB_X_)
-#undef PB_X_
-};
-static const char *const measures_header[] = {
-#define PB_X_(name, doc) #name,
-    PB_MEASURES_COLUMNS(PB_X_)
-#undef PB_X_
-};
-#define COUNT(a) (unsigned)(sizeof a / sizeof a[0])
+/* Create `dir`/<kind's file> (it must not exist) with its header row: the
+ * schema's columns, in order. */
+static int open_file(pb_csv_file *f, const char *dir, pb_set_file kind, pb_error *err)
+{
+    const pb_file_schema *fs = pb_schema_file(kind);
+    const char *names[PB_SCHEMA_MAX_COLUMNS];
+    for (size_t c = 0; c < fs->ncolumns; c++)
+        names[c] = fs->columns[c].name;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/%s", dir, pb_set_file_name[kind]);
+    return pb_csv_open(f, path, names, (unsigned)fs->ncolumns, err);
+}
 
 /* mkdir -p of every parent of `path` (not path itself). */
 static int make_parents(const char *path, pb_error *err)
@@ -109,11 +99,8 @@ static void emit_pair(void *user, const char *key, const char *value)
 
 static int write_machine(const char *dir, const char *command, const char *const *extra, pb_error *err)
 {
-    static const char *const header[] = { "key", "value" };
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/machine.csv", dir);
     pb_csv_file f;
-    int rc = pb_csv_open(&f, path, header, 2, err);
+    int rc = open_file(&f, dir, PB_FILE_MACHINE, err);
     if (rc)
         return rc;
     machine_writer m = { .file = &f, .err = err };
@@ -172,22 +159,17 @@ int pb_resultset_create(pb_resultset *rs, const char *dir, const char *root, con
     rs->t0_ns = pb_now_ns();
     if ((rc = write_machine(rs->dir, command, extra, err)) != 0)
         return rc;
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/runs.csv", rs->dir);
-    if ((rc = pb_csv_open(&rs->runs, path, runs_header, RUNS_COLUMNS, err)) != 0)
+    if ((rc = open_file(&rs->runs, rs->dir, PB_FILE_RUNS, err)) != 0 ||
+        (rc = open_file(&rs->tasks, rs->dir, PB_FILE_TASKS, err)) != 0)
         return rc;
-    snprintf(path, sizeof path, "%s/tasks.csv", rs->dir);
-    if ((rc = pb_csv_open(&rs->tasks, path, tasks_header, COUNT(tasks_header), err)) != 0)
-        return rc;
-    snprintf(path, sizeof path, "%s/samples.csv", rs->dir);
-    return pb_csv_open(&rs->samples, path, samples_header, COUNT(samples_header), err);
+    return open_file(&rs->samples, rs->dir, PB_FILE_SAMPLES, err);
 }
 
 int pb_resultset_add_machine(pb_resultset *rs, const char *key, const char *value, pb_error *err)
 {
     char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/machine.csv", rs->dir);
-    pb_csv_file f = { .columns = 2 };
+    snprintf(path, sizeof path, "%s/%s", rs->dir, pb_set_file_name[PB_FILE_MACHINE]);
+    pb_csv_file f = { .columns = (unsigned)pb_schema_file(PB_FILE_MACHINE)->ncolumns };
     snprintf(f.path, sizeof f.path, "%s", path);
     f.fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (f.fd < 0)
@@ -471,12 +453,8 @@ int pb_resultset_add_measure(pb_resultset *rs, const char *demo, const char *wha
                              double value, const char *unit, double expected, uint64_t run_id, pb_error *err)
 {
     int rc;
-    if (rs->measures.fd < 0) {
-        char path[PATH_MAX + 32];
-        snprintf(path, sizeof path, "%s/measures.csv", rs->dir);
-        if ((rc = pb_csv_open(&rs->measures, path, measures_header, COUNT(measures_header), err)) != 0)
-            return rc;
-    }
+    if (rs->measures.fd < 0 && (rc = open_file(&rs->measures, rs->dir, PB_FILE_MEASURES, err)) != 0)
+        return rc;
     pb_csv_row row;
     pb_csv_begin(&row);
     pb_csv_str(&row, demo);
@@ -502,32 +480,4 @@ void pb_resultset_close(pb_resultset *rs)
     pb_csv_close(&rs->tasks);
     pb_csv_close(&rs->samples);
     pb_csv_close(&rs->measures);
-}
-
-void pb_resultset_print_schema(FILE *out)
-{
-    fprintf(out, "runs.csv (schema version %d): one row per measured repetition\n\n", PB_SCHEMA_VERSION);
-    fprintf(out, "| column | meaning |\n| --- | --- |\n");
-#define PB_X_(name, doc) fprintf(out, "| `%s` | %s |\n", #name, doc);
-    PB_RUNS_COLUMNS(PB_X_)
-#undef PB_X_
-    fprintf(out, "\ntasks.csv: one row per task per repetition\n\n| column | meaning |\n| --- | --- |\n");
-#define PB_X_(name, doc) fprintf(out, "| `%s` | %s |\n", #name, doc);
-    PB_TASKS_COLUMNS(PB_X_)
-#undef PB_X_
-    fprintf(out, "\nsamples.csv: one row per CPU per sampling interval of a run\n\n| column | meaning |\n| --- | --- |\n");
-#define PB_X_(name, doc) fprintf(out, "| `%s` | %s |\n", #name, doc);
-    PB_SAMPLES_COLUMNS(PB_X_)
-#undef PB_X_
-    fprintf(out, "\nmeasures.csv (`parbench demo --out` only): one row per quantity a demo measured\n\n"
-                 "| column | meaning |\n| --- | --- |\n");
-#define PB_X_(name, doc) fprintf(out, "| `%s` | %s |\n", #name, doc);
-    PB_MEASURES_COLUMNS(PB_X_)
-#undef PB_X_
-    fprintf(out, "\nmachine.csv: `key,value` rows: schema_version, started_utc, command, host, os, kernel,\n"
-                 "arch, cpu_model, packages, numa_nodes, cores, pus, pus_per_core, allowed_cpuset, hwloc_version,\n"
-                 "allowed_pus, memory_mib, governor, smt_active, loadavg_at_start, hypervisor,\n"
-                 "compiler, build_type, cflags, parbench_version, git_revision; from `parbench run`, order and seed\n"
-                 "(--order, --seed) and busy_cpus_at_start (CPUs busy with anything in the 0.1 s before the runs);\n"
-                 "with the mpi backend, mpi_launch (the launch command, W for the rank count).\n");
 }

@@ -1,92 +1,11 @@
 #include "parbench/resultset_check.h"
 
 #include <limits.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#include "parbench/resultset.h"   /* PB_SCHEMA_VERSION */
-
-const char *const pb_set_file_name[PB_FILE_KINDS] = { "machine.csv", "runs.csv", "tasks.csv", "samples.csv",
-                                                      "measures.csv" };
-
-typedef enum value_type {
-    TEXT,                      /* anything */
-    ID,                        /* a whole number >= 1 */
-    COUNT,                     /* a whole number >= 0 */
-    COUNT_OR_EMPTY,
-    SIGNED_OR_EMPTY,           /* a whole number, maybe negative (exit statuses) */
-    SECONDS_OR_EMPTY,          /* a finite number >= 0 */
-    NUMBER,                    /* any finite number */
-    NUMBER_OR_EMPTY,
-    FRACTION_OR_EMPTY,         /* 0..1 */
-    FLAG,                      /* 0 or 1 */
-    FLAG_OR_EMPTY,
-    STATUS,                    /* a task's: done, lost, running, pending */
-} value_type;
-
-typedef struct column_rule {
-    const char *name;
-    value_type type;
-    bool required;             /* else it may be absent: a column added after a set was written */
-} column_rule;
-
-/* The columns a reader relies on (required) and the values each may hold;
- * a column not listed may hold any text. Older sets lack columns added
- * since (the schema only ever adds), so most are checked only when present. */
-#define R true
-static const column_rule runs_rules[] = {
-    { "run_id", ID, R }, { "config_id", ID, R }, { "workload", TEXT, R }, { "params", TEXT, R },
-    { "backend", TEXT, R }, { "workers", ID, R }, { "tasks", COUNT, R }, { "oversubscribed", FLAG, 0 },
-    { "bound", FLAG_OR_EMPTY, 0 }, { "placement_held", FLAG_OR_EMPTY, 0 }, { "gil", FLAG, 0 },
-    { "ipc", TEXT, R }, { "chunk", COUNT_OR_EMPTY, 0 }, { "rep", ID, R }, { "started_s", SECONDS_OR_EMPTY, 0 },
-    { "wall_s", SECONDS_OR_EMPTY, R }, { "spawn_s", SECONDS_OR_EMPTY, 0 }, { "work_s", SECONDS_OR_EMPTY, 0 },
-    { "join_s", SECONDS_OR_EMPTY, 0 }, { "user_s", SECONDS_OR_EMPTY, 0 }, { "sys_s", SECONDS_OR_EMPTY, 0 },
-    { "busy_cores", SECONDS_OR_EMPTY, R }, { "cpu_util", SECONDS_OR_EMPTY, 0 }, { "startup_s", SECONDS_OR_EMPTY, 0 },
-    { "ideal_s", SECONDS_OR_EMPTY, R }, { "efficiency", SECONDS_OR_EMPTY, 0 }, { "nvcsw", COUNT_OR_EMPTY, 0 },
-    { "nivcsw", COUNT_OR_EMPTY, 0 }, { "minflt", COUNT_OR_EMPTY, 0 }, { "majflt", COUNT_OR_EMPTY, 0 },
-    { "maxrss_kb", COUNT_OR_EMPTY, 0 }, { "pus", COUNT, R }, { "replaced", COUNT, 0 },
-    { "sampler_cpu_s", SECONDS_OR_EMPTY, 0 }, { "samples", COUNT_OR_EMPTY, 0 }, { "ok", FLAG, R },
-    { "round", COUNT, 0 }, { "position", COUNT, 0 }, { "idle_before_s", SECONDS_OR_EMPTY, 0 },
-    { "bind_s", SECONDS_OR_EMPTY, 0 },
-    { "wait", TEXT, 0 }, { "spin_us", COUNT_OR_EMPTY, 0 },
-};
-static const column_rule tasks_rules[] = {
-    { "run_id", ID, R }, { "config_id", ID, 0 }, { "rep", ID, 0 }, { "task", COUNT, R },
-    { "worker", COUNT_OR_EMPTY, R }, { "seq", COUNT_OR_EMPTY, 0 }, { "cpu_start", SIGNED_OR_EMPTY, 0 },
-    { "cpu_end", SIGNED_OR_EMPTY, 0 }, { "start_s", NUMBER_OR_EMPTY, R }, { "end_s", NUMBER_OR_EMPTY, R },
-    { "cpu_s", SECONDS_OR_EMPTY, 0 }, { "sleep_s", SECONDS_OR_EMPTY, 0 }, { "status", STATUS, R },
-    { "signal", COUNT_OR_EMPTY, 0 }, { "exit_status", SIGNED_OR_EMPTY, 0 },
-};
-static const column_rule samples_rules[] = {
-    { "run_id", ID, R }, { "config_id", ID, 0 }, { "rep", ID, 0 }, { "t_s", NUMBER, R },
-    { "dt_s", SECONDS_OR_EMPTY, 0 }, { "cpu", COUNT, R }, { "busy", FRACTION_OR_EMPTY, R },
-    { "user", FRACTION_OR_EMPTY, 0 }, { "system", FRACTION_OR_EMPTY, 0 }, { "steal", FRACTION_OR_EMPTY, 0 },
-};
-static const column_rule measures_rules[] = {
-    { "demo", TEXT, R }, { "case", TEXT, R }, { "metric", TEXT, R }, { "value", NUMBER, R },
-    { "unit", TEXT, R }, { "expected", NUMBER_OR_EMPTY, R }, { "run_id", COUNT_OR_EMPTY, R },
-};
-static const column_rule machine_rules[] = { { "key", TEXT, R }, { "value", TEXT, R } };
-#undef R
-
-typedef struct file_rules {
-    const column_rule *rules;
-    size_t nrules;
-} file_rules;
-
-#define RULES(r) { r, sizeof r / sizeof r[0] }
-static const file_rules rules_of[PB_FILE_KINDS] = {
-    [PB_FILE_MACHINE] = RULES(machine_rules),
-    [PB_FILE_RUNS] = RULES(runs_rules),
-    [PB_FILE_TASKS] = RULES(tasks_rules),
-    [PB_FILE_SAMPLES] = RULES(samples_rules),
-    [PB_FILE_MEASURES] = RULES(measures_rules),
-};
-#undef RULES
 
 static long column_of(const pb_csv_table *t, const char *name)
 {
@@ -96,81 +15,42 @@ static long column_of(const pb_csv_table *t, const char *name)
     return -1;
 }
 
-static bool whole(const char *s, bool negative_ok, long long *out)
+/* A whole number, as the schema's types allow one (run ids, the schema version). */
+static bool whole(const char *s, long long *out)
 {
-    const char *p = s;
-    if (negative_ok && *p == '-')
-        p++;
-    if (!*p || strlen(p) > 18)
+    if (pb_column_value_problem(PB_COL_COUNT, s))
         return false;
-    for (const char *q = p; *q; q++)
-        if (*q < '0' || *q > '9')
-            return false;
     *out = strtoll(s, NULL, 10);
     return true;
-}
-
-static bool number(const char *s, double *out)
-{
-    if (!*s)
-        return false;
-    char *end;
-    *out = strtod(s, &end);
-    return *end == '\0' && isfinite(*out) && !strchr(s, ' ');
-}
-
-static const char *value_problem(value_type type, const char *s)
-{
-    long long i;
-    double d;
-    bool empty = !*s;
-    switch (type) {
-    case TEXT: return NULL;
-    case ID: return whole(s, false, &i) && i >= 1 ? NULL : "is not a whole number from 1";
-    case COUNT: return whole(s, false, &i) ? NULL : "is not a whole number";
-    case COUNT_OR_EMPTY: return empty || whole(s, false, &i) ? NULL : "is not a whole number";
-    case SIGNED_OR_EMPTY: return empty || whole(s, true, &i) ? NULL : "is not a whole number";
-    case SECONDS_OR_EMPTY: return empty || (number(s, &d) && d >= 0) ? NULL : "is not a number >= 0";
-    case NUMBER: return number(s, &d) ? NULL : "is not a number";
-    case NUMBER_OR_EMPTY: return empty || number(s, &d) ? NULL : "is not a number";
-    case FRACTION_OR_EMPTY:
-        return empty || (number(s, &d) && d >= 0 && d <= 1.0001) ? NULL : "is not a fraction from 0 to 1";
-    case FLAG: return strcmp(s, "0") == 0 || strcmp(s, "1") == 0 ? NULL : "is not 0 or 1";
-    case FLAG_OR_EMPTY: return empty || strcmp(s, "0") == 0 || strcmp(s, "1") == 0 ? NULL : "is not 0, 1 or empty";
-    case STATUS:
-        return strcmp(s, "done") == 0 || strcmp(s, "lost") == 0 || strcmp(s, "running") == 0 ||
-                       strcmp(s, "pending") == 0
-                   ? NULL
-                   : "is not done, lost, running or pending";
-    }
-    return "has an unknown type";
 }
 
 int pb_resultset_check_table(pb_set_file kind, const pb_csv_table *t, pb_error *err)
 {
     const char *name = pb_set_file_name[kind];
-    const file_rules *fr = &rules_of[kind];
+    const pb_file_schema *fs = pb_schema_file(kind);
     if (t->rows == 0)
         return pb_fail(err, PB_E_ARG, "%s: empty (no header row)", name);
-    long col[64];
-    for (size_t r = 0; r < fr->nrules; r++) {
-        col[r] = column_of(t, fr->rules[r].name);
-        if (col[r] < 0 && fr->rules[r].required)
+    /* Older sets lack columns added since (the schema only ever adds): a
+     * column not required is checked only when present. */
+    long col[PB_SCHEMA_MAX_COLUMNS];
+    for (size_t r = 0; r < fs->ncolumns; r++) {
+        col[r] = column_of(t, fs->columns[r].name);
+        if (col[r] < 0 && fs->columns[r].required)
             return pb_fail(err, PB_E_ARG, "%s: line 1: no column %s (is this parbench's %s?)", name,
-                           fr->rules[r].name, name);
+                           fs->columns[r].name, name);
     }
     long long last_id = 0;
     long run_id = kind == PB_FILE_RUNS ? column_of(t, "run_id") : -1;
     long wall = column_of(t, "wall_s"), ok = column_of(t, "ok");
     for (size_t row = 1; row < t->rows; row++) {
-        for (size_t r = 0; r < fr->nrules; r++) {
+        for (size_t r = 0; r < fs->ncolumns; r++) {
             if (col[r] < 0)
                 continue;
             const char *v = pb_csv_cell(t, row, (size_t)col[r]);
-            const char *problem = value_problem(fr->rules[r].type, v);
+            const char *problem = pb_column_value_problem(fs->columns[r].type, v);
             if (problem)
-                return pb_fail(err, PB_E_ARG, "%s: line %zu: %s='%.40s' %s", name, t->line[row], fr->rules[r].name, v,
-                               problem);
+                return pb_fail(err, PB_E_ARG, "%s: line %zu: %s='%.40s' %s", name, t->line[row], fs->columns[r].name,
+                               v, problem);
         }
         if (kind == PB_FILE_RUNS) {
             long long id = strtoll(pb_csv_cell(t, row, (size_t)run_id), NULL, 10);
@@ -186,7 +66,7 @@ int pb_resultset_check_table(pb_set_file kind, const pb_csv_table *t, pb_error *
         for (size_t row = 1; row < t->rows; row++)
             if (strcmp(pb_csv_cell(t, row, 0), "schema_version") == 0) {
                 long long v;
-                if (!whole(pb_csv_cell(t, row, 1), false, &v) || v < 1)
+                if (!whole(pb_csv_cell(t, row, 1), &v) || v < 1)
                     return pb_fail(err, PB_E_ARG, "%s: line %zu: schema_version '%.20s' is not a version", name,
                                    t->line[row], pb_csv_cell(t, row, 1));
                 if (v > PB_SCHEMA_VERSION)
