@@ -16,10 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/children.h"
-#include "core/crash.h"
-#include "core/gate.h"
-#include "core/usage.h"
+#include "backends/worker/children.h"
+#include "backends/worker/crash.h"
+#include "backends/worker/gate.h"
+#include "backends/worker/usage.h"
 #include "parbench/backend.h"
 #include "parbench/clock.h"
 

@@ -29,8 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/gate.h"
-#include "core/usage.h"
+#include "backends/worker/gate.h"
+#include "backends/worker/usage.h"
 #include "mpi_launch.h"
 #include "parbench/clock.h"
 #include "parbench/sampler.h"

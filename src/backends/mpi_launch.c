@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/children.h"
+#include "backends/worker/children.h"
 #include "parbench/launch.h"
 #include "parbench/clock.h"
 #include "pb_build_config.h"

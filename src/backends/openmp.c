@@ -39,10 +39,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/crash.h"
-#include "core/gate.h"
-#include "core/spin.h"
-#include "core/usage.h"
+#include "backends/worker/crash.h"
+#include "backends/worker/gate.h"
+#include "backends/worker/spin.h"
+#include "backends/worker/usage.h"
 #include "parbench/backend.h"
 #include "parbench/clock.h"
 #include "parbench/machine.h"

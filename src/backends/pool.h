@@ -24,9 +24,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/gate.h"
-#include "core/spin.h"
-#include "core/usage.h"
+#include "backends/worker/gate.h"
+#include "backends/worker/spin.h"
+#include "backends/worker/usage.h"
 #include "parbench/backend.h"
 
 typedef struct pb_pool pb_pool;

@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/children.h"
-#include "core/crash.h"
+#include "backends/worker/children.h"
+#include "backends/worker/crash.h"
 #include "parbench/clock.h"
 #include "pool.h"
 

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/crash.h"
-#include "core/gate.h"
-#include "core/usage.h"
+#include "backends/worker/crash.h"
+#include "backends/worker/gate.h"
+#include "backends/worker/usage.h"
 #include "parbench/backend.h"
 #include "parbench/clock.h"
 

@@ -7,8 +7,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "core/crash.h"
-#include "core/usage.h"
+#include "backends/worker/crash.h"
+#include "backends/worker/usage.h"
 #include "parbench/backend.h"
 #include "parbench/clock.h"
 #include "parbench/topology.h"

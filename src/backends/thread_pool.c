@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/crash.h"
+#include "backends/worker/crash.h"
 #include "parbench/clock.h"
 #include "pool.h"
 

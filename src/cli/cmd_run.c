@@ -11,8 +11,8 @@
 
 #include "backends/openmp.h"
 #include "cli.h"
-#include "core/children.h"
-#include "core/crash.h"
+#include "backends/worker/children.h"
+#include "backends/worker/crash.h"
 #include "parbench/launch.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"

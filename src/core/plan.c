@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/crash.h"
+#include "backends/worker/crash.h"
 #include "parbench/clock.h"
 #include "parbench/gil.h"
 

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/usage.h"
+#include "backends/worker/usage.h"
 #include "narrate.h"
 
 /* Notes 000/002/004: start, is_alive, terminate, join; a zombie. */

@@ -55,7 +55,7 @@
 
 /* Between runs a rank tests for the next one awake this long before it
  * sleeps, when every rank of its host and parbench have a PU each: the
- * start gate's spin of the forked backends (src/core/gate.c), which saves
+ * start gate's spin of the forked backends (src/backends/worker/gate.c), which saves
  * the next run a wake-up (tens to hundreds of us on this kind of VM) when
  * it follows at once. With as many ranks as PUs, spinning ranks would take
  * the PU parbench needs between runs (measured: one-task runs back to back

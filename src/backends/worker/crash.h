@@ -4,8 +4,8 @@
  * process. While a thread backend runs, parbench installs handlers for the
  * crash signals that say what happened and where the finished results are,
  * then let the signal end the process as it would have. */
-#ifndef PARBENCH_CORE_CRASH_H
-#define PARBENCH_CORE_CRASH_H
+#ifndef PARBENCH_BACKENDS_WORKER_CRASH_H
+#define PARBENCH_BACKENDS_WORKER_CRASH_H
 
 /* Where finished results are, for the message (the CLI sets it). */
 void pb_crash_set_results(const char *where);

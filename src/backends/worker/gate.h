@@ -6,8 +6,8 @@
  * slot when its last task is done. Futexes on a MAP_SHARED page serve
  * threads and forked processes alike. Internal to backends.
  */
-#ifndef PARBENCH_CORE_GATE_H
-#define PARBENCH_CORE_GATE_H
+#ifndef PARBENCH_BACKENDS_WORKER_GATE_H
+#define PARBENCH_BACKENDS_WORKER_GATE_H
 
 #include <stdatomic.h>
 #include <stdbool.h>

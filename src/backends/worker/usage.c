@@ -1,4 +1,4 @@
-#include "core/usage.h"
+#include "backends/worker/usage.h"
 
 #include <stdio.h>
 #include <string.h>

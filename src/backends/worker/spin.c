@@ -1,4 +1,4 @@
-#include "core/spin.h"
+#include "backends/worker/spin.h"
 
 #include <sched.h>
 

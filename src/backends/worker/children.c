@@ -1,4 +1,4 @@
-#include "core/children.h"
+#include "backends/worker/children.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,7 +1,7 @@
 /* Spinning under a wait policy (parbench/wait.h): the loop every waiter of
  * the pools and the openmp backend uses before it sleeps. Internal. */
-#ifndef PARBENCH_CORE_SPIN_H
-#define PARBENCH_CORE_SPIN_H
+#ifndef PARBENCH_BACKENDS_WORKER_SPIN_H
+#define PARBENCH_BACKENDS_WORKER_SPIN_H
 
 #include <stdatomic.h>
 #include <stdbool.h>

@@ -5,8 +5,8 @@
  * other process. So a child is listed while it is forked (under the list's
  * lock) and leaves the list, under the same lock, before it is reaped: a
  * listed pid is always ours, alive or a zombie. */
-#ifndef PARBENCH_CORE_CHILDREN_H
-#define PARBENCH_CORE_CHILDREN_H
+#ifndef PARBENCH_BACKENDS_WORKER_CHILDREN_H
+#define PARBENCH_BACKENDS_WORKER_CHILDREN_H
 
 #include <sys/resource.h>
 #include <sys/types.h>

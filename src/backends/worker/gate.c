@@ -1,4 +1,4 @@
-#include "core/gate.h"
+#include "backends/worker/gate.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,4 +1,4 @@
-#include "core/crash.h"
+#include "backends/worker/crash.h"
 
 #include <signal.h>
 #include <stdio.h>

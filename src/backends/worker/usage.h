@@ -5,8 +5,8 @@
  * whole tick too much. The totals here come from the scheduler's precise
  * runtime (CLOCK_THREAD_CPUTIME_ID, or a child's full-life rusage, whose
  * sum is exact); rusage only supplies the user/system proportion. */
-#ifndef PARBENCH_CORE_USAGE_H
-#define PARBENCH_CORE_USAGE_H
+#ifndef PARBENCH_BACKENDS_WORKER_USAGE_H
+#define PARBENCH_BACKENDS_WORKER_USAGE_H
 
 #include <sys/resource.h>
 #include <time.h>
