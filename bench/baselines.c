@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "backends/worker/gate.h"
+#include "core/futex.h"
 #include "parbench/topology.h"
 #include "parbench/workload.h"   /* pb_outcome: the pool's reply carries one */
 

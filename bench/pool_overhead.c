@@ -36,7 +36,6 @@
 #include "cli/cli.h"
 #include "opened.h"
 #include "paired.h"
-#include "backends/worker/gate.h"
 #include "parbench/clock.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"

@@ -43,6 +43,7 @@
 #include "backends/worker/gate.h"
 #include "backends/worker/spin.h"
 #include "backends/worker/usage.h"
+#include "core/futex.h"
 #include "parbench/backend.h"
 #include "parbench/clock.h"
 #include "parbench/machine.h"

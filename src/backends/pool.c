@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/futex.h"
 #include "parbench/clock.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"

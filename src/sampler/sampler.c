@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backends/worker/gate.h"
+#include "core/futex.h"
 #include "parbench/clock.h"
 
 enum { FIELDS = 4 };                 /* busy-user, busy-system, steal, total ticks */

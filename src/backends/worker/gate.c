@@ -2,29 +2,17 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/futex.h"
 #include "parbench/clock.h"
 #include "parbench/machine.h"
 #include "parbench/topology.h"
-
-/* Shared (not FUTEX_PRIVATE) operations: the waiters may be other processes. */
-void pb_futex_wait(_Atomic uint32_t *addr, uint32_t expected, const struct timespec *timeout)
-{
-    syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAIT, expected, timeout, NULL, 0);
-}
-
-void pb_futex_wake(_Atomic uint32_t *addr, int count)
-{
-    syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE, count, NULL, NULL, 0);
-}
 
 void pb_slot_bind(pb_worker_slot *slot, const pb_exec_config *cfg, unsigned w)
 {

@@ -104,9 +104,4 @@ void pb_stats_note(pb_run_stats *st, const char *what);
 /* Parent: the latest done stamp (0 if no worker finished). */
 int64_t pb_control_last_done(const pb_control *c);
 
-/* Shared futex helpers (the waiters may be other processes). A NULL
- * timeout waits until woken. */
-void pb_futex_wait(_Atomic uint32_t *addr, uint32_t expected, const struct timespec *timeout);
-void pb_futex_wake(_Atomic uint32_t *addr, int count);
-
 #endif
