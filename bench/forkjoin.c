@@ -54,7 +54,6 @@
 
 #include "backends/openmp.h"
 #include "backends/pool.h"
-#include "cli/cli.h"
 #include "parbench/clock.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"
@@ -261,7 +260,7 @@ static int pool_open(opened_pool *o, int runtime, unsigned W, pb_wait_policy wai
 {
     pb_workload_spec ws;
     pb_error err = { 0 };
-    if (pb_cli_parse_workload("counter:n=1,tasks=1", &ws, &err) ||
+    if (pb_workload_spec_parse("counter:n=1,tasks=1", &ws, &err) ||
         pb_plan_create(&o->plan, ws.workload, &ws.params, &err)) {
         snprintf(why, why_size, "%s", err.msg);
         return -1;
@@ -629,7 +628,7 @@ static void bm_batch_tasks(pb_gb_state *st, void *user)
     pb_workload_spec ws;
     pb_error err = { 0 };
     pb_plan plan;
-    if (pb_cli_parse_workload(spec, &ws, &err) || pb_plan_create(&plan, ws.workload, &ws.params, &err)) {
+    if (pb_workload_spec_parse(spec, &ws, &err) || pb_plan_create(&plan, ws.workload, &ws.params, &err)) {
         pb_gb_skip_with_error(st, err.msg);
         return;
     }

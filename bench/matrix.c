@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"
 #include "parbench/runner.h"
+#include "parbench/suite.h"
 #include "shim/pb_gbench.h"
 
 typedef struct cell {
@@ -33,7 +33,7 @@ static void spec_for(const pb_workload *w, pb_workload_spec *out)
     for (const pb_suite_entry *e = quick->entries; e->workload; e++)
         if (strncmp(e->workload, w->name, strlen(w->name)) == 0 &&
             (e->workload[strlen(w->name)] == ':' || e->workload[strlen(w->name)] == '\0') &&
-            pb_cli_parse_workload(e->workload, out, &err) == 0)
+            pb_workload_spec_parse(e->workload, out, &err) == 0)
             return;
     out->workload = w;
     pb_params_init(&out->params, w->params, w->name, &err);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "parbench/registry.h"
 
 int pb_opened_open(pb_opened *o, const char *spec, const pb_backend *b, const pb_exec_config *cfg)
 {
@@ -15,7 +15,7 @@ int pb_opened_open_on(pb_opened *o, const char *spec, const pb_backend *b, const
 {
     memset(o, 0, sizeof *o);
     pb_workload_spec ws;
-    int rc = pb_cli_parse_workload(spec, &ws, &o->err);
+    int rc = pb_workload_spec_parse(spec, &ws, &o->err);
     if (rc || (rc = pb_plan_create(&o->plan, ws.workload, &ws.params, &o->err)) != 0)
         return rc;
     o->ex = (pb_exec){ .backend = b, .config = *cfg };

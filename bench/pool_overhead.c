@@ -33,7 +33,6 @@
 #include <unistd.h>
 
 #include "baselines.h"
-#include "cli/cli.h"
 #include "opened.h"
 #include "paired.h"
 #include "parbench/clock.h"

@@ -11,6 +11,7 @@
 #include "parbench/rng.h"
 #include "parbench/runner.h"
 #include "parbench/sampler.h"
+#include "parbench/suite.h"
 #include "parbench/topology.h"
 #include "parbench/workload.h"
 #include "shim/pb_gbench.h"

@@ -10,6 +10,7 @@
 #include "parbench/error.h"
 #include "parbench/registry.h"
 #include "parbench/runner.h"
+#include "parbench/suite.h"
 #include "parbench/workload.h"
 
 /* Exit codes. */
@@ -45,24 +46,6 @@ typedef struct pb_job {
     pb_workers_spec workers;
     pb_ipc_set ipc;
 } pb_job;
-
-/* A named preset of jobs. */
-typedef struct pb_suite_entry {
-    const char *workload;      /* "map:len=10,sleep_ms=200" */
-    const char *backends;      /* "all" */
-    const char *workers;       /* "1,2" */
-    const char *ipc;           /* "arena,pipe"; NULL: arena */
-} pb_suite_entry;
-
-typedef struct pb_suite {
-    const char *name;
-    const char *summary;
-    unsigned reps, warmup;
-    const pb_suite_entry *entries;   /* ends with a NULL workload */
-} pb_suite;
-
-extern const pb_suite pb_suites[];   /* ends with a NULL name */
-const pb_suite *pb_find_suite(const char *name);
 
 /* The invocation as one line, "parbench run ...", for machine.csv: argv
  * holds the subcommand and its arguments. */
