@@ -121,11 +121,11 @@ void pb_bl_pair_pus(int *waker, int *waiter)
         }
 }
 
-int pb_bl_bind(int pu)
+int pb_bl_bind(int pu, pb_error *err)
 {
     pb_worker_place wp = { .count = pu >= 0 };
     wp.pu[0] = pu;
-    return pb_bind_self(&wp);
+    return pb_bind_self(&wp, err);
 }
 
 /* word: 0 = caller's turn, 1 = partner's turn, 2 = partner must leave */
@@ -153,9 +153,9 @@ static void futex_partner(_Atomic uint32_t *word)
 
 static void bind_partner(const pb_bl_partner *p)
 {
-    int rc = p->pu >= 0 ? pb_bl_bind(p->pu) : 0;
-    if (rc)
-        fprintf(stderr, "baselines: the partner cannot bind to PU %d: %s\n", p->pu, strerror(rc));
+    pb_error err;
+    if (p->pu >= 0 && pb_bl_bind(p->pu, &err) != 0)
+        fprintf(stderr, "baselines: the partner: %s\n", err.msg);
 }
 
 static void *futex_partner_thread(void *arg)

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "parbench/error.h"
+
 /* pthread_create + pthread_join of a thread that does nothing. */
 void pb_bl_thread_once(void);
 /* fork + _exit + waitpid. */
@@ -49,8 +51,8 @@ void pb_bl_partner_stop(pb_bl_partner *p);
  * a bare partner) on the last (the same PU when only one is allowed). */
 void pb_bl_pair_pus(int *waker, int *waiter);
 /* Bind the calling thread to PU `pu`, or (pu < 0) to every usable PU
- * again. 0, or an errno. */
-int pb_bl_bind(int pu);
+ * again. 0, or pb_bind_self's code and sentence. */
+int pb_bl_bind(int pu, pb_error *err);
 
 /* Touch `mb` MiB of heap (so that a fork must copy its page tables). */
 void *pb_bl_touch_heap(size_t mb);

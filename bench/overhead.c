@@ -195,19 +195,18 @@ static int64_t bare_round(void *ctx)
 static void bm_pair(pb_gb_state *gs, void *user)
 {
     const pair_def *d = user;
-    int waker = -1, waiter = -1, rc;
+    int waker = -1, waiter = -1;
     if (d->placed)
         pb_bl_pair_pus(&waker, &waiter);
-    if (waker >= 0 && (rc = pb_bl_bind(waker)) != 0) {
-        char why[96];
-        snprintf(why, sizeof why, "cannot bind to PU %d: %s", waker, strerror(rc));
-        pb_gb_skip_with_error(gs, why);
+    pb_error err;
+    if (waker >= 0 && pb_bl_bind(waker, &err) != 0) {
+        pb_gb_skip_with_error(gs, err.msg);
         return;
     }
     pb_opened o;
     if (pb_opened_open_on(&o, d->spec, d->backend, &d->cfg, waiter) != 0) {
         pb_gb_skip_with_error(gs, o.err.msg);
-        pb_bl_bind(-1);
+        pb_bl_bind(-1, NULL);
         return;
     }
     bare_side b = { d, NULL };
@@ -237,7 +236,7 @@ static void bm_pair(pb_gb_state *gs, void *user)
         pb_bl_partner_stop(b.partner);
     pb_opened_close(&o);
     if (waker >= 0)
-        pb_bl_bind(-1);
+        pb_bl_bind(-1, NULL);
 }
 
 static pair_def pairs[16];

@@ -207,10 +207,11 @@ static int64_t bare_round(void *ctx)
 static void pair(const char *spec, const pb_backend *b, pb_exec_config cfg, pb_bl_kind kind, unsigned messages,
                  int64_t idle_ns, int rounds, double *parbench_ns, double *bare_ns)
 {
-    int waker, waiter, rc;
+    int waker, waiter;
     pb_bl_pair_pus(&waker, &waiter);
-    if (waker >= 0 && (rc = pb_bl_bind(waker)) != 0) {
-        fprintf(stderr, "pool_overhead: cannot bind to PU %d: %s\n", waker, strerror(rc));
+    pb_error err;
+    if (waker >= 0 && pb_bl_bind(waker, &err) != 0) {
+        fprintf(stderr, "pool_overhead: %s\n", err.msg);
         exit(1);
     }
     pb_opened o;
@@ -232,7 +233,7 @@ static void pair(const char *spec, const pb_backend *b, pb_exec_config cfg, pb_b
     pb_pair_free(&p);
     pb_bl_partner_stop(bare.partner);
     pb_opened_close(&o);
-    pb_bl_bind(-1);
+    pb_bl_bind(-1, NULL);
 }
 
 /* ---- printing ---------------------------------------------------------------- */

@@ -129,7 +129,7 @@ static void binding_is_where_it_is_said(void)
             continue;
         if (r->bound != 1) {
             CHECK_SKIP("%s: binding was refused here (%s): where it happens cannot be seen", pb_backends[b]->name,
-                       strerror(r->bind_error));
+                       r->bind_refusal);
             continue;
         }
         bool inside = pb_backends[b] == &pb_backend_pthread || pb_backends[b] == &pb_backend_fork;

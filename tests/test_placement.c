@@ -135,8 +135,8 @@ int main(void)
                 pb_plan_reset(&plan);
                 CHECK(pb_backends[b]->execute(&ex, &plan, &st, &err) == 0);
                 CHECK(pb_plan_verify(&plan, result, sizeof result, &err) == 0);
-                CHECK_MSG(st.bind_error == 0, "%s --pin %s: binding refused (%d)", pb_backends[b]->name,
-                          policies[k], st.bind_error);
+                CHECK_MSG(st.bind_refusal[0] == '\0', "%s --pin %s: binding refused (%s)", pb_backends[b]->name,
+                          policies[k], st.bind_refusal);
                 for (size_t i = 0; i < plan.ntasks; i++) {
                     const pb_outcome *o = &plan.outcomes[i];
                     const pb_worker_place *wp = &pl.place[o->worker];

@@ -43,7 +43,7 @@ static _Noreturn void child_main(const pb_plan *plan, pb_control *ctl, const pb_
     setrlimit(RLIMIT_CORE, &no_core);
     pb_crash_guard_reset_in_child();
     atomic_store(&ctl->slot[w].tid, (int32_t)getpid());
-    pb_slot_bind(&ctl->slot[w], cfg, w);   /* after fork, before the gate */
+    pb_slot_bind(ctl, cfg, w);   /* after fork, before the gate */
     if (pb_gate_arrive(ctl)) {
         size_t first, last;
         pb_static_block(plan->ntasks, ctl->workers, w, &first, &last);
@@ -196,7 +196,7 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
 
     int64_t last = pb_control_last_done(s->ctl);
     st->t_work_end = last ? last : st->t_gate;
-    st->bind_error = pb_control_bind_error(s->ctl);
+    snprintf(st->bind_refusal, sizeof st->bind_refusal, "%s", pb_control_bind_refusal(s->ctl));
     st->bind_ns = pb_control_bind_ns(s->ctl);   /* inside spawn: a worker binds itself once it exists */
     int64_t children_rss = st->usage.maxrss_kb;
     pb_usage_add(&st->usage, &parent);

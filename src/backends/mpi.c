@@ -80,7 +80,7 @@ typedef struct mpi_state {
     char hosts[256];
     bool remote;               /* some rank is not on parbench's host */
     bool oversubscribed;       /* some host has more ranks than PUs */
-    int bind_error;
+    char bind_refusal[PB_BIND_REFUSAL_LEN];
     int64_t gate_skew_ns;
     host_samples *hs;
     unsigned nhs;
@@ -112,7 +112,7 @@ static int start_job(mpi_state *s, pb_error *err)
     s->up = true;
     s->remote = false;
     s->oversubscribed = false;
-    s->bind_error = 0;
+    s->bind_refusal[0] = '\0';
     size_t len = 0;
     s->hosts[0] = '\0';
     for (unsigned r = 0; r < s->workers; r++) {
@@ -128,8 +128,9 @@ static int start_job(mpi_state *s, pb_error *err)
         s->host_of[r] = s->host_name[r];
         s->remote |= !s->job.rank[r].local;
         s->oversubscribed |= h->local_size > h->pus;
-        if (!s->bind_error && h->bind_error)
-            s->bind_error = h->bind_error;
+        if (!s->bind_refusal[0] && h->bind_refusal[0])
+            snprintf(s->bind_refusal, sizeof s->bind_refusal, "rank %u: %.*s", r, (int)sizeof h->bind_refusal,
+                     h->bind_refusal);
         bool seen = false;   /* hosts in rank order, each once */
         for (unsigned q = 0; q < r && !seen; q++)
             seen = strcmp(s->host_of[q], h->host) == 0;
@@ -606,7 +607,7 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
         pb_usage_add(&st->usage, &u);
     }
     st->chunk = s->chunk ? s->chunk : (plan->ntasks + W - 1) / W;
-    st->bind_error = s->bind_error;
+    snprintf(st->bind_refusal, sizeof st->bind_refusal, "%s", s->bind_refusal);
     st->worker_host = s->host_of;
     snprintf(st->hosts, sizeof st->hosts, "%s", s->hosts);
     if (s->remote) {   /* several hosts: this machine's PU count says nothing about theirs */

@@ -16,10 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "parbench/backend.h"
 #include "parbench/workload.h"
 
 #define PB_WIRE_MAGIC 0x5042504dU   /* "MPBP" read in this machine's order */
-#define PB_WIRE_VERSION 2           /* with the sizes below in the hello: a rank of another build is named */
+#define PB_WIRE_VERSION 3           /* with the sizes below in the hello: a rank of another build is named */
 #define PB_WIRE_TOKEN_ENV "PARBENCH_MPI_TOKEN"   /* the secret a rank proves it was started by us */
 #define PB_WIRE_TOKEN_LEN 32
 
@@ -56,12 +57,12 @@ typedef struct pb_wire_hello {
     uint32_t local_rank, local_size;   /* among the ranks of its host (MPI_COMM_TYPE_SHARED) */
     uint32_t pus;            /* PUs the rank may use on its host */
     int32_t pid;
-    int32_t bind_error;      /* errno of a refused --pin binding, 0 if none */
     uint32_t spins;          /* 1: it spins before sleeping (a PU free for every rank of its host) */
     uint64_t ntasks;         /* its plan's task count: must be the parent's */
     uint64_t layout;         /* pb_wire_layout(): the sizes of the messages it sends */
     char host[64];           /* gethostname */
     char boot_id[40];        /* /proc/sys/kernel/random/boot_id: same host and boot = same clock */
+    char bind_refusal[PB_BIND_REFUSAL_LEN];   /* why its --pin binding was refused; "" if bound or unpinned */
 } pb_wire_hello;
 
 typedef struct pb_wire_run {

@@ -226,7 +226,7 @@ static void team_body(void)
         if (pthread_getcpuclockid(pthread_self(), &s->clock[w]) != 0)
             s->clock[w] = (clockid_t)-1;
         atomic_store(&slot->tid, tid);
-        pb_slot_bind(slot, &s->cfg, w);
+        pb_slot_bind(s->ctl, &s->cfg, w);
     }
     if (w == 0)
         atomic_store(&s->team_size, W);
@@ -552,7 +552,7 @@ static int omp_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_er
         return rc;   /* a thread is still in a task: nothing of it may be read or freed */
     int64_t last = st->t_work_end ? st->t_work_end : pb_control_last_done(s->ctl);
     st->t_work_end = (last && last >= st->t_gate && last <= st->t_end) ? last : st->t_end;
-    st->bind_error = pb_control_bind_error(s->ctl);
+    snprintf(st->bind_refusal, sizeof st->bind_refusal, "%s", pb_control_bind_refusal(s->ctl));
 
     pb_meter_end(&meter, &st->usage);   /* the parent's own part */
     int64_t *after_cpu = calloc(W, sizeof *after_cpu);

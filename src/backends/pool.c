@@ -211,7 +211,7 @@ static void pipe_loop(pb_pool *p, unsigned w)
 void pb_pool_worker_main(pb_pool *p, unsigned w)
 {
     atomic_store(&p->ctl->slot[w].tid, (int32_t)gettid());
-    pb_slot_bind(&p->ctl->slot[w], &p->cfg, w);   /* once, at start-up: a replacement binds to the same place */
+    pb_slot_bind(p->ctl, &p->cfg, w);   /* once, at start-up: a replacement binds to the same place */
     if (p->pipe_ipc)
         pipe_loop(p, w);
     else
@@ -634,7 +634,7 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     int64_t last = atomic_load(&p->sh->last_done_ns);
     st->t_work_end = (last && last <= st->t_end && last >= st->t_gate) ? last : st->t_end;
     st->replaced = p->replaced;
-    st->bind_error = pb_control_bind_error(p->ctl);
+    snprintf(st->bind_refusal, sizeof st->bind_refusal, "%s", pb_control_bind_refusal(p->ctl));
 
     pb_meter_end(&meter, &st->usage);   /* the parent's own part */
     int64_t *cpu_after = p->cpu_after;  /* CPU clocks first, right after the run */

@@ -44,7 +44,7 @@ static void *worker_main(void *p)
     worker_arg *a = p;
     pb_worker_slot *slot = &a->ctl->slot[a->index];
     atomic_store(&slot->tid, (int32_t)gettid());
-    pb_slot_bind(slot, a->cfg, a->index);   /* before the gate: binding is not timed as work */
+    pb_slot_bind(a->ctl, a->cfg, a->index);   /* before the gate: binding is not timed as work */
     if (pb_gate_arrive(a->ctl)) {
         size_t first, last;
         pb_static_block(a->plan->ntasks, a->ctl->workers, a->index, &first, &last);
@@ -184,7 +184,7 @@ static int pt_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_err
 
     int64_t last = pb_control_last_done(s->ctl);
     st->t_work_end = last ? last : st->t_gate;
-    st->bind_error = pb_control_bind_error(s->ctl);
+    snprintf(st->bind_refusal, sizeof st->bind_refusal, "%s", pb_control_bind_refusal(s->ctl));
     st->bind_ns = pb_control_bind_ns(s->ctl);   /* inside spawn: a worker binds itself once it exists */
     for (unsigned w = 0; w < s->started; w++)
         pb_usage_add(&st->usage, &s->ctl->slot[w].usage);

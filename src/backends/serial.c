@@ -3,6 +3,7 @@
  * crashes, exits or hangs past --task-timeout ends parbench, loudly, with
  * the finished results kept. */
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -46,7 +47,9 @@ static int serial_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb
     (void)err;
     int64_t timeout = ex->config.task_timeout_ns;
     const pb_worker_place *wp = pb_exec_place(&ex->config, 0);
-    st->bind_error = wp ? pb_bind_self(wp) : 0;   /* the calling thread is the worker */
+    pb_error bind_err;
+    if (wp && pb_bind_self(wp, &bind_err) != 0)   /* the calling thread is the worker */
+        snprintf(st->bind_refusal, sizeof st->bind_refusal, "%s", bind_err.msg);
     pb_thread_meter meter;
     pb_meter_begin(&meter);
     st->chunk = plan->ntasks;
@@ -64,7 +67,7 @@ static int serial_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb
     pb_meter_end(&meter, &st->usage);
     if (wp) {
         pb_worker_place everywhere = { 0 };
-        pb_bind_self(&everywhere);   /* the parent's own mask must not stay narrowed */
+        pb_bind_self(&everywhere, NULL);   /* the parent's own mask must not stay narrowed */
     }
     return 0;
 }

@@ -211,7 +211,7 @@ static int record_done(void *user, const pb_config *cfg, const pb_plan *plan, co
     if (rec->bound == 0 && !s->warned_bind) {
         pb_progress_clear(&s->progress);
         pb_live_message("parbench: warning: binding workers with --pin %s was refused (%s); runs go on unbound "
-                        "and are marked bound=0 in runs.csv\n", rec->pin, strerror(rec->bind_error));
+                        "and are marked bound=0 in runs.csv\n", rec->pin, rec->bind_refusal);
         s->warned_bind = true;
     }
     if (rec->warmup)

@@ -792,7 +792,9 @@ int main(int argc, char **argv)
         pb_worker_place wp;
         if (parse_place(place, rank_id, &wp) != 0)
             die("--place '%s' has no entry for this rank", place);
-        hello.bind_error = pb_bind_self(&wp);
+        pb_error bind_err;
+        if (pb_bind_self(&wp, &bind_err) != 0)
+            snprintf(hello.bind_refusal, sizeof hello.bind_refusal, "%s", bind_err.msg);
     }
 
     job.chunk = chunk;

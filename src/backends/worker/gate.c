@@ -14,17 +14,23 @@
 #include "parbench/machine.h"
 #include "parbench/topology.h"
 
-void pb_slot_bind(pb_worker_slot *slot, const pb_exec_config *cfg, unsigned w)
+void pb_slot_bind(pb_control *c, const pb_exec_config *cfg, unsigned w)
 {
+    pb_worker_slot *slot = &c->slot[w];
     const pb_worker_place *wp = pb_exec_place(cfg, w);
     if (!wp) {
-        atomic_store(&slot->bind_error, 0);
         atomic_store(&slot->bind_ns, 0);
         return;
     }
+    pb_error err;
     int64_t t0 = pb_now_ns();
-    atomic_store(&slot->bind_error, pb_bind_self(wp));
+    int rc = pb_bind_self(wp, &err);
     atomic_store(&slot->bind_ns, pb_now_ns() - t0);
+    uint32_t none = 0;
+    if (rc != 0 && atomic_compare_exchange_strong(&c->bind_refused, &none, 1)) {
+        snprintf(c->bind_refusal, sizeof c->bind_refusal, "%s", err.msg);
+        atomic_store_explicit(&c->bind_refused, 2, memory_order_release);
+    }
 }
 
 int64_t pb_control_bind_ns(const pb_control *c)
@@ -38,14 +44,9 @@ int64_t pb_control_bind_ns(const pb_control *c)
     return longest;
 }
 
-int pb_control_bind_error(const pb_control *c)
+const char *pb_control_bind_refusal(const pb_control *c)
 {
-    for (unsigned w = 0; w < c->workers; w++) {
-        int e = atomic_load(&((pb_control *)c)->slot[w].bind_error);
-        if (e)
-            return e;
-    }
-    return 0;
+    return atomic_load_explicit(&((pb_control *)c)->bind_refused, memory_order_acquire) == 2 ? c->bind_refusal : "";
 }
 
 void pb_slot_run_task(pb_worker_slot *slot, _Atomic uint32_t *seq, const pb_plan *plan, size_t task,
@@ -86,6 +87,8 @@ void pb_control_reset(pb_control *c)
     atomic_store(&c->state, PB_GATE_CLOSED);
     atomic_store(&c->done_workers, 0);
     atomic_store(&c->seq, 0);
+    atomic_store(&c->bind_refused, 0);
+    c->bind_refusal[0] = '\0';
     memset(c->slot, 0, (size_t)c->workers * sizeof(pb_worker_slot));
 }
 

@@ -24,7 +24,6 @@ typedef struct pb_worker_slot {
     _Atomic uint64_t progress;
     _Atomic int32_t tid;       /* the worker's thread id (its pid for processes) */
     _Atomic uint32_t finished; /* 1 once the worker left its loop normally */
-    _Atomic int32_t bind_error;   /* errno of a refused binding; 0 when bound or unbound */
     _Atomic int64_t bind_ns;      /* how long binding itself took the worker; 0 when unbound */
     /* Pools: the chunk in hand [chunk_lo, chunk_hi), and the progress count
      * when it was taken, so the parent can hand its rest to a replacement. */
@@ -41,16 +40,17 @@ typedef struct pb_worker_slot {
 void pb_slot_run_task(pb_worker_slot *slot, _Atomic uint32_t *seq, const pb_plan *plan, size_t task,
                       unsigned worker);
 
-/* Worker w binds itself to its place (if any) and notes a refusal in its
- * slot; the run goes on unbound. */
-void pb_slot_bind(pb_worker_slot *slot, const pb_exec_config *cfg, unsigned w);
+/* Worker w binds itself to its place (if any); the first refusal's sentence
+ * is kept in the control block; the run goes on unbound. */
+typedef struct pb_control pb_control;
+void pb_slot_bind(pb_control *c, const pb_exec_config *cfg, unsigned w);
 /* Decode a progress word. */
 static inline uint32_t pb_progress_count(uint64_t p) { return (uint32_t)(p >> 32); }
 static inline int64_t pb_progress_task(uint64_t p) { return (int64_t)(p & 0xffffffffu) - 1; }
 
 enum { PB_GATE_CLOSED = 0, PB_GATE_OPEN = 1, PB_GATE_ABORT = 2 };
 
-typedef struct pb_control {
+struct pb_control {
     _Atomic uint32_t ready;    /* workers waiting at the gate */
     _Atomic uint32_t state;    /* PB_GATE_* */
     _Atomic uint32_t done_workers;   /* workers whose tasks are done; the parent waits on it */
@@ -58,8 +58,10 @@ typedef struct pb_control {
     unsigned workers;
     int64_t spin_ns;           /* workers spin this long at the gate before sleeping (0: they sleep) */
     size_t bytes;              /* size of this mapping */
+    _Atomic uint32_t bind_refused;   /* 0; 1: the first refused worker writes bind_refusal; 2: written */
+    char bind_refusal[PB_BIND_REFUSAL_LEN];   /* why it could not bind (pb_bind_self's sentence) */
     pb_worker_slot slot[];     /* one per worker, one cache line each */
-} pb_control;
+};
 
 /* A shared control block for `workers` workers. */
 pb_control *pb_control_create(unsigned workers, pb_error *err);
@@ -93,8 +95,8 @@ int64_t pb_slot_overrun(const pb_control *c, const pb_plan *plan, unsigned w, in
 /* Record that worker w died in its current task (if it was in one). */
 void pb_slot_mark_lost(pb_control *c, const pb_plan *plan, unsigned w, int sig, int exit_status);
 
-/* The first binding refusal noted in any slot, 0 if none. */
-int pb_control_bind_error(const pb_control *c);
+/* Why the first worker refused a binding could not bind; "" if none. */
+const char *pb_control_bind_refusal(const pb_control *c);
 /* The longest time a worker spent binding itself, 0 if none bound. */
 int64_t pb_control_bind_ns(const pb_control *c);
 
