@@ -39,7 +39,8 @@ static void spec_for(const pb_workload *w, pb_workload_spec *out)
     pb_params_init(&out->params, w->params, w->name, &err);
 }
 
-/* One execute, verified; its stats in *st. Returns 0 or fills why. */
+/* One execute, verified; its stats in *st. 0, or the failure's code with
+ * its sentence in why. */
 static int one_run(pb_exec *ex, pb_plan *plan, pb_run_stats *st, char *why, size_t size)
 {
     pb_error err = { 0 };
@@ -48,7 +49,7 @@ static int one_run(pb_exec *ex, pb_plan *plan, pb_run_stats *st, char *why, size
     pb_plan_reset(plan);
     if (ex->backend->execute(ex, plan, st, &err) != 0 || pb_plan_verify(plan, result, sizeof result, &err) != 0) {
         snprintf(why, size, "%s", err.msg);
-        return -1;
+        return err.code;
     }
     return 0;
 }

@@ -63,8 +63,7 @@ static const void *await(pb_mpi_job *job, unsigned r, uint32_t type, pb_wire_hea
         struct pollfd p = { .fd = k->fd, .events = POLLIN };
         if (poll(&p, 1, 10000) <= 0)
             return NULL;
-        long n = pb_wire_fill(&k->in, k->fd);
-        if (n == 0 || (n < 0 && n != -EAGAIN))
+        if (pb_wire_fill(&k->in, k->fd) < 0)
             return NULL;
     }
 }
@@ -78,17 +77,17 @@ static int bare_round_run(pb_mpi_job *job, bare_round *out)
     pb_wire_round rd = { .ops = OPS };
     for (unsigned r = 0; r < job->size; r++)
         if (pb_wire_send(job->rank[r].fd, PB_WIRE_ROUND, &rd, sizeof rd, NULL, 0) != 0)
-            return -1;
+            return PB_E_WORKER;
     pb_wire_head h;
     const pb_wire_bare *b = await(job, 0, PB_WIRE_BARE, &h);
     if (!b || h.len != sizeof *b)
-        return -1;
+        return PB_E_WORKER;
     out->ping_pong_ns = b->ping_pong_ns;
     out->barrier_ns = b->barrier_ns;
     int64_t t0 = pb_now_ns();
     for (unsigned i = 0; i < OPS; i++) {
         if (pb_wire_send(job->rank[0].fd, PB_WIRE_PING, NULL, 0, NULL, 0) != 0 || !await(job, 0, PB_WIRE_PONG, &h))
-            return -1;
+            return PB_E_WORKER;
     }
     out->tcp_ns = (double)(pb_now_ns() - t0) / OPS;
     return 0;
@@ -110,7 +109,7 @@ static int side_round(backend_side *b, unsigned k)
     for (unsigned i = 0; i < OPS; i++) {
         int64_t w = pb_opened_round(&b->o);
         if (w < 0)
-            return -1;
+            return PB_E_WORKER;
         double sk = (double)pb_mpi_gate_skew_ns(&b->o.ex);
         sum += (double)w;
         skews += sk;

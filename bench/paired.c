@@ -33,7 +33,7 @@ int pb_pair_round(pb_pair *p)
         int64_t *b = a ? realloc(p->b_ns, cap * sizeof *b) : NULL;
         if (!b) {
             fprintf(stderr, "pb_pair_round: out of memory\n");
-            return -1;
+            return PB_E_NOMEM;
         }
         p->b_ns = b;
         p->cap = cap;
@@ -47,7 +47,7 @@ int pb_pair_round(pb_pair *p)
         ta = tb < 0 ? -1 : one(p, p->a, p->a_ctx);
     }
     if (ta < 0 || tb < 0)
-        return -1;
+        return PB_E_WORKER;
     p->a_ns[p->rounds] = ta;
     p->b_ns[p->rounds] = tb;
     p->rounds++;

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "parbench/error.h"
 #include "parbench/stats.h"
 
 /* One round of a side: its wall time in ns, or -1 when it failed (the side
@@ -36,7 +37,8 @@ typedef struct pb_pair {
 } pb_pair;
 
 void pb_pair_init(pb_pair *p, pb_pair_fn a, void *a_ctx, pb_pair_fn b, void *b_ctx, int64_t idle_ns);
-/* One round of each side. 0, or -1 when a side failed. */
+/* One round of each side. 0; PB_E_WORKER when a side failed (it said why),
+ * PB_E_NOMEM. */
 int pb_pair_round(pb_pair *p);
 /* Medians of the per-round times so far, ns; NAN before the first round. */
 double pb_pair_median_a(const pb_pair *p);

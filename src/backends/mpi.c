@@ -317,9 +317,9 @@ static bool read_rank(mpi_state *s, pb_plan *plan, unsigned r, char *why, size_t
                 return false;
             }
         long n = pb_wire_fill(&k->in, k->fd);
-        if (n == -EAGAIN)
+        if (n == 0)
             return true;
-        if (n <= 0) {
+        if (n < 0) {
             s->rs[r].gone = true;
             return false;
         }

@@ -368,7 +368,7 @@ typedef struct pending {
 static int take_hello(pb_mpi_job *job, pending *p, const char *token, pb_error *err)
 {
     long k = pb_wire_fill(&p->in, p->fd);
-    if (k == 0 || (k < 0 && k != -EAGAIN))
+    if (k < 0)
         return -1;
     pb_wire_head h;
     const void *m = pb_wire_next(&p->in, &h);

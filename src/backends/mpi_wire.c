@@ -41,10 +41,10 @@ static int send_iov(int fd, struct iovec *iov, int n)
             if (errno == EAGAIN || errno == EWOULDBLOCK) {   /* a non-blocking socket, full: wait for room */
                 struct pollfd p = { .fd = fd, .events = POLLOUT };
                 if (poll(&p, 1, -1) < 0 && errno != EINTR)
-                    return -errno;
+                    return PB_E_IO;
                 continue;
             }
-            return -errno;
+            return PB_E_IO;
         }
         left -= (size_t)k;
         /* step over what went out */
@@ -78,7 +78,7 @@ static int reserve(pb_wire_reader *r, size_t need)
         cap *= 2;
     unsigned char *grown = realloc(r->buf, cap);
     if (!grown)
-        return -ENOMEM;
+        return PB_E_NOMEM;
     r->buf = grown;
     r->cap = cap;
     return 0;
@@ -96,13 +96,15 @@ long pb_wire_fill(pb_wire_reader *r, int fd)
             want = whole - have;
     }
     if (reserve(r, want) != 0)
-        return -ENOMEM;
+        return PB_E_NOMEM;
     for (;;) {
         ssize_t k = read(fd, r->buf + r->end, r->cap - r->end);
         if (k < 0 && errno == EINTR)
             continue;
-        if (k < 0)
-            return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;                  /* nothing there yet */
+        if (k <= 0)
+            return PB_E_IO;            /* the stream ended, or failed */
         r->end += (size_t)k;
         return (long)k;
     }

@@ -114,11 +114,12 @@ typedef struct pb_wire_bare {
 } pb_wire_bare;
 
 /* Send one message whole (blocking; EINTR retried; never SIGPIPE): a head
- * and a payload made of two parts (b may be NULL). 0, or -errno. */
+ * and a payload made of two parts (b may be NULL). 0, or PB_E_IO when the
+ * stream is broken (the other side is gone). */
 int pb_wire_send(int fd, uint32_t type, const void *a, size_t alen, const void *b, size_t blen);
 
 /* Two messages in one write (the last outcome and DONE: one wake-up of
- * the reader, not two); b2 may be NULL. */
+ * the reader, not two); b2 may be NULL. 0, or PB_E_IO. */
 int pb_wire_send_two(int fd, uint32_t type1, const void *a1, size_t alen1, const void *b1, size_t blen1,
                      uint32_t type2, const void *a2, size_t alen2);
 
@@ -128,8 +129,9 @@ typedef struct pb_wire_reader {
     size_t start, end, cap;  /* unread bytes are buf[start, end) */
 } pb_wire_reader;
 
-/* Read what is there: > 0 bytes read, 0 at end of stream, -EAGAIN when
- * nothing is there (non-blocking fd), another -errno on error. */
+/* Read what is there: the bytes read (> 0); 0 when nothing is there yet (a
+ * non-blocking fd); PB_E_IO when the stream ended or a read failed (the
+ * other side is gone either way), PB_E_NOMEM when the buffer cannot grow. */
 long pb_wire_fill(pb_wire_reader *r, int fd);
 /* The next whole message, or NULL: its payload stays valid until the next
  * pb_wire_fill or pb_wire_next. */

@@ -321,7 +321,7 @@ static int bury(pb_pool *p, unsigned w, const char *how, int sig, int exit_statu
     if (!in_run)
         next = hi;                         /* between runs nothing is owed */
     pb_task_sample last;
-    if (in_run && p->sampled[w] && p->ops->final_sample(p, w, &last) == 0) {
+    if (in_run && p->sampled[w] && p->ops->final_sample(p, w, &last)) {
         pb_usage used;                     /* what it used in this run before it died: kept */
         pb_usage_between_samples(&used, &p->before[w], &last);
         pb_usage_add(&p->lost_usage, &used);

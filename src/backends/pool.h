@@ -47,15 +47,16 @@ typedef struct pb_pool_ops {
     /* After stop was published: wait for worker w to leave until deadline,
      * then kill it if it can be killed. */
     void (*reap)(pb_pool *, unsigned w, int64_t deadline_ns);
-    /* A usage reading of worker w. */
+    /* A usage reading of worker w: 0, or PB_E_SYS when it is gone. */
     int  (*sample)(pb_pool *, unsigned w, pb_task_sample *);
     /* Worker w's CPU clock (read apart, right at the run's edges: a worker
-     * that spins between runs must not be counted outside the run). */
+     * that spins between runs must not be counted outside the run): 0, or
+     * PB_E_SYS when it is gone. */
     int  (*cpu_clock)(pb_pool *, unsigned w, clockid_t *);
     /* After ended() or kill() reaped worker w: the reading taken at its
      * end (a child's wait4 rusage, a thread's own last look at itself),
-     * so the CPU it used in the run before it died is kept. -1: none. */
-    int  (*final_sample)(pb_pool *, unsigned w, pb_task_sample *);
+     * so the CPU it used in the run before it died is kept. false: none. */
+    bool (*final_sample)(pb_pool *, unsigned w, pb_task_sample *);
 } pb_pool_ops;
 
 typedef struct pb_pool_shared {

@@ -114,24 +114,24 @@ static int pp_sample(pb_pool *p, unsigned w, pb_task_sample *out)
     pp_state *s = p->impl;
     clockid_t clk;
     if (s->pid[w] <= 0 || clock_getcpuclockid(s->pid[w], &clk) != 0)
-        return -1;
+        return PB_E_SYS;
     return pb_sample_task(s->pid[w], s->pid[w], clk, out);
 }
 
 static int pp_cpu_clock(pb_pool *p, unsigned w, clockid_t *clk)
 {
     pp_state *s = p->impl;
-    return s->pid[w] > 0 && clock_getcpuclockid(s->pid[w], clk) == 0 ? 0 : -1;
+    return s->pid[w] > 0 && clock_getcpuclockid(s->pid[w], clk) == 0 ? 0 : PB_E_SYS;
 }
 
-static int pp_final_sample(pb_pool *p, unsigned w, pb_task_sample *out)
+static bool pp_final_sample(pb_pool *p, unsigned w, pb_task_sample *out)
 {
     pp_state *s = p->impl;
     if (!s->has_end_usage[w])
-        return -1;
+        return false;
     s->has_end_usage[w] = false;
     pb_sample_of_child(&s->end_usage[w], out);
-    return 0;
+    return true;
 }
 
 static const pb_pool_ops pp_ops = {

@@ -110,24 +110,24 @@ static int tp_sample(pb_pool *p, unsigned w, pb_task_sample *out)
     clockid_t clk;
     int tid = atomic_load(&p->ctl->slot[w].tid);
     if (!tw->running || tid == 0 || pthread_getcpuclockid(tw->thread, &clk) != 0)
-        return -1;
+        return PB_E_SYS;
     return pb_sample_task(getpid(), tid, clk, out);
 }
 
 static int tp_cpu_clock(pb_pool *p, unsigned w, clockid_t *clk)
 {
     tp_worker *tw = &((tp_state *)p->impl)->worker[w];
-    return tw->running && pthread_getcpuclockid(tw->thread, clk) == 0 ? 0 : -1;
+    return tw->running && pthread_getcpuclockid(tw->thread, clk) == 0 ? 0 : PB_E_SYS;
 }
 
-static int tp_final_sample(pb_pool *p, unsigned w, pb_task_sample *out)
+static bool tp_final_sample(pb_pool *p, unsigned w, pb_task_sample *out)
 {
     tp_worker *tw = &((tp_state *)p->impl)->worker[w];
     if (tw->running || !tw->has_last)   /* read only once the thread was joined */
-        return -1;
+        return false;
     *out = tw->last;
     tw->has_last = false;
-    return 0;
+    return true;
 }
 
 static const pb_pool_ops tp_ops = {

@@ -135,7 +135,8 @@ void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count);
 
 /* Take SIGINT, SIGTERM and SIGHUP in a thread of their own (call before
  * creating any thread or worker): on the first one, on_signal(sig, user)
- * runs in that thread and must end the process. Non-zero: not started. */
+ * runs in that thread and must end the process. 0, or PB_E_SYS when its
+ * thread cannot start (the signals then keep their default). */
 int pb_interrupt_start(void (*on_signal)(int sig, void *user), void *user);
 
 #endif

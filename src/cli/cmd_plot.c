@@ -14,9 +14,10 @@
 #include "cli.h"
 #include "pb_build_config.h"
 
-/* The newest result set under results/: folder names start with the UTC
- * time, so the greatest such name (reference/ and others are not runs). */
-static int newest_result_set(char *out, size_t size)
+/* The newest result set under results/, into out; false if there is none.
+ * Folder names start with the UTC time, so the greatest such name
+ * (reference/ and others are not runs). */
+static bool newest_result_set(char *out, size_t size)
 {
     DIR *d = opendir("results");
     struct dirent *e;
@@ -34,9 +35,9 @@ static int newest_result_set(char *out, size_t size)
     if (d)
         closedir(d);
     if (!best[0])
-        return -1;
+        return false;
     snprintf(out, size, "results/%s", best);
-    return 0;
+    return true;
 }
 
 /* Where the plotting scripts are: beside an installed parbench
@@ -104,7 +105,7 @@ int pb_cmd_plot(int argc, char **argv)
     char dir[512];
     if (set)
         snprintf(dir, sizeof dir, "%s", set);
-    else if (newest_result_set(dir, sizeof dir) != 0) {
+    else if (!newest_result_set(dir, sizeof dir)) {
         fprintf(stderr, "parbench plot: no result set under results/ (run `parbench run` first, or name one)\n");
         return PB_EXIT_USAGE;
     }

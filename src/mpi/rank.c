@@ -162,11 +162,8 @@ static const void *poll_parent(pb_wire_head *h)
     const void *m = pb_wire_next(&inbox, h);
     if (m)
         return m;
-    long k = pb_wire_fill(&inbox, parent_fd);
-    if (k == 0)
+    if (pb_wire_fill(&inbox, parent_fd) < 0)
         _exit(70);                 /* parbench is gone */
-    if (k < 0 && k != -EAGAIN)
-        _exit(70);
     return pb_wire_next(&inbox, h);
 }
 

@@ -47,7 +47,7 @@ static int read_stat(pb_sampler *s, uint64_t *row)
 {
     ssize_t n = pread(s->fd, s->buf, s->buf_size - 1, 0);
     if (n <= 0)
-        return -1;
+        return PB_E_SYS;
     s->buf[n] = '\0';
     for (char *line = s->buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
         if (strncmp(line, "cpu", 3) != 0)

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "parbench/error.h"
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t *listed;          /* unordered; removal moves the last one in */
 static unsigned count, capacity;
@@ -19,7 +21,7 @@ static int reserve_locked(void)
     unsigned cap = capacity ? 2 * capacity : 64;
     pid_t *grown = realloc(listed, cap * sizeof *grown);
     if (!grown)
-        return -1;
+        return PB_E_NOMEM;
     listed = grown;
     capacity = cap;
     return 0;

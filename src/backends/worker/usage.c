@@ -86,14 +86,14 @@ int pb_sample_task(int pid, int tid, clockid_t cpu_clock, pb_task_sample *out)
     char path[96], buf[1024];
     struct timespec ts;
     if (clock_gettime(cpu_clock, &ts) != 0)
-        return -1;
+        return PB_E_SYS;
     memset(out, 0, sizeof *out);
     out->cpu_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 
     snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
     FILE *f = fopen(path, "r");
     if (!f)
-        return -1;
+        return PB_E_SYS;
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = '\0';
@@ -101,7 +101,7 @@ int pb_sample_task(int pid, int tid, clockid_t cpu_clock, pb_task_sample *out)
     long long minflt = 0, majflt = 0, utime = 0, stime = 0;
     if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %lld %*u %lld %*u %lld %lld",
                      &minflt, &majflt, &utime, &stime) != 4)
-        return -1;
+        return PB_E_SYS;
     out->utime_ticks = utime;
     out->stime_ticks = stime;
     out->counters.minflt = minflt;

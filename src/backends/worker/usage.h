@@ -36,12 +36,14 @@ typedef struct pb_task_sample {
     pb_usage counters;         /* nvcsw, nivcsw, minflt, majflt, maxrss_kb */
 } pb_task_sample;
 
-/* Returns 0, or -1 if the thread is gone. */
+/* Returns 0, or PB_E_SYS when the thread is gone (its clock or its /proc
+ * entry cannot be read). */
 int pb_sample_task(int pid, int tid, clockid_t cpu_clock, pb_task_sample *out);
 /* The last reading of a child, from its wait4 rusage (its whole life):
  * comparable with pb_sample_task readings taken while it lived. */
 void pb_sample_of_child(const struct rusage *r, pb_task_sample *out);
-/* The calling thread's own reading (a thread about to end takes it). */
+/* The calling thread's own reading (a thread about to end takes it): 0 or
+ * PB_E_SYS, as pb_sample_task. */
 int pb_sample_self(pb_task_sample *out);
 /* What it used between two readings. */
 void pb_usage_between_samples(pb_usage *used, const pb_task_sample *a, const pb_task_sample *b);
