@@ -143,11 +143,11 @@ static void futex_partner(_Atomic uint32_t *word)
     for (;;) {
         uint32_t w;
         while ((w = atomic_load(word)) == 0)
-            pb_futex_wait(word, 0, NULL);
+            pb__futex_wait(word, 0, NULL);
         if (w == 2)
             return;
         atomic_store(word, 0);
-        pb_futex_wake(word, 1);
+        pb__futex_wake(word, 1);
     }
 }
 
@@ -265,10 +265,10 @@ void pb_bl_round_trip(pb_bl_partner *p)
 {
     if (p->word) {
         atomic_store(p->word, 1);
-        pb_futex_wake(p->word, 1);
+        pb__futex_wake(p->word, 1);
         uint32_t w;
         while ((w = atomic_load(p->word)) != 0)
-            pb_futex_wait(p->word, w, NULL);
+            pb__futex_wait(p->word, w, NULL);
         return;
     }
     char c = 1;
@@ -309,7 +309,7 @@ void pb_bl_partner_stop(pb_bl_partner *p)
 {
     if (p->word) {
         atomic_store(p->word, 2);
-        pb_futex_wake(p->word, 1);
+        pb__futex_wake(p->word, 1);
         if (p->kind == PB_BL_FUTEX_THREAD)
             pthread_join(p->thread, NULL);
         else

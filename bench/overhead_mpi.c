@@ -57,13 +57,13 @@ static const void *await(pb_mpi_job *job, unsigned r, uint32_t type, pb_wire_hea
     pb_mpi_rank *k = &job->rank[r];
     for (;;) {
         const void *m;
-        while ((m = pb_wire_next(&k->in, h)) != NULL)
+        while ((m = pb__wire_next(&k->in, h)) != NULL)
             if (h->type == type)
                 return m;
         struct pollfd p = { .fd = k->fd, .events = POLLIN };
         if (poll(&p, 1, 10000) <= 0)
             return NULL;
-        if (pb_wire_fill(&k->in, k->fd) < 0)
+        if (pb__wire_fill(&k->in, k->fd) < 0)
             return NULL;
     }
 }
@@ -76,7 +76,7 @@ static int bare_round_run(pb_mpi_job *job, bare_round *out)
 {
     pb_wire_round rd = { .ops = OPS };
     for (unsigned r = 0; r < job->size; r++)
-        if (pb_wire_send(job->rank[r].fd, PB_WIRE_ROUND, &rd, sizeof rd, NULL, 0) != 0)
+        if (pb__wire_send(job->rank[r].fd, PB_WIRE_ROUND, &rd, sizeof rd, NULL, 0) != 0)
             return PB_E_WORKER;
     pb_wire_head h;
     const pb_wire_bare *b = await(job, 0, PB_WIRE_BARE, &h);
@@ -86,7 +86,7 @@ static int bare_round_run(pb_mpi_job *job, bare_round *out)
     out->barrier_ns = b->barrier_ns;
     int64_t t0 = pb_now_ns();
     for (unsigned i = 0; i < OPS; i++) {
-        if (pb_wire_send(job->rank[0].fd, PB_WIRE_PING, NULL, 0, NULL, 0) != 0 || !await(job, 0, PB_WIRE_PONG, &h))
+        if (pb__wire_send(job->rank[0].fd, PB_WIRE_PING, NULL, 0, NULL, 0) != 0 || !await(job, 0, PB_WIRE_PONG, &h))
             return PB_E_WORKER;
     }
     out->tcp_ns = (double)(pb_now_ns() - t0) / OPS;
@@ -174,7 +174,7 @@ static void bm_mpi_one_task(pb_gb_state *gs, void *user)
             pb_opened_close(&sides[b].o);
     pb_placement_free(&sides[1].pl);
     for (unsigned r = 0; r < bare.size; r++)
-        pb_wire_send(bare.rank[r].fd, PB_WIRE_QUIT, NULL, 0, NULL, 0);
+        pb__wire_send(bare.rank[r].fd, PB_WIRE_QUIT, NULL, 0, NULL, 0);
     pb_mpi_job_end(&bare, true);
     if (failed) {
         pb_gb_skip_with_error(gs, err.msg);

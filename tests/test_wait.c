@@ -62,7 +62,7 @@ static unsigned workers_in(opened *o, char s)
     pb_pool *p = o->ex.state;
     unsigned n = 0;
     for (unsigned w = 0; w < p->workers; w++)
-        n += pb_proc_state(atomic_load(&p->ctl->slot[w].tid)) == s;
+        n += pb__proc_state(atomic_load(&p->ctl->slot[w].tid)) == s;
     return n;
 }
 

@@ -14,7 +14,7 @@
  * time of -1), and a yes/no question returns bool. errno never leaves a
  * function as its result: it goes into the sentence (pb_fail_errno). The
  * one exception is a thin wrapper that stands for one system call (e.g.
- * pb_children_fork for fork, pb_children_reap for wait4): it answers as that
+ * pb__children_fork for fork, pb__children_reap for wait4): it answers as that
  * call does, -1 with errno set, so that it reads like the call it replaces.
  */
 #ifndef PARBENCH_ERROR_H

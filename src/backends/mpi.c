@@ -148,11 +148,11 @@ static void end_job(mpi_state *s, bool quit)
     if (!s->up)
         return;
     if (quit && s->job.rank[0].fd >= 0) {
-        quit = pb_wire_send(s->job.rank[0].fd, PB_WIRE_QUIT, NULL, 0, NULL, 0) == 0;
+        quit = pb__wire_send(s->job.rank[0].fd, PB_WIRE_QUIT, NULL, 0, NULL, 0) == 0;
         pb_wire_run next = { s->run + 1 };   /* sleeping ranks: the quit comes as the next run's Bcast */
         for (unsigned r = 1; r < s->workers; r++)
             if (s->job.rank[r].fd >= 0)
-                pb_wire_send(s->job.rank[r].fd, PB_WIRE_WAKE, &next, sizeof next, NULL, 0);
+                pb__wire_send(s->job.rank[r].fd, PB_WIRE_WAKE, &next, sizeof next, NULL, 0);
     }
     pb_mpi_job_end(&s->job, quit);
     s->up = false;
@@ -164,7 +164,7 @@ static void wake(mpi_state *s, unsigned r)
 {
     pb_wire_run w = { s->run };
     if (s->job.rank[r].fd >= 0)
-        pb_wire_send(s->job.rank[r].fd, PB_WIRE_WAKE, &w, sizeof w, NULL, 0);
+        pb__wire_send(s->job.rank[r].fd, PB_WIRE_WAKE, &w, sizeof w, NULL, 0);
     s->rs[r].asleep_for = 0;
 }
 
@@ -311,12 +311,12 @@ static bool read_rank(mpi_state *s, pb_plan *plan, unsigned r, char *why, size_t
     for (;;) {
         pb_wire_head h;
         const void *m;
-        while ((m = pb_wire_next(&k->in, &h)) != NULL)
+        while ((m = pb__wire_next(&k->in, &h)) != NULL)
             if (handle(s, plan, r, &h, m, why, why_size) != 0) {
                 s->rs[r].gone = true;
                 return false;
             }
-        long n = pb_wire_fill(&k->in, k->fd);
+        long n = pb__wire_fill(&k->in, k->fd);
         if (n == 0)
             return true;
         if (n < 0) {
@@ -416,7 +416,7 @@ static int fail_run(mpi_state *s, pb_plan *plan, pb_run_stats *st, pb_error *err
     } else {
         snprintf(what, sizeof what, "the MPI launcher ended during the run%s%s", says[0] ? ": " : "", says);
     }
-    pb_stats_note(st, what);
+    pb__stats_note(st, what);
     /* the run's phases: to the gate as far as parbench knows (GO sent), work
      * until the last outcome it received, then the failure's handling */
     int64_t last = st->t_gate;
@@ -466,7 +466,7 @@ static int sample_launcher(mpi_state *s, pb_task_sample *out)
     clockid_t clk;
     if (s->job.launcher <= 0 || clock_getcpuclockid(s->job.launcher, &clk) != 0)
         return -1;
-    return pb_sample_task(s->job.launcher, s->job.launcher, clk, out);
+    return pb__sample_task(s->job.launcher, s->job.launcher, clk, out);
 }
 
 /* Put every rank's times on parbench's clock; the gate and the work's end.
@@ -516,7 +516,7 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
     if (!s->up) {                       /* the last run ended the job: a new one, before the clock starts */
         int rc = start_job(s, err);
         if (rc) {
-            pb_stats_note(st, err->msg);
+            pb__stats_note(st, err->msg);
             return rc;
         }
     }
@@ -539,7 +539,7 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
     pb_task_sample launcher_before, launcher_after;
     bool launcher_sampled = sample_launcher(s, &launcher_before) == 0;
     pb_thread_meter meter;
-    pb_meter_begin(&meter);
+    pb__meter_begin(&meter);
     char why[320] = "";
 
     st->t_start = st->t_gate = pb_now_ns();   /* t_gate: GO sent, until the ranks say when they passed it */
@@ -548,7 +548,7 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
         if (!read_rank(s, plan, r, why, sizeof why))
             return fail_run(s, plan, st, err, -1, 0, (int)r, why);
     pb_wire_run go = { s->run };
-    if (pb_wire_send(s->job.rank[0].fd, PB_WIRE_GO, &go, sizeof go, NULL, 0) != 0)
+    if (pb__wire_send(s->job.rank[0].fd, PB_WIRE_GO, &go, sizeof go, NULL, 0) != 0)
         return fail_run(s, plan, st, err, -1, 0, 0, "its stream closed");
     int64_t t_go = st->t_gate = pb_now_ns();
     for (unsigned r = 1; r < W; r++)
@@ -593,18 +593,18 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
     st->t_end = pb_now_ns();
     place_times(s, plan, st);
 
-    pb_meter_end(&meter, &st->usage);   /* parbench's own part */
+    pb__meter_end(&meter, &st->usage);   /* parbench's own part */
     st->usage.maxrss_kb = 0;            /* peak RSS: the largest rank's */
     for (unsigned r = 0; r < W; r++) {
         pb_usage u;
         split_cpu(&u, &s->rs[r].done_msg);
-        pb_usage_add(&st->usage, &u);
+        pb__usage_add(&st->usage, &u);
     }
     if (launcher_sampled && sample_launcher(s, &launcher_after) == 0) {
         pb_usage u;
-        pb_usage_between_samples(&u, &launcher_before, &launcher_after);
+        pb__usage_between_samples(&u, &launcher_before, &launcher_after);
         u.maxrss_kb = 0;
-        pb_usage_add(&st->usage, &u);
+        pb__usage_add(&st->usage, &u);
     }
     st->chunk = s->chunk ? s->chunk : (plan->ntasks + W - 1) / W;
     snprintf(st->bind_refusal, sizeof st->bind_refusal, "%s", s->bind_refusal);

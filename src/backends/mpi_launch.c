@@ -290,7 +290,7 @@ bool pb_mpi_job_launcher_ended(pb_mpi_job *job)
     if (job->launcher <= 0)
         return true;
     int status;
-    pid_t got = pb_children_reap(job->launcher, &status, WNOHANG, NULL);
+    pid_t got = pb__children_reap(job->launcher, &status, WNOHANG, NULL);
     if (got == job->launcher || (got < 0 && errno == ECHILD)) {
         job->launcher_status = got == job->launcher ? status : 0;
         job->launcher_ended = true;
@@ -338,7 +338,7 @@ void pb_mpi_job_end(pb_mpi_job *job, bool quit)
                 kill(-job->launcher, SIGKILL);   /* its process group: the launcher and what it started there */
                 kill(job->launcher, SIGKILL);
                 int status;
-                if (pb_children_reap(job->launcher, &status, 0, NULL) == job->launcher)
+                if (pb__children_reap(job->launcher, &status, 0, NULL) == job->launcher)
                     job->launcher_status = status;
                 job->launcher = 0;
                 job->launcher_ended = true;
@@ -351,7 +351,7 @@ void pb_mpi_job_end(pb_mpi_job *job, bool quit)
         close(job->out_fd);
     job->listen_fd = job->out_fd = -1;
     for (unsigned r = 0; r < job->size && job->rank; r++)
-        pb_wire_reader_free(&job->rank[r].in);
+        pb__wire_reader_free(&job->rank[r].in);
     free(job->rank);
     job->rank = NULL;
 }
@@ -367,11 +367,11 @@ typedef struct pending {
  * yet, -1: drop the connection (not one of ours), -2: a rank failed (err). */
 static int take_hello(pb_mpi_job *job, pending *p, const char *token, pb_error *err)
 {
-    long k = pb_wire_fill(&p->in, p->fd);
+    long k = pb__wire_fill(&p->in, p->fd);
     if (k < 0)
         return -1;
     pb_wire_head h;
-    const void *m = pb_wire_next(&p->in, &h);
+    const void *m = pb__wire_next(&p->in, &h);
     if (!m)
         return p->in.end - p->in.start > sizeof(pb_wire_head) + 65536 ? -1 : 0;
     if (h.type == PB_WIRE_FAIL && h.len > 0) {
@@ -385,7 +385,7 @@ static int take_hello(pb_mpi_job *job, pending *p, const char *token, pb_error *
     if (head[0] != PB_WIRE_MAGIC)
         return -1;                 /* a stranger, or a rank of the other byte order */
     const pb_wire_hello *hello = m;
-    if (head[1] != PB_WIRE_VERSION || h.len != sizeof(pb_wire_hello) || hello->layout != pb_wire_layout()) {
+    if (head[1] != PB_WIRE_VERSION || h.len != sizeof(pb_wire_hello) || hello->layout != pb__wire_layout()) {
         pb_fail(err, PB_E_WORKER, "mpi: a rank runs a parbench-mpi-rank of another build (message version %u, this "
                 "parbench %u): install the same parbench everywhere", head[1], PB_WIRE_VERSION);
         return -2;
@@ -429,7 +429,7 @@ static int start_failed(pb_mpi_job *job, pending *pend, unsigned npend, pb_error
     for (unsigned i = 0; i < npend; i++) {
         if (pend[i].fd >= 0)
             close(pend[i].fd);
-        pb_wire_reader_free(&pend[i].in);
+        pb__wire_reader_free(&pend[i].in);
     }
     free(pend);
     pb_mpi_job_end(job, false);
@@ -478,7 +478,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
     snprintf(port, sizeof port, "%u", (unsigned)ntohs(sa.sin_port));
     my_addresses(addrs, sizeof addrs, local_only);
     gethostname(host, sizeof host - 1);
-    pb_wire_boot_id(boot, sizeof boot);
+    pb__wire_boot_id(boot, sizeof boot);
     random_token(token);
     snprintf(count, sizeof count, "%u", ranks);
 
@@ -531,7 +531,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
 
     pid_t parent = getpid();
     fflush(NULL);
-    pid_t pid = pb_children_fork();
+    pid_t pid = pb__children_fork();
     if (pid == 0) {
         /* its own process group: a terminal's Ctrl-C reaches parbench, which ends the job */
         setpgid(0, 0);
@@ -614,7 +614,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
                 hellos++;
             else {
                 close(pend[i].fd);
-                pb_wire_reader_free(&pend[i].in);
+                pb__wire_reader_free(&pend[i].in);
             }
             pend[i] = pend[--npend];
         }
@@ -637,7 +637,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
     }
     for (unsigned i = 0; i < npend; i++) {
         close(pend[i].fd);
-        pb_wire_reader_free(&pend[i].in);
+        pb__wire_reader_free(&pend[i].in);
     }
     free(pend);
     for (unsigned r = 0; r < ranks; r++)

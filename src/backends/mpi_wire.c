@@ -11,14 +11,14 @@
 
 static int send_iov(int fd, struct iovec *iov, int n);
 
-int pb_wire_send(int fd, uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
+int pb__wire_send(int fd, uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
 {
     pb_wire_head head = { .type = type, .len = alen + (b ? blen : 0) };
     struct iovec iov[3] = { { &head, sizeof head }, { (void *)a, alen }, { (void *)b, b ? blen : 0 } };
     return send_iov(fd, iov, 3);
 }
 
-int pb_wire_send_two(int fd, uint32_t type1, const void *a1, size_t alen1, const void *b1, size_t blen1,
+int pb__wire_send_two(int fd, uint32_t type1, const void *a1, size_t alen1, const void *b1, size_t blen1,
                      uint32_t type2, const void *a2, size_t alen2)
 {
     pb_wire_head h1 = { .type = type1, .len = alen1 + (b1 ? blen1 : 0) }, h2 = { .type = type2, .len = alen2 };
@@ -84,7 +84,7 @@ static int reserve(pb_wire_reader *r, size_t need)
     return 0;
 }
 
-long pb_wire_fill(pb_wire_reader *r, int fd)
+long pb__wire_fill(pb_wire_reader *r, int fd)
 {
     /* room for the message in hand whole, and at least 64 KiB */
     size_t want = 65536;
@@ -110,7 +110,7 @@ long pb_wire_fill(pb_wire_reader *r, int fd)
     }
 }
 
-const void *pb_wire_next(pb_wire_reader *r, pb_wire_head *head)
+const void *pb__wire_next(pb_wire_reader *r, pb_wire_head *head)
 {
     if (r->end - r->start < sizeof *head)
         return NULL;
@@ -122,13 +122,13 @@ const void *pb_wire_next(pb_wire_reader *r, pb_wire_head *head)
     return payload;
 }
 
-void pb_wire_reader_free(pb_wire_reader *r)
+void pb__wire_reader_free(pb_wire_reader *r)
 {
     free(r->buf);
     memset(r, 0, sizeof *r);
 }
 
-void pb_wire_boot_id(char *buf, size_t size)
+void pb__wire_boot_id(char *buf, size_t size)
 {
     buf[0] = '\0';
     int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);

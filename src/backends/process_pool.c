@@ -36,7 +36,7 @@ static int pp_spawn(pb_pool *p, unsigned w, pb_error *err)
     atomic_store(&p->ctl->slot[w].tid, 0);
     atomic_store(&p->ctl->slot[w].finished, 0);
     fflush(NULL);
-    pid_t pid = pb_children_fork();
+    pid_t pid = pb__children_fork();
     if (pid < 0)
         return pb_fail_errno(err, PB_E_WORKER, errno, "process-pool: cannot fork worker %u of %u", w + 1, p->workers);
     if (pid == 0) {
@@ -44,7 +44,7 @@ static int pp_spawn(pb_pool *p, unsigned w, pb_error *err)
             _exit(127);
         struct rlimit no_core = { 0, 0 };
         setrlimit(RLIMIT_CORE, &no_core);
-        pb_crash_guard_reset_in_child();
+        pb__crash_guard_reset_in_child();
         if (p->pipe_ipc) {     /* hold only the ends a worker uses, so end of file arrives */
             close(p->task_pipe[1]);
             close(p->result_pipe[0]);
@@ -73,7 +73,7 @@ static bool pp_ended(pb_pool *p, unsigned w, char *how, size_t size, int *sig, i
 {
     pp_state *s = p->impl;
     int status;
-    if (s->pid[w] <= 0 || pb_children_reap(s->pid[w], &status, WNOHANG, &s->end_usage[w]) != s->pid[w])
+    if (s->pid[w] <= 0 || pb__children_reap(s->pid[w], &status, WNOHANG, &s->end_usage[w]) != s->pid[w])
         return false;
     s->pid[w] = 0;
     s->has_end_usage[w] = true;
@@ -86,7 +86,7 @@ static bool pp_kill(pb_pool *p, unsigned w)
     pp_state *s = p->impl;
     if (s->pid[w] > 0) {
         kill(s->pid[w], SIGKILL);
-        s->has_end_usage[w] = pb_children_reap(s->pid[w], NULL, 0, &s->end_usage[w]) == s->pid[w];
+        s->has_end_usage[w] = pb__children_reap(s->pid[w], NULL, 0, &s->end_usage[w]) == s->pid[w];
         s->pid[w] = 0;
     }
     return true;
@@ -96,7 +96,7 @@ static void pp_reap(pb_pool *p, unsigned w, int64_t deadline_ns)
 {
     pp_state *s = p->impl;
     while (s->pid[w] > 0) {
-        pid_t got = pb_children_reap(s->pid[w], NULL, WNOHANG, NULL);
+        pid_t got = pb__children_reap(s->pid[w], NULL, WNOHANG, NULL);
         if (got == s->pid[w] || (got < 0 && errno == ECHILD)) {
             s->pid[w] = 0;
             break;
@@ -115,7 +115,7 @@ static int pp_sample(pb_pool *p, unsigned w, pb_task_sample *out)
     clockid_t clk;
     if (s->pid[w] <= 0 || clock_getcpuclockid(s->pid[w], &clk) != 0)
         return PB_E_SYS;
-    return pb_sample_task(s->pid[w], s->pid[w], clk, out);
+    return pb__sample_task(s->pid[w], s->pid[w], clk, out);
 }
 
 static int pp_cpu_clock(pb_pool *p, unsigned w, clockid_t *clk)
@@ -130,7 +130,7 @@ static bool pp_final_sample(pb_pool *p, unsigned w, pb_task_sample *out)
     if (!s->has_end_usage[w])
         return false;
     s->has_end_usage[w] = false;
-    pb_sample_of_child(&s->end_usage[w], out);
+    pb__sample_of_child(&s->end_usage[w], out);
     return true;
 }
 

@@ -39,7 +39,7 @@ typedef struct tp_state {
 static void tp_on_exit(void *arg)
 {
     tp_worker *w = arg;
-    w->has_last = pb_sample_self(&w->last) == 0;
+    w->has_last = pb__sample_self(&w->last) == 0;
 }
 
 static void *tp_main(void *arg)
@@ -111,7 +111,7 @@ static int tp_sample(pb_pool *p, unsigned w, pb_task_sample *out)
     int tid = atomic_load(&p->ctl->slot[w].tid);
     if (!tw->running || tid == 0 || pthread_getcpuclockid(tw->thread, &clk) != 0)
         return PB_E_SYS;
-    return pb_sample_task(getpid(), tid, clk, out);
+    return pb__sample_task(getpid(), tid, clk, out);
 }
 
 static int tp_cpu_clock(pb_pool *p, unsigned w, clockid_t *clk)
@@ -148,7 +148,7 @@ static void tp_close(pb_exec *ex)
         return;
     bool hung = s->pool.hung;
     pb_pool_close(&s->pool);
-    pb_crash_guard_remove();
+    pb__crash_guard_remove();
     if (!hung) {          /* a stuck thread may still read its tp_worker */
         free(s->worker);
         free(s);
@@ -164,10 +164,10 @@ static int tp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
         return pb_fail(err, PB_E_NOMEM, "thread-pool: out of memory");
     }
     ex->state = s;
-    pb_crash_guard_install("its thread-pool worker is a thread, which cannot be isolated from its process");
+    pb__crash_guard_install("its thread-pool worker is a thread, which cannot be isolated from its process");
     int rc = pb_pool_open(&s->pool, &tp_ops, "thread-pool", &ex->config, plan, s, err);
     if (rc) {
-        pb_crash_guard_remove();
+        pb__crash_guard_remove();
         free(s->worker);
         free(s);
         ex->state = NULL;

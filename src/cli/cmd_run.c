@@ -141,7 +141,7 @@ static void on_interrupt(int sig, void *user)
 {
     run_state *s = user;
     pthread_mutex_lock(&results_lock);
-    pb_children_kill_all();
+    pb__children_kill_all();
     if (!s->writing || s->finished) {
         if (!s->writing)
             fprintf(stderr, "\nparbench run: interrupted by %s before the first run; nothing was written\n",
@@ -606,7 +606,7 @@ int pb_cmd_run(int argc, char **argv)
         fprintf(stderr, "parbench run: %s\n", err.msg);
         return PB_EXIT_USAGE;
     }
-    pb_crash_set_results(st.rs.dir);
+    pb__crash_set_results(st.rs.dir);
     if (uses_mpi) {   /* what every MPI job of this set runs */
         char launch_line[4096];
         pb_launch_describe(&launch, "W", launch_line, sizeof launch_line);

@@ -4,12 +4,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-void pb_futex_wait(_Atomic uint32_t *addr, uint32_t expected, const struct timespec *timeout)
+void pb__futex_wait(_Atomic uint32_t *addr, uint32_t expected, const struct timespec *timeout)
 {
     syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAIT, expected, timeout, NULL, 0);
 }
 
-void pb_futex_wake(_Atomic uint32_t *addr, int count)
+void pb__futex_wake(_Atomic uint32_t *addr, int count)
 {
     syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE, count, NULL, NULL, 0);
 }

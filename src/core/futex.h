@@ -12,8 +12,8 @@
 /* Sleep while *addr == expected, until woken or (timeout not NULL) the
  * relative timeout passes. Returns at once if *addr != expected; may also
  * return spuriously: callers re-check their condition. */
-void pb_futex_wait(_Atomic uint32_t *addr, uint32_t expected, const struct timespec *timeout);
+void pb__futex_wait(_Atomic uint32_t *addr, uint32_t expected, const struct timespec *timeout);
 /* Wake up to `count` waiters on addr (INT_MAX: all). */
-void pb_futex_wake(_Atomic uint32_t *addr, int count);
+void pb__futex_wake(_Atomic uint32_t *addr, int count);
 
 #endif

@@ -38,7 +38,7 @@ static void unlist(pid_t pid)
     pthread_mutex_unlock(&lock);
 }
 
-pid_t pb_children_fork(void)
+pid_t pb__children_fork(void)
 {
     pthread_mutex_lock(&lock);
     if (reserve_locked() != 0) {
@@ -57,7 +57,7 @@ pid_t pb_children_fork(void)
     return pid;
 }
 
-pid_t pb_children_reap(pid_t pid, int *status, int options, struct rusage *ru)
+pid_t pb__children_reap(pid_t pid, int *status, int options, struct rusage *ru)
 {
     /* wait (without reaping) until it has ended, then unlist, then reap */
     siginfo_t si;
@@ -80,7 +80,7 @@ pid_t pb_children_reap(pid_t pid, int *status, int options, struct rusage *ru)
     return got;
 }
 
-void pb_children_kill_all(void)
+void pb__children_kill_all(void)
 {
     pthread_mutex_lock(&lock);
     for (unsigned i = 0; i < count; i++)

@@ -37,16 +37,16 @@ typedef struct pb_worker_slot {
 
 /* Run one task with the slot's progress word kept up to date around it,
  * and its place in the completion order (from `seq`) set before it counts. */
-void pb_slot_run_task(pb_worker_slot *slot, _Atomic uint32_t *seq, const pb_plan *plan, size_t task,
+void pb__slot_run_task(pb_worker_slot *slot, _Atomic uint32_t *seq, const pb_plan *plan, size_t task,
                       unsigned worker);
 
 /* Worker w binds itself to its place (if any); the first refusal's sentence
  * is kept in the control block; the run goes on unbound. */
 typedef struct pb_control pb_control;
-void pb_slot_bind(pb_control *c, const pb_exec_config *cfg, unsigned w);
+void pb__slot_bind(pb_control *c, const pb_exec_config *cfg, unsigned w);
 /* Decode a progress word. */
-static inline uint32_t pb_progress_count(uint64_t p) { return (uint32_t)(p >> 32); }
-static inline int64_t pb_progress_task(uint64_t p) { return (int64_t)(p & 0xffffffffu) - 1; }
+static inline uint32_t pb__progress_count(uint64_t p) { return (uint32_t)(p >> 32); }
+static inline int64_t pb__progress_task(uint64_t p) { return (int64_t)(p & 0xffffffffu) - 1; }
 
 enum { PB_GATE_CLOSED = 0, PB_GATE_OPEN = 1, PB_GATE_ABORT = 2 };
 
@@ -64,46 +64,46 @@ struct pb_control {
 };
 
 /* A shared control block for `workers` workers. */
-pb_control *pb_control_create(unsigned workers, pb_error *err);
-void pb_control_destroy(pb_control *c);
+pb_control *pb__control_create(unsigned workers, pb_error *err);
+void pb__control_destroy(pb_control *c);
 /* Close the gate and clear the slots before a run. */
-void pb_control_reset(pb_control *c);
+void pb__control_reset(pb_control *c);
 
 /* Worker: check in and wait for the gate. false: the run was aborted. */
-bool pb_gate_arrive(pb_control *c);
+bool pb__gate_arrive(pb_control *c);
 
 /* Parent: wait until every worker has checked in. Every `poll_ms` the
  * callback (if any) is asked whether to give up (non-zero: a worker died).
  * Returns 0 when all are ready, else the callback's value. */
-int pb_gate_wait_ready(pb_control *c, int poll_ms, int (*give_up)(void *), void *arg);
+int pb__gate_wait_ready(pb_control *c, int poll_ms, int (*give_up)(void *), void *arg);
 
 /* Parent: open the gate (PB_GATE_OPEN) or release workers to quit (PB_GATE_ABORT). */
-void pb_gate_release(pb_control *c, uint32_t state);
+void pb__gate_release(pb_control *c, uint32_t state);
 
 /* Worker: stamp the end of its tasks. */
-void pb_worker_done(pb_control *c, unsigned worker);
+void pb__worker_done(pb_control *c, unsigned worker);
 
 /* Parent: wait until every worker has stamped its end. While waiting, every
  * 10 ms, `check` looks for dead and overrunning workers; its non-zero
  * result stops the wait and is returned. */
-int pb_wait_workers_done(pb_control *c, int64_t task_timeout_ns, int (*check)(void *, int64_t), void *arg);
+int pb__wait_workers_done(pb_control *c, int64_t task_timeout_ns, int (*check)(void *, int64_t), void *arg);
 
 /* How long worker w has been in its current task, if that is over
  * timeout_ns (and which task); 0 otherwise. */
-int64_t pb_slot_overrun(const pb_control *c, const pb_plan *plan, unsigned w, int64_t timeout_ns, int64_t *task);
+int64_t pb__slot_overrun(const pb_control *c, const pb_plan *plan, unsigned w, int64_t timeout_ns, int64_t *task);
 
 /* Record that worker w died in its current task (if it was in one). */
-void pb_slot_mark_lost(pb_control *c, const pb_plan *plan, unsigned w, int sig, int exit_status);
+void pb__slot_mark_lost(pb_control *c, const pb_plan *plan, unsigned w, int sig, int exit_status);
 
 /* Why the first worker refused a binding could not bind; "" if none. */
-const char *pb_control_bind_refusal(const pb_control *c);
+const char *pb__control_bind_refusal(const pb_control *c);
 /* The longest time a worker spent binding itself, 0 if none bound. */
-int64_t pb_control_bind_ns(const pb_control *c);
+int64_t pb__control_bind_ns(const pb_control *c);
 
 /* Append one sentence to a run's note ("; " between sentences). */
-void pb_stats_note(pb_run_stats *st, const char *what);
+void pb__stats_note(pb_run_stats *st, const char *what);
 
 /* Parent: the latest done stamp (0 if no worker finished). */
-int64_t pb_control_last_done(const pb_control *c);
+int64_t pb__control_last_done(const pb_control *c);
 
 #endif
