@@ -27,7 +27,7 @@ static void *nothing(void *arg)
     return arg;
 }
 
-void pb_bl_thread_once(void)
+void pb__bl_thread_once(void)
 {
     pthread_t t;
     if (pthread_create(&t, NULL, nothing, NULL) != 0) {
@@ -37,7 +37,7 @@ void pb_bl_thread_once(void)
     pthread_join(t, NULL);
 }
 
-void pb_bl_fork_once(void)
+void pb__bl_fork_once(void)
 {
     pid_t pid = fork();
     if (pid == 0)
@@ -49,7 +49,7 @@ void pb_bl_fork_once(void)
     waitpid(pid, NULL, 0);
 }
 
-void pb_bl_spawn_once(void)
+void pb__bl_spawn_once(void)
 {
     pid_t pid;
     char *argv[] = { "true", NULL };
@@ -60,7 +60,7 @@ void pb_bl_spawn_once(void)
     waitpid(pid, NULL, 0);
 }
 
-void pb_bl_threads_at_once(unsigned w)
+void pb__bl_threads_at_once(unsigned w)
 {
     pthread_t *t = malloc(w * sizeof *t);
     if (!t) {
@@ -77,7 +77,7 @@ void pb_bl_threads_at_once(unsigned w)
     free(t);
 }
 
-void pb_bl_forks_at_once(unsigned w)
+void pb__bl_forks_at_once(unsigned w)
 {
     pid_t *pid = malloc(w * sizeof *pid);   /* reaped by pid: other children of the caller are left alone */
     if (!pid) {
@@ -98,7 +98,7 @@ void pb_bl_forks_at_once(unsigned w)
     free(pid);
 }
 
-void *pb_bl_touch_heap(size_t mb)
+void *pb__bl_touch_heap(size_t mb)
 {
     size_t n = mb << 20;
     char *p = n ? malloc(n) : NULL;
@@ -107,7 +107,7 @@ void *pb_bl_touch_heap(size_t mb)
     return p;
 }
 
-void pb_bl_pair_pus(int *waker, int *waiter)
+void pb__bl_pair_pus(int *waker, int *waiter)
 {
     cpu_set_t set;
     *waker = *waiter = -1;
@@ -121,7 +121,7 @@ void pb_bl_pair_pus(int *waker, int *waiter)
         }
 }
 
-int pb_bl_bind(int pu, pb_error *err)
+int pb__bl_bind(int pu, pb_error *err)
 {
     pb_worker_place wp = { .count = pu >= 0 };
     wp.pu[0] = pu;
@@ -154,7 +154,7 @@ static void futex_partner(_Atomic uint32_t *word)
 static void bind_partner(const pb_bl_partner *p)
 {
     pb_error err;
-    if (p->pu >= 0 && pb_bl_bind(p->pu, &err) != 0)
+    if (p->pu >= 0 && pb__bl_bind(p->pu, &err) != 0)
         fprintf(stderr, "baselines: the partner: %s\n", err.msg);
 }
 
@@ -187,12 +187,12 @@ static void messages_partner(int in, int out)
     }
 }
 
-pb_bl_partner *pb_bl_partner_start(pb_bl_kind kind)
+pb_bl_partner *pb__bl_partner_start(pb_bl_kind kind)
 {
-    return pb_bl_partner_start_on(kind, -1);
+    return pb__bl_partner_start_on(kind, -1);
 }
 
-pb_bl_partner *pb_bl_partner_start_on(pb_bl_kind kind, int pu)
+pb_bl_partner *pb__bl_partner_start_on(pb_bl_kind kind, int pu)
 {
     pb_bl_partner *p = calloc(1, sizeof *p);
     if (!p) {
@@ -261,7 +261,7 @@ pb_bl_partner *pb_bl_partner_start_on(pb_bl_kind kind, int pu)
     return p;
 }
 
-void pb_bl_round_trip(pb_bl_partner *p)
+void pb__bl_round_trip(pb_bl_partner *p)
 {
     if (p->word) {
         atomic_store(p->word, 1);
@@ -278,7 +278,7 @@ void pb_bl_round_trip(pb_bl_partner *p)
     }
 }
 
-void pb_bl_pipe_messages(pb_bl_partner *p, unsigned n)
+void pb__bl_pipe_messages(pb_bl_partner *p, unsigned n)
 {
     unsigned sent = 0;
     size_t got = 0;            /* bytes of replies received */
@@ -305,7 +305,7 @@ void pb_bl_pipe_messages(pb_bl_partner *p, unsigned n)
     }
 }
 
-void pb_bl_partner_stop(pb_bl_partner *p)
+void pb__bl_partner_stop(pb_bl_partner *p)
 {
     if (p->word) {
         atomic_store(p->word, 2);

@@ -107,10 +107,10 @@ static int side_round(backend_side *b, unsigned k)
 {
     double sum = 0, skews = 0;
     for (unsigned i = 0; i < OPS; i++) {
-        int64_t w = pb_opened_round(&b->o);
+        int64_t w = pb__opened_round(&b->o);
         if (w < 0)
             return PB_E_WORKER;
-        double sk = (double)pb_mpi_gate_skew_ns(&b->o.ex);
+        double sk = (double)pb__mpi_gate_skew_ns(&b->o.ex);
         sum += (double)w;
         skews += sk;
         b->each_task[k * OPS + i] = (double)w;
@@ -127,7 +127,7 @@ static void bm_mpi_one_task(pb_gb_state *gs, void *user)
     pb_error err = { 0 };
     pb_mpi_job bare;
     static const char *const bare_args[] = { "--bare", NULL };
-    if (pb_mpi_job_start(&bare, NULL, 2, bare_args, &err) != 0) {
+    if (pb__mpi_job_start(&bare, NULL, 2, bare_args, &err) != 0) {
         pb_gb_skip_with_error(gs, err.msg);
         return;
     }
@@ -141,7 +141,7 @@ static void bm_mpi_one_task(pb_gb_state *gs, void *user)
     bool failed = !topo || pb_pin_parse("compact", &compact, &err) || pb_place(topo, &compact, 2, &sides[1].pl, &err);
     for (int b = 0; b < 2 && !failed; b++) {
         pb_exec_config cfg = { .workers = 2, .placement = b ? &sides[1].pl : NULL };
-        failed = pb_opened_open(&sides[b].o, "counter:n=1,tasks=1", &pb_backend_mpi, &cfg) != 0;
+        failed = pb__opened_open(&sides[b].o, "counter:n=1,tasks=1", &pb_backend_mpi, &cfg) != 0;
         if (failed)
             err = sides[b].o.err;
         sides[b].open = !failed;
@@ -171,11 +171,11 @@ static void bm_mpi_one_task(pb_gb_state *gs, void *user)
     }
     for (int b = 0; b < 2; b++)
         if (sides[b].open)
-            pb_opened_close(&sides[b].o);
+            pb__opened_close(&sides[b].o);
     pb_placement_free(&sides[1].pl);
     for (unsigned r = 0; r < bare.size; r++)
         pb__wire_send(bare.rank[r].fd, PB_WIRE_QUIT, NULL, 0, NULL, 0);
-    pb_mpi_job_end(&bare, true);
+    pb__mpi_job_end(&bare, true);
     if (failed) {
         pb_gb_skip_with_error(gs, err.msg);
         return;
@@ -217,10 +217,10 @@ static void bm_mpi_counter(pb_gb_state *gs, void *user)
     const pb_backend *bes[3] = { &pb_backend_serial, &pb_backend_process_pool, &pb_backend_mpi };
     unsigned W[3] = { 1, 2, 2 };
     for (int b = 0; b < 3; b++)
-        if (pb_opened_open(&o[b], "counter:n=1e8,tasks=2", bes[b], &(pb_exec_config){ .workers = W[b] }) != 0) {
+        if (pb__opened_open(&o[b], "counter:n=1e8,tasks=2", bes[b], &(pb_exec_config){ .workers = W[b] }) != 0) {
             pb_gb_skip_with_error(gs, o[b].err.msg);
             for (int c = 0; c < b; c++)
-                pb_opened_close(&o[c]);
+                pb__opened_close(&o[c]);
             return;
         }
     double wall[3][COUNTER_ROUNDS];
@@ -229,7 +229,7 @@ static void bm_mpi_counter(pb_gb_state *gs, void *user)
         for (unsigned k = 0; k < COUNTER_ROUNDS && failed < 0; k++)
             for (int i = 0; i < 3 && failed < 0; i++) {
                 int b = (int)((i + k) % 3);   /* each backend first in turn */
-                int64_t ns = pb_opened_round(&o[b]);
+                int64_t ns = pb__opened_round(&o[b]);
                 wall[b][k] = (double)ns;
                 if (ns < 0)
                     failed = b;
@@ -239,7 +239,7 @@ static void bm_mpi_counter(pb_gb_state *gs, void *user)
     if (failed >= 0)
         pb_gb_skip_with_error(gs, o[failed].err.msg);
     for (int b = 0; b < 3; b++)
-        pb_opened_close(&o[b]);
+        pb__opened_close(&o[b]);
     if (failed >= 0)
         return;
     double serial = pb_median(wall[0], COUNTER_ROUNDS), pool = pb_median(wall[1], COUNTER_ROUNDS);
@@ -254,7 +254,7 @@ static void bm_mpi_counter(pb_gb_state *gs, void *user)
     goal("counter speedup, process-pool / mpi (mpi within 10%)", (serial / pool) / (serial / ranks), "<=1.111");
 }
 
-void pb_overhead_mpi_register(void)
+void pb__overhead_mpi_register(void)
 {
     const char *why = pb_backend_unavailable(&pb_backend_mpi);
     if (*why) {

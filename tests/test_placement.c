@@ -110,7 +110,7 @@ int main(void)
 
     /* this machine: a pinned run's tasks ran on the PUs of the worker that ran them */
     pb_workload_spec s;
-    CHECK(pb_cli_parse_workload("counter:n=2e6,tasks=8", &s, &err) == 0);
+    CHECK(pb__cli_parse_workload("counter:n=2e6,tasks=8", &s, &err) == 0);
     const pb_topology *here = pb_topology_this(&err);
     CHECK(here != NULL);
     const char *policies[] = { "compact", "scatter", "core" };

@@ -106,7 +106,7 @@ static void free_samples(mpi_state *s)
 
 static int start_job(mpi_state *s, pb_error *err)
 {
-    int rc = pb_mpi_job_start(&s->job, &s->launch, s->workers, s->args, err);
+    int rc = pb__mpi_job_start(&s->job, &s->launch, s->workers, s->args, err);
     if (rc)
         return rc;
     s->up = true;
@@ -120,7 +120,7 @@ static int start_job(mpi_state *s, pb_error *err)
         if (h->ntasks != s->plan->ntasks) {
             pb_fail(err, PB_E_WORKER, "mpi: rank %u on %s planned %llu tasks where parbench planned %zu (another "
                     "parbench version on that host?)", r, h->host, (unsigned long long)h->ntasks, s->plan->ntasks);
-            pb_mpi_job_end(&s->job, false);
+            pb__mpi_job_end(&s->job, false);
             s->up = false;
             return err->code;
         }
@@ -154,7 +154,7 @@ static void end_job(mpi_state *s, bool quit)
             if (s->job.rank[r].fd >= 0)
                 pb__wire_send(s->job.rank[r].fd, PB_WIRE_WAKE, &next, sizeof next, NULL, 0);
     }
-    pb_mpi_job_end(&s->job, quit);
+    pb__mpi_job_end(&s->job, quit);
     s->up = false;
 }
 
@@ -358,7 +358,7 @@ static int fail_run(mpi_state *s, pb_plan *plan, pb_run_stats *st, pb_error *err
 {
     if (timed_out_rank < 0) {
         int64_t deadline = pb_now_ns() + DYING_GRACE_NS;
-        while (!pb_mpi_job_launcher_ended(&s->job) && pb_now_ns() < deadline) {
+        while (!pb__mpi_job_launcher_ended(&s->job) && pb_now_ns() < deadline) {
             for (unsigned r = 0; r < s->workers; r++) {
                 char ignored[8];
                 read_rank(s, plan, r, ignored, sizeof ignored);   /* FAULT messages, late outcomes */
@@ -369,7 +369,7 @@ static int fail_run(mpi_state *s, pb_plan *plan, pb_run_stats *st, pb_error *err
             } else {
                 nanosleep(&(struct timespec){ 0, POLL_MS * 1000000 }, NULL);
             }
-            pb_mpi_job_read_output(&s->job);
+            pb__mpi_job_read_output(&s->job);
         }
         for (unsigned r = 0; r < s->workers; r++) {
             char ignored[8];
@@ -378,7 +378,7 @@ static int fail_run(mpi_state *s, pb_plan *plan, pb_run_stats *st, pb_error *err
     }
     char says[512];
     int said_rank, said_code;
-    pb_mpi_job_says(&s->job, says, sizeof says, &said_rank, &said_code);
+    pb__mpi_job_says(&s->job, says, sizeof says, &said_rank, &said_code);
 
     /* who: the overrunning rank, else one that reported a crash signal, else
      * the one the launcher names, else the first whose stream ended */
@@ -574,8 +574,8 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
             done += s->rs[r].done;
         }
         if (fds[W].revents)
-            pb_mpi_job_read_output(&s->job);
-        if (failed_rank >= 0 || (done < W && pb_mpi_job_launcher_ended(&s->job))) {
+            pb__mpi_job_read_output(&s->job);
+        if (failed_rank >= 0 || (done < W && pb__mpi_job_launcher_ended(&s->job))) {
             free(fds);
             return fail_run(s, plan, st, err, -1, 0, failed_rank, why);
         }
@@ -722,7 +722,7 @@ static int mpi_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
     return 0;
 }
 
-int64_t pb_mpi_gate_skew_ns(const pb_exec *ex)
+int64_t pb__mpi_gate_skew_ns(const pb_exec *ex)
 {
     const mpi_state *s = ex->state;
     return s ? s->gate_skew_ns : -1;
@@ -730,7 +730,7 @@ int64_t pb_mpi_gate_skew_ns(const pb_exec *ex)
 
 static const char *mpi_unavailable(void)
 {
-    return pb_mpi_unavailable();
+    return pb__mpi_unavailable();
 }
 
 const pb_backend pb_backend_mpi = {

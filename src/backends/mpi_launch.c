@@ -33,7 +33,7 @@
 
 extern char **environ;
 
-int pb_mpi_rank_path(char *buf, size_t size)
+int pb__mpi_rank_path(char *buf, size_t size)
 {
     const char *given = getenv(PB_MPI_RANK_ENV);
     if (given && *given)
@@ -59,7 +59,7 @@ int pb_mpi_rank_path(char *buf, size_t size)
     return 0;
 }
 
-const char *pb_mpi_unavailable(void)
+const char *pb__mpi_unavailable(void)
 {
 #if !PB_HAVE_MPI
     return "parbench was built without Open MPI (-Dmpi=disabled, or Meson found no 'mpi' dependency): install openmpi-bin and "
@@ -67,7 +67,7 @@ const char *pb_mpi_unavailable(void)
 #else
     static char why[PATH_MAX + 128];
     char path[PATH_MAX];
-    if (pb_mpi_rank_path(path, sizeof path) != 0 || access(path, X_OK) != 0) {
+    if (pb__mpi_rank_path(path, sizeof path) != 0 || access(path, X_OK) != 0) {
         snprintf(why, sizeof why, "its rank program %s is missing (it is built and installed next to parbench)",
                  path);
         return why;
@@ -145,7 +145,7 @@ void pb_launch_describe(const pb_launch_options *opts, const char *count, char *
     const char *add[16];
     unsigned n = added_words(opts, lw.n ? flavor_of(lw.w[0]) : FLAVOR_OTHER, count, add);
     char rank_program[PATH_MAX];
-    pb_mpi_rank_path(rank_program, sizeof rank_program);
+    pb__mpi_rank_path(rank_program, sizeof rank_program);
     size_t len = 0;
     buf[0] = '\0';
     for (unsigned i = 0; i < lw.n && len < size; i++)
@@ -217,7 +217,7 @@ static void my_addresses(char *buf, size_t size, bool loopback_only)
 
 /* ---- the launcher's output ----------------------------------------------- */
 
-void pb_mpi_job_read_output(pb_mpi_job *job)
+void pb__mpi_job_read_output(pb_mpi_job *job)
 {
     if (job->out_fd < 0)
         return;
@@ -255,7 +255,7 @@ void pb_mpi_job_read_output(pb_mpi_job *job)
     }
 }
 
-void pb_mpi_job_says(const pb_mpi_job *job, char *buf, size_t size, int *rank, int *code)
+void pb__mpi_job_says(const pb_mpi_job *job, char *buf, size_t size, int *rank, int *code)
 {
     *rank = *code = -1;
     buf[0] = '\0';
@@ -283,7 +283,7 @@ void pb_mpi_job_says(const pb_mpi_job *job, char *buf, size_t size, int *rank, i
     }
 }
 
-bool pb_mpi_job_launcher_ended(pb_mpi_job *job)
+bool pb__mpi_job_launcher_ended(pb_mpi_job *job)
 {
     if (job->launcher_ended)
         return true;
@@ -302,18 +302,18 @@ bool pb_mpi_job_launcher_ended(pb_mpi_job *job)
 /* Wait until the launcher ends or the deadline passes, reading its output. */
 static bool wait_launcher(pb_mpi_job *job, int64_t deadline)
 {
-    while (!pb_mpi_job_launcher_ended(job)) {
+    while (!pb__mpi_job_launcher_ended(job)) {
         if (pb_now_ns() >= deadline)
             return false;
         if (job->out_fd >= 0) {
             struct pollfd p = { .fd = job->out_fd, .events = POLLIN };
             poll(&p, 1, 10);
-            pb_mpi_job_read_output(job);
+            pb__mpi_job_read_output(job);
         } else {
             nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
         }
     }
-    pb_mpi_job_read_output(job);
+    pb__mpi_job_read_output(job);
     return true;
 }
 
@@ -326,12 +326,12 @@ static void close_streams(pb_mpi_job *job)
         }
 }
 
-void pb_mpi_job_end(pb_mpi_job *job, bool quit)
+void pb__mpi_job_end(pb_mpi_job *job, bool quit)
 {
     if (quit)
         wait_launcher(job, pb_now_ns() + QUIT_GRACE_NS);
     close_streams(job);                    /* each rank's watcher ends its rank */
-    if (!pb_mpi_job_launcher_ended(job)) {
+    if (!pb__mpi_job_launcher_ended(job)) {
         if (!wait_launcher(job, pb_now_ns() + CLOSED_GRACE_NS)) {
             kill(job->launcher, SIGTERM);  /* Open MPI's launcher ends its job, daemons included */
             if (!wait_launcher(job, pb_now_ns() + TERM_GRACE_NS)) {
@@ -432,18 +432,18 @@ static int start_failed(pb_mpi_job *job, pending *pend, unsigned npend, pb_error
         pb__wire_reader_free(&pend[i].in);
     }
     free(pend);
-    pb_mpi_job_end(job, false);
+    pb__mpi_job_end(job, false);
     return rc ? rc : err->code;
 }
 
-int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ranks, const char *const *args,
+int pb__mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ranks, const char *const *args,
                      pb_error *err)
 {
     memset(job, 0, sizeof *job);
     job->listen_fd = job->out_fd = -1;
     job->size = ranks;
     job->verbose = opts && opts->verbose;
-    const char *why = pb_mpi_unavailable();
+    const char *why = pb__mpi_unavailable();
     if (*why)
         return pb_fail(err, PB_E_UNSUPP, "mpi: %s", why);
     words lw;
@@ -452,7 +452,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
     if (lw.n == 0 || find_program(lw.w[0], program, sizeof program) != 0)
         return pb_fail(err, PB_E_UNSUPP, "mpi: the launcher '%s' is not a program on PATH (install openmpi-bin, "
                        "or name another with --mpirun)", lw.n ? lw.w[0] : "");
-    pb_mpi_rank_path(rank_program, sizeof rank_program);
+    pb__mpi_rank_path(rank_program, sizeof rank_program);
     flavor f = flavor_of(lw.w[0]);
     bool local_only = one_machine(opts, f);
 
@@ -471,7 +471,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
         listen(job->listen_fd, ranks < 4000 ? (int)ranks + 16 : 4096) != 0 ||
         getsockname(job->listen_fd, (struct sockaddr *)&sa, &salen) != 0) {
         int e = errno;
-        pb_mpi_job_end(job, false);
+        pb__mpi_job_end(job, false);
         return pb_fail_errno(err, PB_E_SYS, e, "mpi: cannot listen for the ranks");
     }
     char port[16], addrs[1024], host[64] = "", boot[40], token[PB_WIRE_TOKEN_LEN + 1], count[16];
@@ -519,7 +519,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
             if (execp[i] >= 0)
                 close(execp[i]);
         }
-        pb_mpi_job_end(job, false);
+        pb__mpi_job_end(job, false);
         return pb_fail_errno(err, PB_E_SYS, e, "mpi: cannot prepare the launcher");
     }
     size_t k = 0;
@@ -558,7 +558,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
     fcntl(job->out_fd, F_SETFL, O_NONBLOCK);
     if (pid < 0) {
         close(execp[0]);
-        pb_mpi_job_end(job, false);
+        pb__mpi_job_end(job, false);
         return pb_fail_errno(err, PB_E_WORKER, fork_errno, "mpi: cannot fork the launcher");
     }
     job->launcher = pid;
@@ -568,7 +568,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
         ;
     close(execp[0]);
     if (got == (ssize_t)sizeof exec_errno) {
-        pb_mpi_job_end(job, false);
+        pb__mpi_job_end(job, false);
         return pb_fail_errno(err, PB_E_WORKER, exec_errno, "mpi: cannot run %s", program);
     }
 
@@ -586,7 +586,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
             fds[2 + i] = (struct pollfd){ .fd = pend[i].fd, .events = POLLIN };
         poll(fds, npend + 2, 10);
         free(fds);
-        pb_mpi_job_read_output(job);
+        pb__mpi_job_read_output(job);
         int c;
         while ((c = accept4(job->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
             if (npend == capend) {
@@ -620,12 +620,12 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
         }
         if (hellos == ranks)
             break;
-        if (pb_mpi_job_launcher_ended(job) || pb_now_ns() >= deadline) {
+        if (pb__mpi_job_launcher_ended(job) || pb_now_ns() >= deadline) {
             bool timed_out = !job->launcher_ended;
-            pb_mpi_job_read_output(job);
+            pb__mpi_job_read_output(job);
             char says[512];
             int rr, code;
-            pb_mpi_job_says(job, says, sizeof says, &rr, &code);
+            pb__mpi_job_says(job, says, sizeof says, &rr, &code);
             if (timed_out)
                 pb_fail(err, PB_E_WORKER, "mpi: %u of %u ranks were ready after %lld s%s%s", hellos, ranks,
                         (long long)(START_TIMEOUT_NS / 1000000000), says[0] ? "; the launcher says: " : "", says);

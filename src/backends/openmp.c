@@ -73,7 +73,7 @@ static bool env_is(const char *name, const char *want)
     return true;
 }
 
-bool pb_openmp_env_ready(const pb_wait_policy *w, char *why, size_t why_size)
+bool pb__openmp_env_ready(const pb_wait_policy *w, char *why, size_t why_size)
 {
     const char *policy = w->kind == PB_WAIT_PASSIVE ? "PASSIVE" : w->kind == PB_WAIT_ACTIVE ? "ACTIVE" : NULL;
     bool spin = w->kind == PB_WAIT_ADAPTIVE && w->spin_ns > 0;
@@ -112,7 +112,7 @@ static double spin_turn_ns(void)
     return ns > 0.1 ? ns : 0.1;
 }
 
-void pb_openmp_env_set(const pb_wait_policy *w)
+void pb__openmp_env_set(const pb_wait_policy *w)
 {
     unsetenv("GOMP_SPINCOUNT");
     setenv("OMP_PROC_BIND", "false", 1);
@@ -395,7 +395,7 @@ static void free_state(omp_state *s)
 static int omp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
 {
     char why[400];
-    if (!pb_openmp_env_ready(&ex->config.wait, why, sizeof why))
+    if (!pb__openmp_env_ready(&ex->config.wait, why, sizeof why))
         return pb_fail(err, PB_E_UNSUPP, "openmp: %s", why);
     unsigned W = ex->config.workers;
     omp_state *s = calloc(1, sizeof *s);

@@ -34,7 +34,7 @@ typedef struct result_msg {       /* worker -> parent over the result pipe */
     pb_outcome outcome;
 } result_msg;
 
-uint64_t pb_pool_default_chunk(size_t ntasks, unsigned workers)
+uint64_t pb__pool_default_chunk(size_t ntasks, unsigned workers)
 {
     uint64_t per = 4 * (uint64_t)workers;
     uint64_t c = (ntasks + per - 1) / per;
@@ -208,7 +208,7 @@ static void pipe_loop(pb_pool *p, unsigned w)
     }
 }
 
-void pb_pool_worker_main(pb_pool *p, unsigned w)
+void pb__pool_worker_main(pb_pool *p, unsigned w)
 {
     atomic_store(&p->ctl->slot[w].tid, (int32_t)gettid());
     pb__slot_bind(p->ctl, &p->cfg, w);   /* once, at start-up: a replacement binds to the same place */
@@ -404,7 +404,7 @@ static int check_workers(pb_pool *p, bool in_run, pb_run_stats *st, pb_error *er
     return 0;
 }
 
-int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_exec_config *cfg,
+int pb__pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_exec_config *cfg,
                  const pb_plan *plan, void *impl, pb_error *err)
 {
     memset(p, 0, sizeof *p);
@@ -419,7 +419,7 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
     p->wait = cfg->wait;
     p->idle_spin_ns = pb_wait_spin_ns(&cfg->wait, false);
     p->spin_yield = cfg->workers + 1 > pb_allowed_pus();   /* the workers and the parent */
-    p->chunk = cfg->chunk ? cfg->chunk : pb_pool_default_chunk(plan->ntasks, cfg->workers);
+    p->chunk = cfg->chunk ? cfg->chunk : pb__pool_default_chunk(plan->ntasks, cfg->workers);
     p->task_pipe[0] = p->task_pipe[1] = p->result_pipe[0] = p->result_pipe[1] = -1;
     if (plan->ntasks > INDEX_MASK)
         return pb_fail(err, PB_E_RANGE, "%s: at most %llu tasks", name, (unsigned long long)INDEX_MASK);
@@ -437,13 +437,13 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
     p->cpu_after = calloc(p->workers, sizeof *p->cpu_after);
     if (!p->ctl || !p->base_count || !p->before || !p->sampled || !p->clock || !p->cpu_after) {
         bool control_failed = !p->ctl;   /* pb__control_create said why; read before close clears it */
-        pb_pool_close(p);
+        pb__pool_close(p);
         return control_failed ? PB_E_NOMEM : pb_fail(err, PB_E_NOMEM, "%s: out of memory", name);
     }
     if (p->pipe_ipc) {
         if (pipe2(p->task_pipe, O_CLOEXEC) != 0 || pipe2(p->result_pipe, O_CLOEXEC) != 0) {
             int e = errno;
-            pb_pool_close(p);
+            pb__pool_close(p);
             return pb_fail_errno(err, PB_E_SYS, e, "%s: cannot create pipes", name);
         }
         /* the parent never blocks on them: it polls both while a run goes */
@@ -454,7 +454,7 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
         int rc = ops->spawn(p, w, err);
         if (rc) {
             p->workers = w;   /* stop only those that started */
-            pb_pool_close(p);
+            pb__pool_close(p);
             return rc;
         }
     }
@@ -462,7 +462,7 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
     for (unsigned w = 0; w < p->workers; w++) {
         int rc = await_started(p, w, err);
         if (rc) {
-            pb_pool_close(p);
+            pb__pool_close(p);
             return rc;
         }
     }
@@ -582,7 +582,7 @@ static int wait_pipe(pb_pool *p, pb_run_stats *st, pb_error *err)
     return 0;
 }
 
-int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
+int pb__pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
 {
     int rc = check_workers(p, false, st, err);   /* anything that died while idle */
     if (rc)
@@ -697,11 +697,11 @@ static int run_lean(pb_pool *p, uint64_t total, uint64_t wake, pb_error *err)
     }
 }
 
-int pb_pool_run_tasks(pb_pool *p, uint64_t ntasks, uint64_t chunk, pb_pool_task_fn fn, void *arg, pb_error *err)
+int pb__pool_run_tasks(pb_pool *p, uint64_t ntasks, uint64_t chunk, pb_pool_task_fn fn, void *arg, pb_error *err)
 {
     if (ntasks == 0)
         return 0;
-    uint64_t c = chunk ? chunk : pb_pool_default_chunk(ntasks, p->workers);
+    uint64_t c = chunk ? chunk : pb__pool_default_chunk(ntasks, p->workers);
     atomic_store(&p->sh->mode, PB_POOL_FUNCTION);
     atomic_store(&p->sh->fn_tasks, ntasks);
     atomic_store(&p->sh->fn_chunk, c);
@@ -710,7 +710,7 @@ int pb_pool_run_tasks(pb_pool *p, uint64_t ntasks, uint64_t chunk, pb_pool_task_
     return run_lean(p, ntasks, (ntasks + c - 1) / c, err);
 }
 
-int pb_pool_run_team(pb_pool *p, pb_pool_team_fn fn, void *arg, pb_error *err)
+int pb__pool_run_team(pb_pool *p, pb_pool_team_fn fn, void *arg, pb_error *err)
 {
     atomic_store(&p->sh->mode, PB_POOL_TEAM);
     atomic_store(&p->sh->team_fn, fn);
@@ -718,7 +718,7 @@ int pb_pool_run_team(pb_pool *p, pb_pool_team_fn fn, void *arg, pb_error *err)
     return run_lean(p, p->workers, p->workers, err);
 }
 
-void pb_pool_barrier(pb_pool *p)
+void pb__pool_barrier(pb_pool *p)
 {
     pb_pool_shared *sh = p->sh;
     uint32_t gen = atomic_load(&sh->bar_gen);
@@ -737,20 +737,20 @@ void pb_pool_barrier(pb_pool *p)
     atomic_fetch_sub(&sh->bar_sleepers, 1);
 }
 
-pb_pool *pb_pool_of(pb_exec *ex)
+pb_pool *pb__pool_of(pb_exec *ex)
 {
     if (ex->backend != &pb_backend_thread_pool && ex->backend != &pb_backend_process_pool)
         return NULL;
     return ex->state;   /* both keep their pb_pool first */
 }
 
-void pb_pool_rest(pb_pool *p)
+void pb__pool_rest(pb_pool *p)
 {
     if (p->sh)
         atomic_store(&p->sh->resting, 1);
 }
 
-void pb_pool_close(pb_pool *p)
+void pb__pool_close(pb_pool *p)
 {
     if (p->sh) {
         atomic_store(&p->sh->resting, 1);   /* spinners stop spinning, then see stop */

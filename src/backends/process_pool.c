@@ -23,7 +23,7 @@
 #include "pool.h"
 
 typedef struct pp_state {
-    pb_pool pool;              /* first: pb_pool_of relies on it */
+    pb_pool pool;              /* first: pb__pool_of relies on it */
     pid_t *pid;                /* 0: not running */
     struct rusage *end_usage;  /* of the worker reaped last in each place: its whole life */
     bool *has_end_usage;
@@ -49,7 +49,7 @@ static int pp_spawn(pb_pool *p, unsigned w, pb_error *err)
             close(p->task_pipe[1]);
             close(p->result_pipe[0]);
         }
-        pb_pool_worker_main(p, w);
+        pb__pool_worker_main(p, w);
         _exit(0);
     }
     s->pid[w] = pid;
@@ -150,7 +150,7 @@ static void pp_close(pb_exec *ex)
     pp_state *s = ex->state;
     if (!s)
         return;
-    pb_pool_close(&s->pool);
+    pb__pool_close(&s->pool);
     free(s->pid);
     free(s->end_usage);
     free(s->has_end_usage);
@@ -177,7 +177,7 @@ static int pp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
         return pb_fail(err, PB_E_NOMEM, "process-pool: out of memory");
     }
     ex->state = s;
-    int rc = pb_pool_open(&s->pool, &pp_ops, "process-pool", &ex->config, plan, s, err);
+    int rc = pb__pool_open(&s->pool, &pp_ops, "process-pool", &ex->config, plan, s, err);
     if (rc) {
         ex->state = NULL;
         free(s->pid);
@@ -191,13 +191,13 @@ static int pp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
 static int pp_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_error *err)
 {
     (void)plan;
-    return pb_pool_execute(&((pp_state *)ex->state)->pool, st, err);
+    return pb__pool_execute(&((pp_state *)ex->state)->pool, st, err);
 }
 
 static void pp_rest(pb_exec *ex)
 {
     if (ex->state)
-        pb_pool_rest(&((pp_state *)ex->state)->pool);
+        pb__pool_rest(&((pp_state *)ex->state)->pool);
 }
 
 const pb_backend pb_backend_process_pool = {

@@ -30,7 +30,7 @@ typedef struct tp_worker {
 } tp_worker;
 
 typedef struct tp_state {
-    pb_pool pool;              /* first: pb_pool_of relies on it */
+    pb_pool pool;              /* first: pb__pool_of relies on it */
     tp_worker *worker;
 } tp_state;
 
@@ -47,7 +47,7 @@ static void *tp_main(void *arg)
     tp_worker *w = arg;
     w->has_last = false;
     pthread_cleanup_push(tp_on_exit, w);
-    pb_pool_worker_main(w->pool, w->index);
+    pb__pool_worker_main(w->pool, w->index);
     pthread_cleanup_pop(0);
     return NULL;
 }
@@ -147,7 +147,7 @@ static void tp_close(pb_exec *ex)
     if (!s)
         return;
     bool hung = s->pool.hung;
-    pb_pool_close(&s->pool);
+    pb__pool_close(&s->pool);
     pb__crash_guard_remove();
     if (!hung) {          /* a stuck thread may still read its tp_worker */
         free(s->worker);
@@ -165,7 +165,7 @@ static int tp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
     }
     ex->state = s;
     pb__crash_guard_install("its thread-pool worker is a thread, which cannot be isolated from its process");
-    int rc = pb_pool_open(&s->pool, &tp_ops, "thread-pool", &ex->config, plan, s, err);
+    int rc = pb__pool_open(&s->pool, &tp_ops, "thread-pool", &ex->config, plan, s, err);
     if (rc) {
         pb__crash_guard_remove();
         free(s->worker);
@@ -178,13 +178,13 @@ static int tp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
 static int tp_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_error *err)
 {
     (void)plan;
-    return pb_pool_execute(&((tp_state *)ex->state)->pool, st, err);
+    return pb__pool_execute(&((tp_state *)ex->state)->pool, st, err);
 }
 
 static void tp_rest(pb_exec *ex)
 {
     if (ex->state)
-        pb_pool_rest(&((tp_state *)ex->state)->pool);
+        pb__pool_rest(&((tp_state *)ex->state)->pool);
 }
 
 const pb_backend pb_backend_thread_pool = {

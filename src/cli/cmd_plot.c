@@ -60,7 +60,7 @@ static void script_path(const char *script, char *path, size_t size)
     snprintf(path, size, "%s/%s", PB_PLOTS_DIR, script);
 }
 
-int pb_cli_run_script(const char *script, char **args, int nargs)
+int pb__cli_run_script(const char *script, char **args, int nargs)
 {
     char path[8192];
     script_path(script, path, sizeof path);
@@ -80,7 +80,7 @@ int pb_cli_run_script(const char *script, char **args, int nargs)
     return PB_EXIT_FAILED;
 }
 
-int pb_cmd_plot(int argc, char **argv)
+int pb__cmd_plot(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("Usage: parbench plot [RESULT_SET] [--svg]\n\n"
@@ -110,10 +110,10 @@ int pb_cmd_plot(int argc, char **argv)
         return PB_EXIT_USAGE;
     }
     char *args[] = { dir, "--svg" };
-    return pb_cli_run_script("plot.py", args, svg ? 2 : 1);
+    return pb__cli_run_script("plot.py", args, svg ? 2 : 1);
 }
 
-int pb_cmd_report(int argc, char **argv)
+int pb__cmd_report(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("Usage: parbench report RESULT_SET [--compare OTHER_SET]\n\n"
@@ -135,5 +135,5 @@ int pb_cmd_report(int argc, char **argv)
         fprintf(stderr, "parbench report: expected RESULT_SET [--compare OTHER_SET]\nTry 'parbench report --help'.\n");
         return PB_EXIT_USAGE;
     }
-    return pb_cli_run_script("report.py", argv + 1, argc - 1);
+    return pb__cli_run_script("report.py", argv + 1, argc - 1);
 }

@@ -25,7 +25,7 @@ static void *waiter(void *arg)
     return NULL;
 }
 
-int pb_interrupt_start(void (*on_signal)(int sig, void *user), void *user)
+int pb__interrupt_start(void (*on_signal)(int sig, void *user), void *user)
 {
     handler = on_signal;
     handler_user = user;
