@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/gate.h"
+#include "core/futex.h"
 #include "parbench/topology.h"
 #include "parbench/workload.h"   /* pb_outcome: the pool's reply carries one */
 
@@ -27,7 +27,7 @@ static void *nothing(void *arg)
     return arg;
 }
 
-void pb_bl_thread_once(void)
+void pb__bl_thread_once(void)
 {
     pthread_t t;
     if (pthread_create(&t, NULL, nothing, NULL) != 0) {
@@ -37,7 +37,7 @@ void pb_bl_thread_once(void)
     pthread_join(t, NULL);
 }
 
-void pb_bl_fork_once(void)
+void pb__bl_fork_once(void)
 {
     pid_t pid = fork();
     if (pid == 0)
@@ -49,7 +49,7 @@ void pb_bl_fork_once(void)
     waitpid(pid, NULL, 0);
 }
 
-void pb_bl_spawn_once(void)
+void pb__bl_spawn_once(void)
 {
     pid_t pid;
     char *argv[] = { "true", NULL };
@@ -60,7 +60,7 @@ void pb_bl_spawn_once(void)
     waitpid(pid, NULL, 0);
 }
 
-void pb_bl_threads_at_once(unsigned w)
+void pb__bl_threads_at_once(unsigned w)
 {
     pthread_t *t = malloc(w * sizeof *t);
     if (!t) {
@@ -77,7 +77,7 @@ void pb_bl_threads_at_once(unsigned w)
     free(t);
 }
 
-void pb_bl_forks_at_once(unsigned w)
+void pb__bl_forks_at_once(unsigned w)
 {
     pid_t *pid = malloc(w * sizeof *pid);   /* reaped by pid: other children of the caller are left alone */
     if (!pid) {
@@ -98,7 +98,7 @@ void pb_bl_forks_at_once(unsigned w)
     free(pid);
 }
 
-void *pb_bl_touch_heap(size_t mb)
+void *pb__bl_touch_heap(size_t mb)
 {
     size_t n = mb << 20;
     char *p = n ? malloc(n) : NULL;
@@ -107,7 +107,7 @@ void *pb_bl_touch_heap(size_t mb)
     return p;
 }
 
-void pb_bl_pair_pus(int *waker, int *waiter)
+void pb__bl_pair_pus(int *waker, int *waiter)
 {
     cpu_set_t set;
     *waker = *waiter = -1;
@@ -121,11 +121,11 @@ void pb_bl_pair_pus(int *waker, int *waiter)
         }
 }
 
-int pb_bl_bind(int pu)
+int pb__bl_bind(int pu, pb_error *err)
 {
     pb_worker_place wp = { .count = pu >= 0 };
     wp.pu[0] = pu;
-    return pb_bind_self(&wp);
+    return pb_bind_self(&wp, err);
 }
 
 /* word: 0 = caller's turn, 1 = partner's turn, 2 = partner must leave */
@@ -143,19 +143,19 @@ static void futex_partner(_Atomic uint32_t *word)
     for (;;) {
         uint32_t w;
         while ((w = atomic_load(word)) == 0)
-            pb_futex_wait(word, 0, NULL);
+            pb__futex_wait(word, 0, NULL);
         if (w == 2)
             return;
         atomic_store(word, 0);
-        pb_futex_wake(word, 1);
+        pb__futex_wake(word, 1);
     }
 }
 
 static void bind_partner(const pb_bl_partner *p)
 {
-    int rc = p->pu >= 0 ? pb_bl_bind(p->pu) : 0;
-    if (rc)
-        fprintf(stderr, "baselines: the partner cannot bind to PU %d: %s\n", p->pu, strerror(rc));
+    pb_error err;
+    if (p->pu >= 0 && pb__bl_bind(p->pu, &err) != 0)
+        fprintf(stderr, "baselines: the partner: %s\n", err.msg);
 }
 
 static void *futex_partner_thread(void *arg)
@@ -187,12 +187,12 @@ static void messages_partner(int in, int out)
     }
 }
 
-pb_bl_partner *pb_bl_partner_start(pb_bl_kind kind)
+pb_bl_partner *pb__bl_partner_start(pb_bl_kind kind)
 {
-    return pb_bl_partner_start_on(kind, -1);
+    return pb__bl_partner_start_on(kind, -1);
 }
 
-pb_bl_partner *pb_bl_partner_start_on(pb_bl_kind kind, int pu)
+pb_bl_partner *pb__bl_partner_start_on(pb_bl_kind kind, int pu)
 {
     pb_bl_partner *p = calloc(1, sizeof *p);
     if (!p) {
@@ -261,14 +261,14 @@ pb_bl_partner *pb_bl_partner_start_on(pb_bl_kind kind, int pu)
     return p;
 }
 
-void pb_bl_round_trip(pb_bl_partner *p)
+void pb__bl_round_trip(pb_bl_partner *p)
 {
     if (p->word) {
         atomic_store(p->word, 1);
-        pb_futex_wake(p->word, 1);
+        pb__futex_wake(p->word, 1);
         uint32_t w;
         while ((w = atomic_load(p->word)) != 0)
-            pb_futex_wait(p->word, w, NULL);
+            pb__futex_wait(p->word, w, NULL);
         return;
     }
     char c = 1;
@@ -278,7 +278,7 @@ void pb_bl_round_trip(pb_bl_partner *p)
     }
 }
 
-void pb_bl_pipe_messages(pb_bl_partner *p, unsigned n)
+void pb__bl_pipe_messages(pb_bl_partner *p, unsigned n)
 {
     unsigned sent = 0;
     size_t got = 0;            /* bytes of replies received */
@@ -305,11 +305,11 @@ void pb_bl_pipe_messages(pb_bl_partner *p, unsigned n)
     }
 }
 
-void pb_bl_partner_stop(pb_bl_partner *p)
+void pb__bl_partner_stop(pb_bl_partner *p)
 {
     if (p->word) {
         atomic_store(p->word, 2);
-        pb_futex_wake(p->word, 1);
+        pb__futex_wake(p->word, 1);
         if (p->kind == PB_BL_FUTEX_THREAD)
             pthread_join(p->thread, NULL);
         else

@@ -54,7 +54,6 @@
 
 #include "backends/openmp.h"
 #include "backends/pool.h"
-#include "cli/cli.h"
 #include "parbench/clock.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"
@@ -221,7 +220,7 @@ static void team_barrier(pb_pool *p, void *arg, unsigned w)
     shared *s = arg;
     for (uint64_t j = 0; j < s->inner; j++) {
         delay(s->delay_len);
-        pb_pool_barrier(p);
+        pb__pool_barrier(p);
         s->done[w].n++;
     }
 }
@@ -234,15 +233,15 @@ static int pool_test(void *ctx, const request *rq, uint64_t inner, char *why, si
     switch (rq->construct) {
     case C_PARALLEL:
         for (uint64_t j = 0; j < inner && rc == 0; j++)
-            rc = pb_pool_run_tasks(p, rq->workers, 1, task_delay, sh, &err);
+            rc = pb__pool_run_tasks(p, rq->workers, 1, task_delay, sh, &err);
         break;
     case C_BARRIER:
         sh->inner = inner;
-        rc = pb_pool_run_team(p, team_barrier, sh, &err);
+        rc = pb__pool_run_team(p, team_barrier, sh, &err);
         break;
     default:
         for (uint64_t j = 0; j < inner && rc == 0; j++)
-            rc = pb_pool_run_tasks(p, (uint64_t)ITERS * rq->workers, rq->chunk, task_delay, sh, &err);
+            rc = pb__pool_run_tasks(p, (uint64_t)ITERS * rq->workers, rq->chunk, task_delay, sh, &err);
         break;
     }
     if (rc)
@@ -261,7 +260,7 @@ static int pool_open(opened_pool *o, int runtime, unsigned W, pb_wait_policy wai
 {
     pb_workload_spec ws;
     pb_error err = { 0 };
-    if (pb_cli_parse_workload("counter:n=1,tasks=1", &ws, &err) ||
+    if (pb_workload_spec_parse("counter:n=1,tasks=1", &ws, &err) ||
         pb_plan_create(&o->plan, ws.workload, &ws.params, &err)) {
         snprintf(why, why_size, "%s", err.msg);
         return -1;
@@ -273,7 +272,7 @@ static int pool_open(opened_pool *o, int runtime, unsigned W, pb_wait_policy wai
         pb_plan_destroy(&o->plan);
         return -1;
     }
-    o->pool = pb_pool_of(&o->ex);
+    o->pool = pb__pool_of(&o->ex);
     return 0;
 }
 
@@ -450,7 +449,7 @@ static omp_child *child_for(pb_wait_kind k, char *why, size_t why_size)
         dup2(in[0], 0);
         dup2(out[1], 1);
         close(in[0]), close(in[1]), close(out[0]), close(out[1]);
-        pb_openmp_env_set(&(pb_wait_policy){ .kind = k });
+        pb__openmp_env_set(&(pb_wait_policy){ .kind = k });
         execl("/proc/self/exe", "forkjoin", "--pb_omp_server", (char *)NULL);
         _exit(127);
     }
@@ -589,11 +588,11 @@ static void bm_batch(pb_gb_state *st, void *user)
     double per[256];
     size_t n = 0;
     pb_error err = { 0 };
-    int rc = pb_pool_run_tasks(op.pool, tasks, 0, task_empty, sh, &err);   /* warm */
+    int rc = pb__pool_run_tasks(op.pool, tasks, 0, task_empty, sh, &err);   /* warm */
     while (rc == 0 && pb_gb_keep_running(st)) {
         done_clear();
         int64_t t0 = pb_now_ns();
-        rc = pb_pool_run_tasks(op.pool, tasks, 0, task_empty, sh, &err);
+        rc = pb__pool_run_tasks(op.pool, tasks, 0, task_empty, sh, &err);
         int64_t t = pb_now_ns() - t0;
         if (rc == 0 && done_total(W) != tasks) {
             snprintf(err.msg, sizeof err.msg, "BATCH: %llu of %llu tasks ran", (unsigned long long)done_total(W),
@@ -614,7 +613,7 @@ static void bm_batch(pb_gb_state *st, void *user)
             pb_gb_counter(st, "per_task_worker_lo_ns", lo, 0);
             pb_gb_counter(st, "per_task_worker_hi_ns", hi, 0);
         }
-        pb_gb_counter(st, "chunk", (double)pb_pool_default_chunk(tasks, W), 0);
+        pb_gb_counter(st, "chunk", (double)pb__pool_default_chunk(tasks, W), 0);
     }
     pool_close(&op);
 }
@@ -629,7 +628,7 @@ static void bm_batch_tasks(pb_gb_state *st, void *user)
     pb_workload_spec ws;
     pb_error err = { 0 };
     pb_plan plan;
-    if (pb_cli_parse_workload(spec, &ws, &err) || pb_plan_create(&plan, ws.workload, &ws.params, &err)) {
+    if (pb_workload_spec_parse(spec, &ws, &err) || pb_plan_create(&plan, ws.workload, &ws.params, &err)) {
         pb_gb_skip_with_error(st, err.msg);
         return;
     }
@@ -690,7 +689,7 @@ static void bm_idle(pb_gb_state *st, void *user)
             opened_pool op;
             if (pool_open(&op, ic->runtime, W, (pb_wait_policy){ .kind = ic->wait }, why, sizeof why) == 0) {
                 pb_error err = { 0 };
-                if (pb_pool_run_tasks(op.pool, W, 1, task_empty, sh, &err) != 0)   /* every worker used once */
+                if (pb__pool_run_tasks(op.pool, W, 1, task_empty, sh, &err) != 0)   /* every worker used once */
                     snprintf(why, sizeof why, "%s", err.msg);
                 if (ic->rest)
                     op.ex.backend->rest(&op.ex);
@@ -727,13 +726,13 @@ static void bm_spin(pb_gb_state *st, void *user)
     double lat[4096];
     size_t n = 0;
     pb_error err = { 0 };
-    int rc = pb_pool_run_tasks(op.pool, 1, 1, task_empty, sh, &err);
+    int rc = pb__pool_run_tasks(op.pool, 1, 1, task_empty, sh, &err);
     int64_t cpu0 = pool_cpu_ns(op.pool), handoffs = 0;
     while (rc == 0 && pb_gb_keep_running(st)) {
         for (int64_t until = pb_now_ns() + gap_us * 1000; pb_now_ns() < until;)
             ;
         int64_t t0 = pb_now_ns();
-        rc = pb_pool_run_tasks(op.pool, 1, 1, task_empty, sh, &err);
+        rc = pb__pool_run_tasks(op.pool, 1, 1, task_empty, sh, &err);
         int64_t t = pb_now_ns() - t0;
         pb_gb_set_iteration_time(st, (double)t / 1e9);
         handoffs++;

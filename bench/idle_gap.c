@@ -22,7 +22,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/cli.h"
 #include "parbench/clock.h"
 #include "parbench/registry.h"
 #include "parbench/resultset.h"
@@ -118,7 +117,7 @@ int main(int argc, char **argv)
     const pb_backend *b = pb_find_backend(backend);
     pb_workload_spec spec;
     pb_error err = { 0 };
-    if (!b || pb_cli_parse_workload("counter:n=1,tasks=1", &spec, &err) != 0) {
+    if (!b || pb_workload_spec_parse("counter:n=1,tasks=1", &spec, &err) != 0) {
         fprintf(stderr, "idle_gap: unknown backend '%s'\n", backend);
         return 2;
     }

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"
 #include "parbench/runner.h"
+#include "parbench/suite.h"
 #include "shim/pb_gbench.h"
 
 typedef struct cell {
@@ -33,13 +33,14 @@ static void spec_for(const pb_workload *w, pb_workload_spec *out)
     for (const pb_suite_entry *e = quick->entries; e->workload; e++)
         if (strncmp(e->workload, w->name, strlen(w->name)) == 0 &&
             (e->workload[strlen(w->name)] == ':' || e->workload[strlen(w->name)] == '\0') &&
-            pb_cli_parse_workload(e->workload, out, &err) == 0)
+            pb_workload_spec_parse(e->workload, out, &err) == 0)
             return;
     out->workload = w;
     pb_params_init(&out->params, w->params, w->name, &err);
 }
 
-/* One execute, verified; its stats in *st. Returns 0 or fills why. */
+/* One execute, verified; its stats in *st. 0, or the failure's code with
+ * its sentence in why. */
 static int one_run(pb_exec *ex, pb_plan *plan, pb_run_stats *st, char *why, size_t size)
 {
     pb_error err = { 0 };
@@ -48,7 +49,7 @@ static int one_run(pb_exec *ex, pb_plan *plan, pb_run_stats *st, char *why, size
     pb_plan_reset(plan);
     if (ex->backend->execute(ex, plan, st, &err) != 0 || pb_plan_verify(plan, result, sizeof result, &err) != 0) {
         snprintf(why, size, "%s", err.msg);
-        return -1;
+        return err.code;
     }
     return 0;
 }

@@ -4,18 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "parbench/registry.h"
 
-int pb_opened_open(pb_opened *o, const char *spec, const pb_backend *b, const pb_exec_config *cfg)
+int pb__opened_open(pb_opened *o, const char *spec, const pb_backend *b, const pb_exec_config *cfg)
 {
-    return pb_opened_open_on(o, spec, b, cfg, -1);
+    return pb__opened_open_on(o, spec, b, cfg, -1);
 }
 
-int pb_opened_open_on(pb_opened *o, const char *spec, const pb_backend *b, const pb_exec_config *cfg, int pu)
+int pb__opened_open_on(pb_opened *o, const char *spec, const pb_backend *b, const pb_exec_config *cfg, int pu)
 {
     memset(o, 0, sizeof *o);
     pb_workload_spec ws;
-    int rc = pb_cli_parse_workload(spec, &ws, &o->err);
+    int rc = pb_workload_spec_parse(spec, &ws, &o->err);
     if (rc || (rc = pb_plan_create(&o->plan, ws.workload, &ws.params, &o->err)) != 0)
         return rc;
     o->ex = (pb_exec){ .backend = b, .config = *cfg };
@@ -38,7 +38,7 @@ int pb_opened_open_on(pb_opened *o, const char *spec, const pb_backend *b, const
     return rc;
 }
 
-int64_t pb_opened_round(void *ctx)
+int64_t pb__opened_round(void *ctx)
 {
     pb_opened *o = ctx;
     char result[96];
@@ -52,7 +52,7 @@ int64_t pb_opened_round(void *ctx)
     return o->last.t_end - o->last.t_start;
 }
 
-void pb_opened_close(pb_opened *o)
+void pb__opened_close(pb_opened *o)
 {
     if (!o->ex.backend)
         return;

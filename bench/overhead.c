@@ -17,7 +17,7 @@
  *             sides sleep PB_PAIR_IDLE_NS before each round
  *             In the batch and idle pairs the waker (this thread) and the
  *             waiter (the pool's worker, the bare partner) are bound to two
- *             PUs, the same two on both sides (pb_bl_pair_pus): where the
+ *             PUs, the same two on both sides (pb__bl_pair_pus): where the
  *             scheduler would put them is a coin that could fall one way
  *             for one side and the other way for the other.
  * figures     the bare system calls one at a time (create+join, fork with 0
@@ -51,15 +51,15 @@ static void bm_thread(pb_gb_state *st, void *u)
 {
     (void)u;
     while (pb_gb_keep_running(st))
-        pb_bl_thread_once();
+        pb__bl_thread_once();
 }
 
 static void bm_fork(pb_gb_state *st, void *u)
 {
     (void)u;
-    void *heap = pb_bl_touch_heap((size_t)pb_gb_range(st, 0));
+    void *heap = pb__bl_touch_heap((size_t)pb_gb_range(st, 0));
     while (pb_gb_keep_running(st))
-        pb_bl_fork_once();
+        pb__bl_fork_once();
     pb_gb_counter(st, "heap_mb", (double)pb_gb_range(st, 0), 0);
     free(heap);
 }
@@ -68,16 +68,16 @@ static void bm_spawn(pb_gb_state *st, void *u)
 {
     (void)u;
     while (pb_gb_keep_running(st))
-        pb_bl_spawn_once();
+        pb__bl_spawn_once();
 }
 
 static void bm_round_trip(pb_gb_state *st, void *u)
 {
-    pb_bl_partner *p = pb_bl_partner_start((pb_bl_kind)(intptr_t)u);
-    pb_bl_round_trip(p);
+    pb_bl_partner *p = pb__bl_partner_start((pb_bl_kind)(intptr_t)u);
+    pb__bl_round_trip(p);
     while (pb_gb_keep_running(st))
-        pb_bl_round_trip(p);
-    pb_bl_partner_stop(p);
+        pb__bl_round_trip(p);
+    pb__bl_partner_stop(p);
 }
 
 static pthread_mutex_t shared_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -170,7 +170,7 @@ typedef struct pair_def {
     bare_shape bare;           /* the bare side */
     unsigned n;
     int64_t idle_ns;           /* sleep before each side's round */
-    bool placed;               /* waker and waiter bound apart, alike on both sides (pb_bl_pair_pus) */
+    bool placed;               /* waker and waiter bound apart, alike on both sides (pb__bl_pair_pus) */
 } pair_def;
 
 typedef struct bare_side {
@@ -183,11 +183,11 @@ static int64_t bare_round(void *ctx)
     bare_side *b = ctx;
     int64_t t0 = pb_now_ns();
     switch (b->d->bare) {
-    case BARE_THREADS_AT_ONCE: pb_bl_threads_at_once(b->d->n); break;
-    case BARE_FORKS_AT_ONCE: pb_bl_forks_at_once(b->d->n); break;
-    case BARE_PIPE_MESSAGES: pb_bl_pipe_messages(b->partner, b->d->n); break;
+    case BARE_THREADS_AT_ONCE: pb__bl_threads_at_once(b->d->n); break;
+    case BARE_FORKS_AT_ONCE: pb__bl_forks_at_once(b->d->n); break;
+    case BARE_PIPE_MESSAGES: pb__bl_pipe_messages(b->partner, b->d->n); break;
     case BARE_FUTEX_THREAD:
-    case BARE_FUTEX_PROCESS: pb_bl_round_trip(b->partner); break;
+    case BARE_FUTEX_PROCESS: pb__bl_round_trip(b->partner); break;
     }
     return pb_now_ns() - t0;
 }
@@ -195,49 +195,48 @@ static int64_t bare_round(void *ctx)
 static void bm_pair(pb_gb_state *gs, void *user)
 {
     const pair_def *d = user;
-    int waker = -1, waiter = -1, rc;
+    int waker = -1, waiter = -1;
     if (d->placed)
-        pb_bl_pair_pus(&waker, &waiter);
-    if (waker >= 0 && (rc = pb_bl_bind(waker)) != 0) {
-        char why[96];
-        snprintf(why, sizeof why, "cannot bind to PU %d: %s", waker, strerror(rc));
-        pb_gb_skip_with_error(gs, why);
+        pb__bl_pair_pus(&waker, &waiter);
+    pb_error err;
+    if (waker >= 0 && pb__bl_bind(waker, &err) != 0) {
+        pb_gb_skip_with_error(gs, err.msg);
         return;
     }
     pb_opened o;
-    if (pb_opened_open_on(&o, d->spec, d->backend, &d->cfg, waiter) != 0) {
+    if (pb__opened_open_on(&o, d->spec, d->backend, &d->cfg, waiter) != 0) {
         pb_gb_skip_with_error(gs, o.err.msg);
-        pb_bl_bind(-1);
+        pb__bl_bind(-1, NULL);
         return;
     }
     bare_side b = { d, NULL };
     if (d->bare == BARE_PIPE_MESSAGES)
-        b.partner = pb_bl_partner_start_on(PB_BL_PIPE_MESSAGES, waiter);
+        b.partner = pb__bl_partner_start_on(PB_BL_PIPE_MESSAGES, waiter);
     else if (d->bare == BARE_FUTEX_THREAD || d->bare == BARE_FUTEX_PROCESS)
-        b.partner = pb_bl_partner_start_on(d->bare == BARE_FUTEX_THREAD ? PB_BL_FUTEX_THREAD : PB_BL_FUTEX_PROCESS,
+        b.partner = pb__bl_partner_start_on(d->bare == BARE_FUTEX_THREAD ? PB_BL_FUTEX_THREAD : PB_BL_FUTEX_PROCESS,
                                            waiter);
     pb_pair p;
-    pb_pair_init(&p, pb_opened_round, &o, bare_round, &b, d->idle_ns);
-    bool ok = pb_pair_round(&p) == 0;   /* warm-up: every worker and partner up once, not counted */
-    pb_pair_clear(&p);
+    pb__pair_init(&p, pb__opened_round, &o, bare_round, &b, d->idle_ns);
+    bool ok = pb__pair_round(&p) == 0;   /* warm-up: every worker and partner up once, not counted */
+    pb__pair_clear(&p);
     while (pb_gb_keep_running(gs))
-        if (ok && pb_pair_round(&p) != 0)
+        if (ok && pb__pair_round(&p) != 0)
             ok = false;
     if (!ok)
         pb_gb_skip_with_error(gs, o.err.msg[0] ? o.err.msg : "a round failed");
     else {
-        double a = pb_pair_median_a(&p), bare = pb_pair_median_b(&p);
+        double a = pb__pair_median_a(&p), bare = pb__pair_median_b(&p);
         pb_gb_counter(gs, "parbench_us", a / 1e3, 0);
         pb_gb_counter(gs, "bare_us", bare / 1e3, 0);
         pb_gb_counter(gs, "ratio", a / bare, 0);
         pb_gb_counter(gs, "rounds", (double)p.rounds, 0);
     }
-    pb_pair_free(&p);
+    pb__pair_free(&p);
     if (b.partner)
-        pb_bl_partner_stop(b.partner);
-    pb_opened_close(&o);
+        pb__bl_partner_stop(b.partner);
+    pb__opened_close(&o);
     if (waker >= 0)
-        pb_bl_bind(-1);
+        pb__bl_bind(-1, NULL);
 }
 
 static pair_def pairs[16];
@@ -312,13 +311,13 @@ static void bm_backend(pb_gb_state *gs, void *user)
     char spec[64];
     pb_opened o;
     snprintf(spec, sizeof spec, "counter:n=1,tasks=%u", s->tasks);
-    if (pb_opened_open(&o, spec, s->backend, &(pb_exec_config){ .workers = s->workers, .ipc = s->ipc }) != 0) {
+    if (pb__opened_open(&o, spec, s->backend, &(pb_exec_config){ .workers = s->workers, .ipc = s->ipc }) != 0) {
         pb_gb_skip_with_error(gs, o.err.msg);
         return;
     }
     double cpu = 0, wall = 0;
     while (pb_gb_keep_running(gs)) {
-        int64_t ns = pb_opened_round(&o);
+        int64_t ns = pb__opened_round(&o);
         if (ns < 0) {
             pb_gb_skip_with_error(gs, o.err.msg);
             break;
@@ -332,7 +331,7 @@ static void bm_backend(pb_gb_state *gs, void *user)
         pb_gb_counter(gs, "cpu_us_per_task", cpu * 1e6 / (double)s->tasks, PB_GB_AVG_ITERATIONS);
         pb_gb_counter(gs, "tasks_per_run", s->tasks, 0);
     }
-    pb_opened_close(&o);
+    pb__opened_close(&o);
 }
 
 static styled styles[4];
@@ -390,6 +389,6 @@ int main(int argc, char **argv)
     add_style("pool/thread-pool/W:2/tasks:1000", &pb_backend_thread_pool, PB_IPC_ARENA, 2, 1000);
     add_style("pool/process-pool/W:2/tasks:1000", &pb_backend_process_pool, PB_IPC_ARENA, 2, 1000);
     add_style("pool/process-pool-pipe/W:2/tasks:1000", &pb_backend_process_pool, PB_IPC_PIPE, 2, 1000);
-    { void pb_overhead_mpi_register(void); pb_overhead_mpi_register(); }   /* MPI rows: bench/overhead_mpi.c */
+    { void pb__overhead_mpi_register(void); pb__overhead_mpi_register(); }   /* MPI rows: bench/overhead_mpi.c */
     return pb_gb_main(argc, argv, after);
 }

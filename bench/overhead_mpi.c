@@ -57,14 +57,13 @@ static const void *await(pb_mpi_job *job, unsigned r, uint32_t type, pb_wire_hea
     pb_mpi_rank *k = &job->rank[r];
     for (;;) {
         const void *m;
-        while ((m = pb_wire_next(&k->in, h)) != NULL)
+        while ((m = pb__wire_next(&k->in, h)) != NULL)
             if (h->type == type)
                 return m;
         struct pollfd p = { .fd = k->fd, .events = POLLIN };
         if (poll(&p, 1, 10000) <= 0)
             return NULL;
-        long n = pb_wire_fill(&k->in, k->fd);
-        if (n == 0 || (n < 0 && n != -EAGAIN))
+        if (pb__wire_fill(&k->in, k->fd) < 0)
             return NULL;
     }
 }
@@ -77,18 +76,18 @@ static int bare_round_run(pb_mpi_job *job, bare_round *out)
 {
     pb_wire_round rd = { .ops = OPS };
     for (unsigned r = 0; r < job->size; r++)
-        if (pb_wire_send(job->rank[r].fd, PB_WIRE_ROUND, &rd, sizeof rd, NULL, 0) != 0)
-            return -1;
+        if (pb__wire_send(job->rank[r].fd, PB_WIRE_ROUND, &rd, sizeof rd, NULL, 0) != 0)
+            return PB_E_WORKER;
     pb_wire_head h;
     const pb_wire_bare *b = await(job, 0, PB_WIRE_BARE, &h);
     if (!b || h.len != sizeof *b)
-        return -1;
+        return PB_E_WORKER;
     out->ping_pong_ns = b->ping_pong_ns;
     out->barrier_ns = b->barrier_ns;
     int64_t t0 = pb_now_ns();
     for (unsigned i = 0; i < OPS; i++) {
-        if (pb_wire_send(job->rank[0].fd, PB_WIRE_PING, NULL, 0, NULL, 0) != 0 || !await(job, 0, PB_WIRE_PONG, &h))
-            return -1;
+        if (pb__wire_send(job->rank[0].fd, PB_WIRE_PING, NULL, 0, NULL, 0) != 0 || !await(job, 0, PB_WIRE_PONG, &h))
+            return PB_E_WORKER;
     }
     out->tcp_ns = (double)(pb_now_ns() - t0) / OPS;
     return 0;
@@ -108,10 +107,10 @@ static int side_round(backend_side *b, unsigned k)
 {
     double sum = 0, skews = 0;
     for (unsigned i = 0; i < OPS; i++) {
-        int64_t w = pb_opened_round(&b->o);
+        int64_t w = pb__opened_round(&b->o);
         if (w < 0)
-            return -1;
-        double sk = (double)pb_mpi_gate_skew_ns(&b->o.ex);
+            return PB_E_WORKER;
+        double sk = (double)pb__mpi_gate_skew_ns(&b->o.ex);
         sum += (double)w;
         skews += sk;
         b->each_task[k * OPS + i] = (double)w;
@@ -128,7 +127,7 @@ static void bm_mpi_one_task(pb_gb_state *gs, void *user)
     pb_error err = { 0 };
     pb_mpi_job bare;
     static const char *const bare_args[] = { "--bare", NULL };
-    if (pb_mpi_job_start(&bare, NULL, 2, bare_args, &err) != 0) {
+    if (pb__mpi_job_start(&bare, NULL, 2, bare_args, &err) != 0) {
         pb_gb_skip_with_error(gs, err.msg);
         return;
     }
@@ -142,7 +141,7 @@ static void bm_mpi_one_task(pb_gb_state *gs, void *user)
     bool failed = !topo || pb_pin_parse("compact", &compact, &err) || pb_place(topo, &compact, 2, &sides[1].pl, &err);
     for (int b = 0; b < 2 && !failed; b++) {
         pb_exec_config cfg = { .workers = 2, .placement = b ? &sides[1].pl : NULL };
-        failed = pb_opened_open(&sides[b].o, "counter:n=1,tasks=1", &pb_backend_mpi, &cfg) != 0;
+        failed = pb__opened_open(&sides[b].o, "counter:n=1,tasks=1", &pb_backend_mpi, &cfg) != 0;
         if (failed)
             err = sides[b].o.err;
         sides[b].open = !failed;
@@ -172,11 +171,11 @@ static void bm_mpi_one_task(pb_gb_state *gs, void *user)
     }
     for (int b = 0; b < 2; b++)
         if (sides[b].open)
-            pb_opened_close(&sides[b].o);
+            pb__opened_close(&sides[b].o);
     pb_placement_free(&sides[1].pl);
     for (unsigned r = 0; r < bare.size; r++)
-        pb_wire_send(bare.rank[r].fd, PB_WIRE_QUIT, NULL, 0, NULL, 0);
-    pb_mpi_job_end(&bare, true);
+        pb__wire_send(bare.rank[r].fd, PB_WIRE_QUIT, NULL, 0, NULL, 0);
+    pb__mpi_job_end(&bare, true);
     if (failed) {
         pb_gb_skip_with_error(gs, err.msg);
         return;
@@ -218,10 +217,10 @@ static void bm_mpi_counter(pb_gb_state *gs, void *user)
     const pb_backend *bes[3] = { &pb_backend_serial, &pb_backend_process_pool, &pb_backend_mpi };
     unsigned W[3] = { 1, 2, 2 };
     for (int b = 0; b < 3; b++)
-        if (pb_opened_open(&o[b], "counter:n=1e8,tasks=2", bes[b], &(pb_exec_config){ .workers = W[b] }) != 0) {
+        if (pb__opened_open(&o[b], "counter:n=1e8,tasks=2", bes[b], &(pb_exec_config){ .workers = W[b] }) != 0) {
             pb_gb_skip_with_error(gs, o[b].err.msg);
             for (int c = 0; c < b; c++)
-                pb_opened_close(&o[c]);
+                pb__opened_close(&o[c]);
             return;
         }
     double wall[3][COUNTER_ROUNDS];
@@ -230,7 +229,7 @@ static void bm_mpi_counter(pb_gb_state *gs, void *user)
         for (unsigned k = 0; k < COUNTER_ROUNDS && failed < 0; k++)
             for (int i = 0; i < 3 && failed < 0; i++) {
                 int b = (int)((i + k) % 3);   /* each backend first in turn */
-                int64_t ns = pb_opened_round(&o[b]);
+                int64_t ns = pb__opened_round(&o[b]);
                 wall[b][k] = (double)ns;
                 if (ns < 0)
                     failed = b;
@@ -240,7 +239,7 @@ static void bm_mpi_counter(pb_gb_state *gs, void *user)
     if (failed >= 0)
         pb_gb_skip_with_error(gs, o[failed].err.msg);
     for (int b = 0; b < 3; b++)
-        pb_opened_close(&o[b]);
+        pb__opened_close(&o[b]);
     if (failed >= 0)
         return;
     double serial = pb_median(wall[0], COUNTER_ROUNDS), pool = pb_median(wall[1], COUNTER_ROUNDS);
@@ -255,7 +254,7 @@ static void bm_mpi_counter(pb_gb_state *gs, void *user)
     goal("counter speedup, process-pool / mpi (mpi within 10%)", (serial / pool) / (serial / ranks), "<=1.111");
 }
 
-void pb_overhead_mpi_register(void)
+void pb__overhead_mpi_register(void)
 {
     const char *why = pb_backend_unavailable(&pb_backend_mpi);
     if (*why) {

@@ -4,6 +4,6 @@
 #ifndef PB_BENCH_OVERHEAD_MPI_H
 #define PB_BENCH_OVERHEAD_MPI_H
 
-void pb_overhead_mpi_register(void);
+void pb__overhead_mpi_register(void);
 
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-void pb_pair_init(pb_pair *p, pb_pair_fn a, void *a_ctx, pb_pair_fn b, void *b_ctx, int64_t idle_ns)
+void pb__pair_init(pb_pair *p, pb_pair_fn a, void *a_ctx, pb_pair_fn b, void *b_ctx, int64_t idle_ns)
 {
     memset(p, 0, sizeof *p);
     p->a = a;
@@ -23,7 +23,7 @@ static int64_t one(const pb_pair *p, pb_pair_fn f, void *ctx)
     return f(ctx);
 }
 
-int pb_pair_round(pb_pair *p)
+int pb__pair_round(pb_pair *p)
 {
     if (p->rounds == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 64;
@@ -32,8 +32,8 @@ int pb_pair_round(pb_pair *p)
             p->a_ns = a;
         int64_t *b = a ? realloc(p->b_ns, cap * sizeof *b) : NULL;
         if (!b) {
-            fprintf(stderr, "pb_pair_round: out of memory\n");
-            return -1;
+            fprintf(stderr, "pb__pair_round: out of memory\n");
+            return PB_E_NOMEM;
         }
         p->b_ns = b;
         p->cap = cap;
@@ -47,7 +47,7 @@ int pb_pair_round(pb_pair *p)
         ta = tb < 0 ? -1 : one(p, p->a, p->a_ctx);
     }
     if (ta < 0 || tb < 0)
-        return -1;
+        return PB_E_WORKER;
     p->a_ns[p->rounds] = ta;
     p->b_ns[p->rounds] = tb;
     p->rounds++;
@@ -68,22 +68,22 @@ static double median_of(const int64_t *t, size_t n)
     return m;
 }
 
-double pb_pair_median_a(const pb_pair *p)
+double pb__pair_median_a(const pb_pair *p)
 {
     return median_of(p->a_ns, p->rounds);
 }
 
-double pb_pair_median_b(const pb_pair *p)
+double pb__pair_median_b(const pb_pair *p)
 {
     return median_of(p->b_ns, p->rounds);
 }
 
-void pb_pair_clear(pb_pair *p)
+void pb__pair_clear(pb_pair *p)
 {
     p->rounds = 0;
 }
 
-void pb_pair_free(pb_pair *p)
+void pb__pair_free(pb_pair *p)
 {
     free(p->a_ns);
     free(p->b_ns);

@@ -3,10 +3,10 @@
  * the median of its per-round times over the same number of rounds.
  *
  *     pb_pair p;
- *     pb_pair_init(&p, run_pool_once, &pool, futex_round_trip, &partner, PB_PAIR_IDLE_NS);
+ *     pb__pair_init(&p, run_pool_once, &pool, futex_round_trip, &partner, PB_PAIR_IDLE_NS);
  *     for (int i = 0; i < 200; i++)
- *         if (pb_pair_round(&p) != 0) ...
- *     double ratio = pb_pair_median_a(&p) / pb_pair_median_b(&p);
+ *         if (pb__pair_round(&p) != 0) ...
+ *     double ratio = pb__pair_median_a(&p) / pb__pair_median_b(&p);
  *
  * Round i runs A then B when i is even, B then A when it is odd, so that
  * neither side always follows the other. */
@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "parbench/error.h"
 #include "parbench/stats.h"
 
 /* One round of a side: its wall time in ns, or -1 when it failed (the side
@@ -35,15 +36,16 @@ typedef struct pb_pair {
     size_t rounds, cap;
 } pb_pair;
 
-void pb_pair_init(pb_pair *p, pb_pair_fn a, void *a_ctx, pb_pair_fn b, void *b_ctx, int64_t idle_ns);
-/* One round of each side. 0, or -1 when a side failed. */
-int pb_pair_round(pb_pair *p);
+void pb__pair_init(pb_pair *p, pb_pair_fn a, void *a_ctx, pb_pair_fn b, void *b_ctx, int64_t idle_ns);
+/* One round of each side. 0; PB_E_WORKER when a side failed (it said why),
+ * PB_E_NOMEM. */
+int pb__pair_round(pb_pair *p);
 /* Medians of the per-round times so far, ns; NAN before the first round. */
-double pb_pair_median_a(const pb_pair *p);
-double pb_pair_median_b(const pb_pair *p);
+double pb__pair_median_a(const pb_pair *p);
+double pb__pair_median_b(const pb_pair *p);
 /* Forget the rounds (keep the sides). */
-void pb_pair_clear(pb_pair *p);
-void pb_pair_free(pb_pair *p);
+void pb__pair_clear(pb_pair *p);
+void pb__pair_free(pb_pair *p);
 
 
 #endif

@@ -33,10 +33,8 @@
 #include <unistd.h>
 
 #include "baselines.h"
-#include "cli/cli.h"
 #include "opened.h"
 #include "paired.h"
-#include "core/gate.h"
 #include "parbench/clock.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"
@@ -58,23 +56,23 @@ static double per_op_ns(void (*op)(void), int n)
 
 static double bare_thread_ns(int n)
 {
-    return per_op_ns(pb_bl_thread_once, n);
+    return per_op_ns(pb__bl_thread_once, n);
 }
 
 static double bare_fork_ns(int n)
 {
-    return per_op_ns(pb_bl_fork_once, n);
+    return per_op_ns(pb__bl_fork_once, n);
 }
 
 static double round_trips_ns(pb_bl_kind kind, int n)
 {
-    pb_bl_partner *p = pb_bl_partner_start(kind);
-    pb_bl_round_trip(p);   /* the partner is up */
+    pb_bl_partner *p = pb__bl_partner_start(kind);
+    pb__bl_round_trip(p);   /* the partner is up */
     int64_t t0 = pb_now_ns();
     for (int i = 0; i < n; i++)
-        pb_bl_round_trip(p);
+        pb__bl_round_trip(p);
     double ns = (double)(pb_now_ns() - t0) / n;
-    pb_bl_partner_stop(p);
+    pb__bl_partner_stop(p);
     return ns;
 }
 
@@ -155,7 +153,7 @@ static int64_t children_cpu_ns(void)
 
 static void open_or_exit(pb_opened *o, const char *spec, const pb_backend *b, pb_exec_config cfg)
 {
-    if (pb_opened_open(o, spec, b, &cfg) != 0) {
+    if (pb__opened_open(o, spec, b, &cfg) != 0) {
         fprintf(stderr, "pool_overhead: %s under %s: %s\n", spec, b->name, o->err.msg);
         exit(1);
     }
@@ -163,7 +161,7 @@ static void open_or_exit(pb_opened *o, const char *spec, const pb_backend *b, pb
 
 static int64_t round_or_exit(pb_opened *o)
 {
-    int64_t ns = pb_opened_round(o);   /* says why on stderr */
+    int64_t ns = pb__opened_round(o);   /* says why on stderr */
     if (ns < 0)
         exit(1);
     return ns;
@@ -180,7 +178,7 @@ static double execute_ns(const char *spec, const pb_backend *b, pb_exec_config c
         v[i] = (double)round_or_exit(&o);
     double med = pb_median(v, (size_t)trials);
     free(v);
-    pb_opened_close(&o);
+    pb__opened_close(&o);
     return med;
 }
 
@@ -196,45 +194,46 @@ static int64_t bare_round(void *ctx)
     bare_side *b = ctx;
     int64_t t0 = pb_now_ns();
     if (b->messages)
-        pb_bl_pipe_messages(b->partner, b->messages);
+        pb__bl_pipe_messages(b->partner, b->messages);
     else
-        pb_bl_round_trip(b->partner);
+        pb__bl_round_trip(b->partner);
     return pb_now_ns() - t0;
 }
 
 /* `rounds` alternating rounds of `spec` under backend b and of the bare
  * partner of `kind`; the medians of each side, ns. The waker (this thread)
  * and the waiter (the pool's worker, the partner) are bound to the same two
- * PUs on both sides (pb_bl_pair_pus). */
+ * PUs on both sides (pb__bl_pair_pus). */
 static void pair(const char *spec, const pb_backend *b, pb_exec_config cfg, pb_bl_kind kind, unsigned messages,
                  int64_t idle_ns, int rounds, double *parbench_ns, double *bare_ns)
 {
-    int waker, waiter, rc;
-    pb_bl_pair_pus(&waker, &waiter);
-    if (waker >= 0 && (rc = pb_bl_bind(waker)) != 0) {
-        fprintf(stderr, "pool_overhead: cannot bind to PU %d: %s\n", waker, strerror(rc));
+    int waker, waiter;
+    pb__bl_pair_pus(&waker, &waiter);
+    pb_error err;
+    if (waker >= 0 && pb__bl_bind(waker, &err) != 0) {
+        fprintf(stderr, "pool_overhead: %s\n", err.msg);
         exit(1);
     }
     pb_opened o;
-    if (pb_opened_open_on(&o, spec, b, &cfg, waiter) != 0) {
+    if (pb__opened_open_on(&o, spec, b, &cfg, waiter) != 0) {
         fprintf(stderr, "pool_overhead: %s under %s: %s\n", spec, b->name, o.err.msg);
         exit(1);
     }
-    bare_side bare = { pb_bl_partner_start_on(kind, waiter), messages };
+    bare_side bare = { pb__bl_partner_start_on(kind, waiter), messages };
     pb_pair p;
-    pb_pair_init(&p, pb_opened_round, &o, bare_round, &bare, idle_ns);
+    pb__pair_init(&p, pb__opened_round, &o, bare_round, &bare, idle_ns);
     for (int i = 0; i <= rounds; i++) {
-        if (pb_pair_round(&p) != 0)
+        if (pb__pair_round(&p) != 0)
             exit(1);   /* the side said why */
         if (i == 0)
-            pb_pair_clear(&p);   /* warm-up: every worker and partner up once, not counted */
+            pb__pair_clear(&p);   /* warm-up: every worker and partner up once, not counted */
     }
-    *parbench_ns = pb_pair_median_a(&p);
-    *bare_ns = pb_pair_median_b(&p);
-    pb_pair_free(&p);
-    pb_bl_partner_stop(bare.partner);
-    pb_opened_close(&o);
-    pb_bl_bind(-1);
+    *parbench_ns = pb__pair_median_a(&p);
+    *bare_ns = pb__pair_median_b(&p);
+    pb__pair_free(&p);
+    pb__bl_partner_stop(bare.partner);
+    pb__opened_close(&o);
+    pb__bl_bind(-1, NULL);
 }
 
 /* ---- printing ---------------------------------------------------------------- */
@@ -345,7 +344,7 @@ int main(int argc, char **argv)
         char what[96];
         snprintf(what, sizeof what, "%s, %u idle workers (all together)", b->name, pus);
         goal(what, share * 100, "%", "<=", 0.1);   /* issue 14: an idle pool costs no CPU, <= 0.1% of a core */
-        pb_opened_close(&o);
+        pb__opened_close(&o);
     }
 
     /* scaling: counter with T = W = PUs; serial and both pools in alternation, one run each per round */
@@ -364,9 +363,9 @@ int main(int argc, char **argv)
     }
     double s_ns = pb_median(sv, (size_t)rounds), tpw = pb_median(tv, (size_t)rounds), ppw = pb_median(pv, (size_t)rounds);
     free(sv), free(tv), free(pv);
-    pb_opened_close(&os);
-    pb_opened_close(&ot);
-    pb_opened_close(&op);
+    pb__opened_close(&os);
+    pb__opened_close(&ot);
+    pb__opened_close(&op);
     printf("\nscaling: %s, W = %u (%d alternating rounds)\n", spec, pus, rounds);
     row("serial", s_ns / 1e6, "ms");
     row("thread-pool", tpw / 1e6, "ms");

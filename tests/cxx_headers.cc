@@ -14,6 +14,7 @@
 #include "parbench/runner.h"
 #include "parbench/sampler.h"
 #include "parbench/schema.h"
+#include "parbench/suite.h"
 #include "parbench/topology.h"
 #include "parbench/workload.h"
 #include "shim/pb_gbench.h"

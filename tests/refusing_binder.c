@@ -14,5 +14,5 @@ int main(int argc, char **argv)
     pb_topology_refuse_binding(EPERM);
     if (argc < 2 || strcmp(argv[1], "run") != 0)
         return PB_EXIT_USAGE;
-    return pb_cmd_run(argc - 1, argv + 1);
+    return pb__cmd_run(argc - 1, argv + 1);
 }

@@ -70,7 +70,7 @@ static capture run(const char *spec, const pb_backend *b, unsigned W, uint64_t c
     pb_workload_spec s;
     pb_error err = { 0 };
     capture c = { 0 };
-    if (pb_cli_parse_workload(spec, &s, &err) != 0) {
+    if (pb__cli_parse_workload(spec, &s, &err) != 0) {
         fprintf(stderr, "%s: %s\n", spec, err.msg);
         exit(1);
     }

@@ -105,7 +105,7 @@ static pb_config config(const char *spec, unsigned tag, unsigned reps, unsigned 
 {
     pb_workload_spec s;
     pb_error err;
-    if (pb_cli_parse_workload(spec, &s, &err) != 0) {
+    if (pb__cli_parse_workload(spec, &s, &err) != 0) {
         fprintf(stderr, "%s: %s\n", spec, err.msg);
         exit(1);
     }

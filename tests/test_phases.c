@@ -75,7 +75,7 @@ static watch run(const char *spec, const pb_backend *b, unsigned W, pb_ipc ipc, 
     pb_workload_spec s;
     pb_error err = { 0 };
     watch w = { .sleep_ns = observer_sleep_ns, .what = b->name };
-    if (pb_cli_parse_workload(spec, &s, &err) != 0) {
+    if (pb__cli_parse_workload(spec, &s, &err) != 0) {
         CHECK_MSG(0, "%s: %s", spec, err.msg);
         return w;
     }
@@ -129,7 +129,7 @@ static void binding_is_where_it_is_said(void)
             continue;
         if (r->bound != 1) {
             CHECK_SKIP("%s: binding was refused here (%s): where it happens cannot be seen", pb_backends[b]->name,
-                       strerror(r->bind_error));
+                       r->bind_refusal);
             continue;
         }
         bool inside = pb_backends[b] == &pb_backend_pthread || pb_backends[b] == &pb_backend_fork;
@@ -156,7 +156,7 @@ static void a_dead_workers_cpu_is_kept(void)
         snprintf(spec, sizeof spec, "counter:n=3e7,tasks=2,fault=%s@1", cases[k].fault);
         pb_workload_spec s;
         pb_error err = { 0 };
-        if (pb_cli_parse_workload(spec, &s, &err) != 0) {
+        if (pb__cli_parse_workload(spec, &s, &err) != 0) {
             CHECK_MSG(0, "%s: %s", spec, err.msg);
             continue;
         }

@@ -110,7 +110,7 @@ int main(void)
 
     /* this machine: a pinned run's tasks ran on the PUs of the worker that ran them */
     pb_workload_spec s;
-    CHECK(pb_cli_parse_workload("counter:n=2e6,tasks=8", &s, &err) == 0);
+    CHECK(pb__cli_parse_workload("counter:n=2e6,tasks=8", &s, &err) == 0);
     const pb_topology *here = pb_topology_this(&err);
     CHECK(here != NULL);
     const char *policies[] = { "compact", "scatter", "core" };
@@ -135,8 +135,8 @@ int main(void)
                 pb_plan_reset(&plan);
                 CHECK(pb_backends[b]->execute(&ex, &plan, &st, &err) == 0);
                 CHECK(pb_plan_verify(&plan, result, sizeof result, &err) == 0);
-                CHECK_MSG(st.bind_error == 0, "%s --pin %s: binding refused (%d)", pb_backends[b]->name,
-                          policies[k], st.bind_error);
+                CHECK_MSG(st.bind_refusal[0] == '\0', "%s --pin %s: binding refused (%s)", pb_backends[b]->name,
+                          policies[k], st.bind_refusal);
                 for (size_t i = 0; i < plan.ntasks; i++) {
                     const pb_outcome *o = &plan.outcomes[i];
                     const pb_worker_place *wp = &pl.place[o->worker];

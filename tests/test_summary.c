@@ -39,7 +39,7 @@ int main(void)
 {
     pb_error err;
     pb_workload_spec ws;
-    CHECK(pb_cli_parse_workload("counter:n=1e8,tasks=2", &ws, &err) == 0);
+    CHECK(pb__cli_parse_workload("counter:n=1e8,tasks=2", &ws, &err) == 0);
     pb_config cfg[4];
     pb_summary_row rows[4];
     double ones[N] = { 0 };
@@ -59,7 +59,7 @@ int main(void)
     CHECK(out != NULL);
     if (!out)
         return check_report("summary");
-    pb_summary_print(out, rows, 4);
+    pb__summary_print(out, rows, 4);
     fclose(out);
     printf("%s", text);
 

@@ -24,7 +24,7 @@ static bool open_pool(opened *o, const char *spec, const pb_backend *b, unsigned
 {
     pb_workload_spec ws;
     pb_error err = { 0 };
-    if (pb_cli_parse_workload(spec, &ws, &err) || pb_plan_create(&o->plan, ws.workload, &ws.params, &err)) {
+    if (pb__cli_parse_workload(spec, &ws, &err) || pb_plan_create(&o->plan, ws.workload, &ws.params, &err)) {
         fprintf(stderr, "%s: %s\n", spec, err.msg);
         exit(1);
     }
@@ -62,7 +62,7 @@ static unsigned workers_in(opened *o, char s)
     pb_pool *p = o->ex.state;
     unsigned n = 0;
     for (unsigned w = 0; w < p->workers; w++)
-        n += pb_proc_state(atomic_load(&p->ctl->slot[w].tid)) == s;
+        n += pb__proc_state(atomic_load(&p->ctl->slot[w].tid)) == s;
     return n;
 }
 

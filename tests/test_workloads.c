@@ -56,7 +56,7 @@ static pb_workload_spec spec(const char *text)
 {
     pb_workload_spec s;
     pb_error err;
-    if (pb_cli_parse_workload(text, &s, &err) != 0) {
+    if (pb__cli_parse_workload(text, &s, &err) != 0) {
         fprintf(stderr, "bad spec %s: %s\n", text, err.msg);
         exit(1);
     }

@@ -57,6 +57,9 @@ typedef struct pb_usage {
     int64_t maxrss_kb;         /* peak resident set of the largest participant */
 } pb_usage;
 
+/* Room for one sentence saying why a worker could not bind (pb_bind_self's). */
+#define PB_BIND_REFUSAL_LEN 160
+
 /* What a backend measured during one execute(). Timestamps are
  * CLOCK_MONOTONIC; the phases partition the run:
  *   spawn = t_gate - t_start   (until every worker waits at the start gate)
@@ -67,7 +70,7 @@ typedef struct pb_run_stats {
     pb_usage usage;
     uint64_t chunk;            /* tasks a worker took at a time (a static block: the largest) */
     unsigned replaced;         /* workers that died and were replaced during the run */
-    int bind_error;            /* first errno of a worker whose binding was refused; 0 if none */
+    char bind_refusal[PB_BIND_REFUSAL_LEN];   /* why the first worker refused a binding could not bind; "" if none */
     int64_t bind_ns;           /* the slowest worker's binding inside the timed run; 0 if none there */
     char note[256];            /* what went wrong with workers, "" if nothing */
     /* Backends whose workers may run on other hosts (mpi); left zero, every

@@ -71,7 +71,7 @@ typedef struct pb_run_record {
     bool oversubscribed;       /* more workers than the PUs (or cores) they were placed on */
     int bound;                 /* 1: every worker bound as placed; 0: refused; -1: not pinned */
     int held;                  /* 1: every task started and ended on its worker's PUs; 0: not; -1: not pinned */
-    int bind_error;            /* errno of a refused binding, 0 if none */
+    char bind_refusal[PB_BIND_REFUSAL_LEN];   /* why binding was refused (bound 0), else "" */
     double sampler_cpu_s;      /* the CPU sampler's own CPU time during the run */
     size_t samples;            /* sampler intervals recorded during the run */
     bool ok;                   /* every worker ended well and verification passed */

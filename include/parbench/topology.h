@@ -96,12 +96,15 @@ bool pb_place_has(const pb_worker_place *wp, int cpu);
 
 /* Bind the calling thread to a worker's PUs and check that it took. An
  * unbound place binds to every usable PU (so a parent's narrower mask never
- * leaks into a worker meant to be free). 0, or an errno-style code. */
-int pb_bind_self(const pb_worker_place *wp);
+ * leaks into a worker meant to be free). 0; PB_E_SYS when the kernel refused
+ * (err: "cannot bind to PU 3: Operation not permitted"), PB_E_VERIFY when
+ * it kept another set than asked, PB_E_NOMEM; or the topology's own error. */
+int pb_bind_self(const pb_worker_place *wp, pb_error *err);
 
-/* From now on every binding of this process fails with errno_code (EPERM,
- * EINVAL, ENOSYS), as a restricted container refuses sched_setaffinity; 0
- * binds for real again. How tests see what parbench does with a refusal. */
+/* From now on every binding to a worker's PUs fails as if the kernel
+ * answered errno_code (EPERM, EINVAL, ENOSYS), as a restricted container
+ * refuses sched_setaffinity; 0 binds for real again. How tests see what
+ * parbench does with a refusal. */
 void pb_topology_refuse_binding(int errno_code);
 
 #endif

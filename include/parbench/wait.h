@@ -13,7 +13,7 @@
  * it costs no CPU. A spinner pauses for a couple of microseconds, then
  * yields the CPU at every turn (from the first turn when the spinning
  * threads, workers and parent, outnumber the PUs), so that a waiting thread
- * never keeps the one it waits for off the CPU (src/core/spin.h). */
+ * never keeps the one it waits for off the CPU (src/backends/worker/spin.h). */
 #ifndef PARBENCH_WAIT_H
 #define PARBENCH_WAIT_H
 
@@ -62,6 +62,6 @@ int pb_wait_parse(const char *text, pb_wait_kind *out, pb_error *err);
  * for adaptive, PB_WAIT_ACTIVE_IDLE_NS for active (INT64_MAX when `busy`:
  * a parent awaiting a run it started spins until the run ends). */
 int64_t pb_wait_spin_ns(const pb_wait_policy *w, bool busy);
-/* The spinning itself is internal: src/core/spin.h. */
+/* The spinning itself is internal: src/backends/worker/spin.h. */
 
 #endif

@@ -16,10 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/children.h"
-#include "core/crash.h"
-#include "core/gate.h"
-#include "core/usage.h"
+#include "backends/worker/children.h"
+#include "backends/worker/crash.h"
+#include "backends/worker/gate.h"
+#include "backends/worker/usage.h"
 #include "parbench/backend.h"
 #include "parbench/clock.h"
 
@@ -41,15 +41,15 @@ static _Noreturn void child_main(const pb_plan *plan, pb_control *ctl, const pb_
     /* A crash is reported by its signal; no core file is left behind. */
     struct rlimit no_core = { 0, 0 };
     setrlimit(RLIMIT_CORE, &no_core);
-    pb_crash_guard_reset_in_child();
+    pb__crash_guard_reset_in_child();
     atomic_store(&ctl->slot[w].tid, (int32_t)getpid());
-    pb_slot_bind(&ctl->slot[w], cfg, w);   /* after fork, before the gate */
-    if (pb_gate_arrive(ctl)) {
+    pb__slot_bind(ctl, cfg, w);   /* after fork, before the gate */
+    if (pb__gate_arrive(ctl)) {
         size_t first, last;
         pb_static_block(plan->ntasks, ctl->workers, w, &first, &last);
         for (size_t i = first; i < last; i++)
-            pb_slot_run_task(&ctl->slot[w], &ctl->seq, plan, i, w);
-        pb_worker_done(ctl, w);
+            pb__slot_run_task(&ctl->slot[w], &ctl->seq, plan, i, w);
+        pb__worker_done(ctl, w);
     }
     _exit(0);   /* not exit(): the parent's stdio buffers are not ours to flush */
 }
@@ -77,12 +77,12 @@ static int check_children(void *arg, int64_t timeout_ns)
         siginfo_t si = { 0 };
         if (waitid(P_PID, (id_t)s->pids[w], &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid)
             continue;   /* ended: reaped and reported below */
-        int64_t task, ran = pb_slot_overrun(s->ctl, s->plan, w, timeout_ns, &task);
+        int64_t task, ran = pb__slot_overrun(s->ctl, s->plan, w, timeout_ns, &task);
         if (ran) {
             char what[160];
             snprintf(what, sizeof what, "worker %u was killed after %.3f s in task %lld (--task-timeout)",
                      w, (double)ran / 1e9, (long long)task);
-            pb_stats_note(s->st, what);
+            pb__stats_note(s->st, what);
             kill(s->pids[w], SIGKILL);
             s->killed[w] = true;
             continue;
@@ -107,7 +107,7 @@ static void fork_close(pb_exec *ex)
     fork_state *s = ex->state;
     if (!s)
         return;
-    pb_control_destroy(s->ctl);
+    pb__control_destroy(s->ctl);
     free(s->pids);
     free(s->killed);
     free(s);
@@ -123,7 +123,7 @@ static int fork_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
     ex->state = s;
     s->pids = calloc(ex->config.workers, sizeof *s->pids);
     s->killed = calloc(ex->config.workers, sizeof *s->killed);
-    s->ctl = pb_control_create(ex->config.workers, err);
+    s->ctl = pb__control_create(ex->config.workers, err);
     if (!s->pids || !s->killed || !s->ctl) {
         bool control_failed = !s->ctl;   /* read before close frees s */
         fork_close(ex);
@@ -141,65 +141,65 @@ static int fork_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_e
     pid_t self = getpid();
 
     fflush(NULL);   /* nothing buffered may be duplicated into children */
-    pb_control_reset(s->ctl);
+    pb__control_reset(s->ctl);
     memset(s->killed, 0, W * sizeof *s->killed);
     s->plan = plan;
     s->st = st;
     st->chunk = (plan->ntasks + W - 1) / W;
-    pb_meter_begin(&meter);
+    pb__meter_begin(&meter);
     st->t_start = pb_now_ns();
     for (s->started = 0; s->started < W; s->started++) {
-        pid_t pid = pb_children_fork();
+        pid_t pid = pb__children_fork();
         if (pid == 0)
             child_main(plan, s->ctl, &ex->config, s->started, self);
         if (pid < 0) {
             rc = pb_fail_errno(err, PB_E_WORKER, errno, "fork: cannot start worker %u of %u",
                                s->started + 1, W);
-            pb_stats_note(st, err->msg);
+            pb__stats_note(st, err->msg);
             break;
         }
         s->pids[s->started] = pid;
     }
-    if (rc == 0 && pb_gate_wait_ready(s->ctl, 20, any_child_gone, s) != 0) {
+    if (rc == 0 && pb__gate_wait_ready(s->ctl, 20, any_child_gone, s) != 0) {
         /* A child died before the start: let the others run, report it when reaping. */
         rc = PB_E_WORKER;
     }
     st->t_gate = pb_now_ns();
-    pb_gate_release(s->ctl, (rc && s->started < W) ? PB_GATE_ABORT : PB_GATE_OPEN);
+    pb__gate_release(s->ctl, (rc && s->started < W) ? PB_GATE_ABORT : PB_GATE_OPEN);
     if (s->started == W && ex->config.task_timeout_ns > 0)   /* otherwise wait4 is the wait */
-        pb_wait_workers_done(s->ctl, ex->config.task_timeout_ns, check_children, s);
+        pb__wait_workers_done(s->ctl, ex->config.task_timeout_ns, check_children, s);
 
     for (unsigned w = 0; w < s->started; w++) {
         int status;
         struct rusage ru;
         pid_t got;
-        if ((got = pb_children_reap(s->pids[w], &status, 0, &ru)) < 0) {
+        if ((got = pb__children_reap(s->pids[w], &status, 0, &ru)) < 0) {
             rc = pb_fail_errno(err, PB_E_WORKER, errno, "fork: cannot reap worker %u", w);
             continue;
         }
         pb_usage child;
-        pb_usage_of_child(&child, &ru);
-        pb_usage_add(&st->usage, &child);
+        pb__usage_of_child(&child, &ru);
+        pb__usage_add(&st->usage, &child);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             char what[160];
             describe_status(what, sizeof what, w, got, status);
             if (!s->killed[w])
-                pb_stats_note(st, what);
-            pb_slot_mark_lost(s->ctl, plan, w, WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+                pb__stats_note(st, what);
+            pb__slot_mark_lost(s->ctl, plan, w, WIFSIGNALED(status) ? WTERMSIG(status) : 0,
                               WIFSIGNALED(status) ? -1 : WEXITSTATUS(status));
             rc = pb_fail(err, PB_E_WORKER, "fork: %s", st->note);
         }
     }
     st->t_end = pb_now_ns();
     pb_usage parent;
-    pb_meter_end(&meter, &parent);
+    pb__meter_end(&meter, &parent);
 
-    int64_t last = pb_control_last_done(s->ctl);
+    int64_t last = pb__control_last_done(s->ctl);
     st->t_work_end = last ? last : st->t_gate;
-    st->bind_error = pb_control_bind_error(s->ctl);
-    st->bind_ns = pb_control_bind_ns(s->ctl);   /* inside spawn: a worker binds itself once it exists */
+    snprintf(st->bind_refusal, sizeof st->bind_refusal, "%s", pb__control_bind_refusal(s->ctl));
+    st->bind_ns = pb__control_bind_ns(s->ctl);   /* inside spawn: a worker binds itself once it exists */
     int64_t children_rss = st->usage.maxrss_kb;
-    pb_usage_add(&st->usage, &parent);
+    pb__usage_add(&st->usage, &parent);
     st->usage.maxrss_kb = children_rss;     /* the largest worker, not the parent */
     return rc;
 }

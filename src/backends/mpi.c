@@ -29,8 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/gate.h"
-#include "core/usage.h"
+#include "backends/worker/gate.h"
+#include "backends/worker/usage.h"
 #include "mpi_launch.h"
 #include "parbench/clock.h"
 #include "parbench/sampler.h"
@@ -80,7 +80,7 @@ typedef struct mpi_state {
     char hosts[256];
     bool remote;               /* some rank is not on parbench's host */
     bool oversubscribed;       /* some host has more ranks than PUs */
-    int bind_error;
+    char bind_refusal[PB_BIND_REFUSAL_LEN];
     int64_t gate_skew_ns;
     host_samples *hs;
     unsigned nhs;
@@ -106,13 +106,13 @@ static void free_samples(mpi_state *s)
 
 static int start_job(mpi_state *s, pb_error *err)
 {
-    int rc = pb_mpi_job_start(&s->job, &s->launch, s->workers, s->args, err);
+    int rc = pb__mpi_job_start(&s->job, &s->launch, s->workers, s->args, err);
     if (rc)
         return rc;
     s->up = true;
     s->remote = false;
     s->oversubscribed = false;
-    s->bind_error = 0;
+    s->bind_refusal[0] = '\0';
     size_t len = 0;
     s->hosts[0] = '\0';
     for (unsigned r = 0; r < s->workers; r++) {
@@ -120,7 +120,7 @@ static int start_job(mpi_state *s, pb_error *err)
         if (h->ntasks != s->plan->ntasks) {
             pb_fail(err, PB_E_WORKER, "mpi: rank %u on %s planned %llu tasks where parbench planned %zu (another "
                     "parbench version on that host?)", r, h->host, (unsigned long long)h->ntasks, s->plan->ntasks);
-            pb_mpi_job_end(&s->job, false);
+            pb__mpi_job_end(&s->job, false);
             s->up = false;
             return err->code;
         }
@@ -128,8 +128,9 @@ static int start_job(mpi_state *s, pb_error *err)
         s->host_of[r] = s->host_name[r];
         s->remote |= !s->job.rank[r].local;
         s->oversubscribed |= h->local_size > h->pus;
-        if (!s->bind_error && h->bind_error)
-            s->bind_error = h->bind_error;
+        if (!s->bind_refusal[0] && h->bind_refusal[0])
+            snprintf(s->bind_refusal, sizeof s->bind_refusal, "rank %u: %.*s", r, (int)sizeof h->bind_refusal,
+                     h->bind_refusal);
         bool seen = false;   /* hosts in rank order, each once */
         for (unsigned q = 0; q < r && !seen; q++)
             seen = strcmp(s->host_of[q], h->host) == 0;
@@ -147,13 +148,13 @@ static void end_job(mpi_state *s, bool quit)
     if (!s->up)
         return;
     if (quit && s->job.rank[0].fd >= 0) {
-        quit = pb_wire_send(s->job.rank[0].fd, PB_WIRE_QUIT, NULL, 0, NULL, 0) == 0;
+        quit = pb__wire_send(s->job.rank[0].fd, PB_WIRE_QUIT, NULL, 0, NULL, 0) == 0;
         pb_wire_run next = { s->run + 1 };   /* sleeping ranks: the quit comes as the next run's Bcast */
         for (unsigned r = 1; r < s->workers; r++)
             if (s->job.rank[r].fd >= 0)
-                pb_wire_send(s->job.rank[r].fd, PB_WIRE_WAKE, &next, sizeof next, NULL, 0);
+                pb__wire_send(s->job.rank[r].fd, PB_WIRE_WAKE, &next, sizeof next, NULL, 0);
     }
-    pb_mpi_job_end(&s->job, quit);
+    pb__mpi_job_end(&s->job, quit);
     s->up = false;
 }
 
@@ -163,7 +164,7 @@ static void wake(mpi_state *s, unsigned r)
 {
     pb_wire_run w = { s->run };
     if (s->job.rank[r].fd >= 0)
-        pb_wire_send(s->job.rank[r].fd, PB_WIRE_WAKE, &w, sizeof w, NULL, 0);
+        pb__wire_send(s->job.rank[r].fd, PB_WIRE_WAKE, &w, sizeof w, NULL, 0);
     s->rs[r].asleep_for = 0;
 }
 
@@ -310,15 +311,15 @@ static bool read_rank(mpi_state *s, pb_plan *plan, unsigned r, char *why, size_t
     for (;;) {
         pb_wire_head h;
         const void *m;
-        while ((m = pb_wire_next(&k->in, &h)) != NULL)
+        while ((m = pb__wire_next(&k->in, &h)) != NULL)
             if (handle(s, plan, r, &h, m, why, why_size) != 0) {
                 s->rs[r].gone = true;
                 return false;
             }
-        long n = pb_wire_fill(&k->in, k->fd);
-        if (n == -EAGAIN)
+        long n = pb__wire_fill(&k->in, k->fd);
+        if (n == 0)
             return true;
-        if (n <= 0) {
+        if (n < 0) {
             s->rs[r].gone = true;
             return false;
         }
@@ -357,7 +358,7 @@ static int fail_run(mpi_state *s, pb_plan *plan, pb_run_stats *st, pb_error *err
 {
     if (timed_out_rank < 0) {
         int64_t deadline = pb_now_ns() + DYING_GRACE_NS;
-        while (!pb_mpi_job_launcher_ended(&s->job) && pb_now_ns() < deadline) {
+        while (!pb__mpi_job_launcher_ended(&s->job) && pb_now_ns() < deadline) {
             for (unsigned r = 0; r < s->workers; r++) {
                 char ignored[8];
                 read_rank(s, plan, r, ignored, sizeof ignored);   /* FAULT messages, late outcomes */
@@ -368,7 +369,7 @@ static int fail_run(mpi_state *s, pb_plan *plan, pb_run_stats *st, pb_error *err
             } else {
                 nanosleep(&(struct timespec){ 0, POLL_MS * 1000000 }, NULL);
             }
-            pb_mpi_job_read_output(&s->job);
+            pb__mpi_job_read_output(&s->job);
         }
         for (unsigned r = 0; r < s->workers; r++) {
             char ignored[8];
@@ -377,7 +378,7 @@ static int fail_run(mpi_state *s, pb_plan *plan, pb_run_stats *st, pb_error *err
     }
     char says[512];
     int said_rank, said_code;
-    pb_mpi_job_says(&s->job, says, sizeof says, &said_rank, &said_code);
+    pb__mpi_job_says(&s->job, says, sizeof says, &said_rank, &said_code);
 
     /* who: the overrunning rank, else one that reported a crash signal, else
      * the one the launcher names, else the first whose stream ended */
@@ -415,7 +416,7 @@ static int fail_run(mpi_state *s, pb_plan *plan, pb_run_stats *st, pb_error *err
     } else {
         snprintf(what, sizeof what, "the MPI launcher ended during the run%s%s", says[0] ? ": " : "", says);
     }
-    pb_stats_note(st, what);
+    pb__stats_note(st, what);
     /* the run's phases: to the gate as far as parbench knows (GO sent), work
      * until the last outcome it received, then the failure's handling */
     int64_t last = st->t_gate;
@@ -465,7 +466,7 @@ static int sample_launcher(mpi_state *s, pb_task_sample *out)
     clockid_t clk;
     if (s->job.launcher <= 0 || clock_getcpuclockid(s->job.launcher, &clk) != 0)
         return -1;
-    return pb_sample_task(s->job.launcher, s->job.launcher, clk, out);
+    return pb__sample_task(s->job.launcher, s->job.launcher, clk, out);
 }
 
 /* Put every rank's times on parbench's clock; the gate and the work's end.
@@ -515,7 +516,7 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
     if (!s->up) {                       /* the last run ended the job: a new one, before the clock starts */
         int rc = start_job(s, err);
         if (rc) {
-            pb_stats_note(st, err->msg);
+            pb__stats_note(st, err->msg);
             return rc;
         }
     }
@@ -538,7 +539,7 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
     pb_task_sample launcher_before, launcher_after;
     bool launcher_sampled = sample_launcher(s, &launcher_before) == 0;
     pb_thread_meter meter;
-    pb_meter_begin(&meter);
+    pb__meter_begin(&meter);
     char why[320] = "";
 
     st->t_start = st->t_gate = pb_now_ns();   /* t_gate: GO sent, until the ranks say when they passed it */
@@ -547,7 +548,7 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
         if (!read_rank(s, plan, r, why, sizeof why))
             return fail_run(s, plan, st, err, -1, 0, (int)r, why);
     pb_wire_run go = { s->run };
-    if (pb_wire_send(s->job.rank[0].fd, PB_WIRE_GO, &go, sizeof go, NULL, 0) != 0)
+    if (pb__wire_send(s->job.rank[0].fd, PB_WIRE_GO, &go, sizeof go, NULL, 0) != 0)
         return fail_run(s, plan, st, err, -1, 0, 0, "its stream closed");
     int64_t t_go = st->t_gate = pb_now_ns();
     for (unsigned r = 1; r < W; r++)
@@ -573,8 +574,8 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
             done += s->rs[r].done;
         }
         if (fds[W].revents)
-            pb_mpi_job_read_output(&s->job);
-        if (failed_rank >= 0 || (done < W && pb_mpi_job_launcher_ended(&s->job))) {
+            pb__mpi_job_read_output(&s->job);
+        if (failed_rank >= 0 || (done < W && pb__mpi_job_launcher_ended(&s->job))) {
             free(fds);
             return fail_run(s, plan, st, err, -1, 0, failed_rank, why);
         }
@@ -592,21 +593,21 @@ static int mpi_execute(pb_exec *ex, const pb_plan *cplan, pb_run_stats *st, pb_e
     st->t_end = pb_now_ns();
     place_times(s, plan, st);
 
-    pb_meter_end(&meter, &st->usage);   /* parbench's own part */
+    pb__meter_end(&meter, &st->usage);   /* parbench's own part */
     st->usage.maxrss_kb = 0;            /* peak RSS: the largest rank's */
     for (unsigned r = 0; r < W; r++) {
         pb_usage u;
         split_cpu(&u, &s->rs[r].done_msg);
-        pb_usage_add(&st->usage, &u);
+        pb__usage_add(&st->usage, &u);
     }
     if (launcher_sampled && sample_launcher(s, &launcher_after) == 0) {
         pb_usage u;
-        pb_usage_between_samples(&u, &launcher_before, &launcher_after);
+        pb__usage_between_samples(&u, &launcher_before, &launcher_after);
         u.maxrss_kb = 0;
-        pb_usage_add(&st->usage, &u);
+        pb__usage_add(&st->usage, &u);
     }
     st->chunk = s->chunk ? s->chunk : (plan->ntasks + W - 1) / W;
-    st->bind_error = s->bind_error;
+    snprintf(st->bind_refusal, sizeof st->bind_refusal, "%s", s->bind_refusal);
     st->worker_host = s->host_of;
     snprintf(st->hosts, sizeof st->hosts, "%s", s->hosts);
     if (s->remote) {   /* several hosts: this machine's PU count says nothing about theirs */
@@ -721,7 +722,7 @@ static int mpi_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
     return 0;
 }
 
-int64_t pb_mpi_gate_skew_ns(const pb_exec *ex)
+int64_t pb__mpi_gate_skew_ns(const pb_exec *ex)
 {
     const mpi_state *s = ex->state;
     return s ? s->gate_skew_ns : -1;
@@ -729,7 +730,7 @@ int64_t pb_mpi_gate_skew_ns(const pb_exec *ex)
 
 static const char *mpi_unavailable(void)
 {
-    return pb_mpi_unavailable();
+    return pb__mpi_unavailable();
 }
 
 const pb_backend pb_backend_mpi = {

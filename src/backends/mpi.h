@@ -10,6 +10,6 @@
 /* The start gate's skew in the last run of an open mpi backend: the latest
  * minus the earliest rank's time out of the start barrier, in ns; -1 when
  * not every rank runs on parbench's host (their clocks do not compare). */
-int64_t pb_mpi_gate_skew_ns(const pb_exec *ex);
+int64_t pb__mpi_gate_skew_ns(const pb_exec *ex);
 
 #endif

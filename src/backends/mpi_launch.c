@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/children.h"
+#include "backends/worker/children.h"
 #include "parbench/launch.h"
 #include "parbench/clock.h"
 #include "pb_build_config.h"
@@ -33,7 +33,7 @@
 
 extern char **environ;
 
-int pb_mpi_rank_path(char *buf, size_t size)
+int pb__mpi_rank_path(char *buf, size_t size)
 {
     const char *given = getenv(PB_MPI_RANK_ENV);
     if (given && *given)
@@ -59,7 +59,7 @@ int pb_mpi_rank_path(char *buf, size_t size)
     return 0;
 }
 
-const char *pb_mpi_unavailable(void)
+const char *pb__mpi_unavailable(void)
 {
 #if !PB_HAVE_MPI
     return "parbench was built without Open MPI (-Dmpi=disabled, or Meson found no 'mpi' dependency): install openmpi-bin and "
@@ -67,7 +67,7 @@ const char *pb_mpi_unavailable(void)
 #else
     static char why[PATH_MAX + 128];
     char path[PATH_MAX];
-    if (pb_mpi_rank_path(path, sizeof path) != 0 || access(path, X_OK) != 0) {
+    if (pb__mpi_rank_path(path, sizeof path) != 0 || access(path, X_OK) != 0) {
         snprintf(why, sizeof why, "its rank program %s is missing (it is built and installed next to parbench)",
                  path);
         return why;
@@ -145,7 +145,7 @@ void pb_launch_describe(const pb_launch_options *opts, const char *count, char *
     const char *add[16];
     unsigned n = added_words(opts, lw.n ? flavor_of(lw.w[0]) : FLAVOR_OTHER, count, add);
     char rank_program[PATH_MAX];
-    pb_mpi_rank_path(rank_program, sizeof rank_program);
+    pb__mpi_rank_path(rank_program, sizeof rank_program);
     size_t len = 0;
     buf[0] = '\0';
     for (unsigned i = 0; i < lw.n && len < size; i++)
@@ -217,7 +217,7 @@ static void my_addresses(char *buf, size_t size, bool loopback_only)
 
 /* ---- the launcher's output ----------------------------------------------- */
 
-void pb_mpi_job_read_output(pb_mpi_job *job)
+void pb__mpi_job_read_output(pb_mpi_job *job)
 {
     if (job->out_fd < 0)
         return;
@@ -255,7 +255,7 @@ void pb_mpi_job_read_output(pb_mpi_job *job)
     }
 }
 
-void pb_mpi_job_says(const pb_mpi_job *job, char *buf, size_t size, int *rank, int *code)
+void pb__mpi_job_says(const pb_mpi_job *job, char *buf, size_t size, int *rank, int *code)
 {
     *rank = *code = -1;
     buf[0] = '\0';
@@ -283,14 +283,14 @@ void pb_mpi_job_says(const pb_mpi_job *job, char *buf, size_t size, int *rank, i
     }
 }
 
-bool pb_mpi_job_launcher_ended(pb_mpi_job *job)
+bool pb__mpi_job_launcher_ended(pb_mpi_job *job)
 {
     if (job->launcher_ended)
         return true;
     if (job->launcher <= 0)
         return true;
     int status;
-    pid_t got = pb_children_reap(job->launcher, &status, WNOHANG, NULL);
+    pid_t got = pb__children_reap(job->launcher, &status, WNOHANG, NULL);
     if (got == job->launcher || (got < 0 && errno == ECHILD)) {
         job->launcher_status = got == job->launcher ? status : 0;
         job->launcher_ended = true;
@@ -302,18 +302,18 @@ bool pb_mpi_job_launcher_ended(pb_mpi_job *job)
 /* Wait until the launcher ends or the deadline passes, reading its output. */
 static bool wait_launcher(pb_mpi_job *job, int64_t deadline)
 {
-    while (!pb_mpi_job_launcher_ended(job)) {
+    while (!pb__mpi_job_launcher_ended(job)) {
         if (pb_now_ns() >= deadline)
             return false;
         if (job->out_fd >= 0) {
             struct pollfd p = { .fd = job->out_fd, .events = POLLIN };
             poll(&p, 1, 10);
-            pb_mpi_job_read_output(job);
+            pb__mpi_job_read_output(job);
         } else {
             nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
         }
     }
-    pb_mpi_job_read_output(job);
+    pb__mpi_job_read_output(job);
     return true;
 }
 
@@ -326,19 +326,19 @@ static void close_streams(pb_mpi_job *job)
         }
 }
 
-void pb_mpi_job_end(pb_mpi_job *job, bool quit)
+void pb__mpi_job_end(pb_mpi_job *job, bool quit)
 {
     if (quit)
         wait_launcher(job, pb_now_ns() + QUIT_GRACE_NS);
     close_streams(job);                    /* each rank's watcher ends its rank */
-    if (!pb_mpi_job_launcher_ended(job)) {
+    if (!pb__mpi_job_launcher_ended(job)) {
         if (!wait_launcher(job, pb_now_ns() + CLOSED_GRACE_NS)) {
             kill(job->launcher, SIGTERM);  /* Open MPI's launcher ends its job, daemons included */
             if (!wait_launcher(job, pb_now_ns() + TERM_GRACE_NS)) {
                 kill(-job->launcher, SIGKILL);   /* its process group: the launcher and what it started there */
                 kill(job->launcher, SIGKILL);
                 int status;
-                if (pb_children_reap(job->launcher, &status, 0, NULL) == job->launcher)
+                if (pb__children_reap(job->launcher, &status, 0, NULL) == job->launcher)
                     job->launcher_status = status;
                 job->launcher = 0;
                 job->launcher_ended = true;
@@ -351,7 +351,7 @@ void pb_mpi_job_end(pb_mpi_job *job, bool quit)
         close(job->out_fd);
     job->listen_fd = job->out_fd = -1;
     for (unsigned r = 0; r < job->size && job->rank; r++)
-        pb_wire_reader_free(&job->rank[r].in);
+        pb__wire_reader_free(&job->rank[r].in);
     free(job->rank);
     job->rank = NULL;
 }
@@ -367,11 +367,11 @@ typedef struct pending {
  * yet, -1: drop the connection (not one of ours), -2: a rank failed (err). */
 static int take_hello(pb_mpi_job *job, pending *p, const char *token, pb_error *err)
 {
-    long k = pb_wire_fill(&p->in, p->fd);
-    if (k == 0 || (k < 0 && k != -EAGAIN))
+    long k = pb__wire_fill(&p->in, p->fd);
+    if (k < 0)
         return -1;
     pb_wire_head h;
-    const void *m = pb_wire_next(&p->in, &h);
+    const void *m = pb__wire_next(&p->in, &h);
     if (!m)
         return p->in.end - p->in.start > sizeof(pb_wire_head) + 65536 ? -1 : 0;
     if (h.type == PB_WIRE_FAIL && h.len > 0) {
@@ -385,7 +385,7 @@ static int take_hello(pb_mpi_job *job, pending *p, const char *token, pb_error *
     if (head[0] != PB_WIRE_MAGIC)
         return -1;                 /* a stranger, or a rank of the other byte order */
     const pb_wire_hello *hello = m;
-    if (head[1] != PB_WIRE_VERSION || h.len != sizeof(pb_wire_hello) || hello->layout != pb_wire_layout()) {
+    if (head[1] != PB_WIRE_VERSION || h.len != sizeof(pb_wire_hello) || hello->layout != pb__wire_layout()) {
         pb_fail(err, PB_E_WORKER, "mpi: a rank runs a parbench-mpi-rank of another build (message version %u, this "
                 "parbench %u): install the same parbench everywhere", head[1], PB_WIRE_VERSION);
         return -2;
@@ -429,21 +429,21 @@ static int start_failed(pb_mpi_job *job, pending *pend, unsigned npend, pb_error
     for (unsigned i = 0; i < npend; i++) {
         if (pend[i].fd >= 0)
             close(pend[i].fd);
-        pb_wire_reader_free(&pend[i].in);
+        pb__wire_reader_free(&pend[i].in);
     }
     free(pend);
-    pb_mpi_job_end(job, false);
+    pb__mpi_job_end(job, false);
     return rc ? rc : err->code;
 }
 
-int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ranks, const char *const *args,
+int pb__mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ranks, const char *const *args,
                      pb_error *err)
 {
     memset(job, 0, sizeof *job);
     job->listen_fd = job->out_fd = -1;
     job->size = ranks;
     job->verbose = opts && opts->verbose;
-    const char *why = pb_mpi_unavailable();
+    const char *why = pb__mpi_unavailable();
     if (*why)
         return pb_fail(err, PB_E_UNSUPP, "mpi: %s", why);
     words lw;
@@ -452,7 +452,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
     if (lw.n == 0 || find_program(lw.w[0], program, sizeof program) != 0)
         return pb_fail(err, PB_E_UNSUPP, "mpi: the launcher '%s' is not a program on PATH (install openmpi-bin, "
                        "or name another with --mpirun)", lw.n ? lw.w[0] : "");
-    pb_mpi_rank_path(rank_program, sizeof rank_program);
+    pb__mpi_rank_path(rank_program, sizeof rank_program);
     flavor f = flavor_of(lw.w[0]);
     bool local_only = one_machine(opts, f);
 
@@ -471,14 +471,14 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
         listen(job->listen_fd, ranks < 4000 ? (int)ranks + 16 : 4096) != 0 ||
         getsockname(job->listen_fd, (struct sockaddr *)&sa, &salen) != 0) {
         int e = errno;
-        pb_mpi_job_end(job, false);
+        pb__mpi_job_end(job, false);
         return pb_fail_errno(err, PB_E_SYS, e, "mpi: cannot listen for the ranks");
     }
     char port[16], addrs[1024], host[64] = "", boot[40], token[PB_WIRE_TOKEN_LEN + 1], count[16];
     snprintf(port, sizeof port, "%u", (unsigned)ntohs(sa.sin_port));
     my_addresses(addrs, sizeof addrs, local_only);
     gethostname(host, sizeof host - 1);
-    pb_wire_boot_id(boot, sizeof boot);
+    pb__wire_boot_id(boot, sizeof boot);
     random_token(token);
     snprintf(count, sizeof count, "%u", ranks);
 
@@ -519,7 +519,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
             if (execp[i] >= 0)
                 close(execp[i]);
         }
-        pb_mpi_job_end(job, false);
+        pb__mpi_job_end(job, false);
         return pb_fail_errno(err, PB_E_SYS, e, "mpi: cannot prepare the launcher");
     }
     size_t k = 0;
@@ -531,7 +531,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
 
     pid_t parent = getpid();
     fflush(NULL);
-    pid_t pid = pb_children_fork();
+    pid_t pid = pb__children_fork();
     if (pid == 0) {
         /* its own process group: a terminal's Ctrl-C reaches parbench, which ends the job */
         setpgid(0, 0);
@@ -558,7 +558,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
     fcntl(job->out_fd, F_SETFL, O_NONBLOCK);
     if (pid < 0) {
         close(execp[0]);
-        pb_mpi_job_end(job, false);
+        pb__mpi_job_end(job, false);
         return pb_fail_errno(err, PB_E_WORKER, fork_errno, "mpi: cannot fork the launcher");
     }
     job->launcher = pid;
@@ -568,7 +568,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
         ;
     close(execp[0]);
     if (got == (ssize_t)sizeof exec_errno) {
-        pb_mpi_job_end(job, false);
+        pb__mpi_job_end(job, false);
         return pb_fail_errno(err, PB_E_WORKER, exec_errno, "mpi: cannot run %s", program);
     }
 
@@ -586,7 +586,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
             fds[2 + i] = (struct pollfd){ .fd = pend[i].fd, .events = POLLIN };
         poll(fds, npend + 2, 10);
         free(fds);
-        pb_mpi_job_read_output(job);
+        pb__mpi_job_read_output(job);
         int c;
         while ((c = accept4(job->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
             if (npend == capend) {
@@ -614,18 +614,18 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
                 hellos++;
             else {
                 close(pend[i].fd);
-                pb_wire_reader_free(&pend[i].in);
+                pb__wire_reader_free(&pend[i].in);
             }
             pend[i] = pend[--npend];
         }
         if (hellos == ranks)
             break;
-        if (pb_mpi_job_launcher_ended(job) || pb_now_ns() >= deadline) {
+        if (pb__mpi_job_launcher_ended(job) || pb_now_ns() >= deadline) {
             bool timed_out = !job->launcher_ended;
-            pb_mpi_job_read_output(job);
+            pb__mpi_job_read_output(job);
             char says[512];
             int rr, code;
-            pb_mpi_job_says(job, says, sizeof says, &rr, &code);
+            pb__mpi_job_says(job, says, sizeof says, &rr, &code);
             if (timed_out)
                 pb_fail(err, PB_E_WORKER, "mpi: %u of %u ranks were ready after %lld s%s%s", hellos, ranks,
                         (long long)(START_TIMEOUT_NS / 1000000000), says[0] ? "; the launcher says: " : "", says);
@@ -637,7 +637,7 @@ int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ra
     }
     for (unsigned i = 0; i < npend; i++) {
         close(pend[i].fd);
-        pb_wire_reader_free(&pend[i].in);
+        pb__wire_reader_free(&pend[i].in);
     }
     free(pend);
     for (unsigned r = 0; r < ranks; r++)

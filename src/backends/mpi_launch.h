@@ -38,32 +38,32 @@ typedef struct pb_mpi_job {
 
 /* The rank program's path: $PARBENCH_MPI_RANK, else next to this
  * executable. 0, or -1 when the path does not fit. */
-int pb_mpi_rank_path(char *buf, size_t size);
+int pb__mpi_rank_path(char *buf, size_t size);
 
 /* "" when the mpi backend can run here, else why not (one sentence). */
-const char *pb_mpi_unavailable(void);
+const char *pb__mpi_unavailable(void);
 
 /* Start `ranks` ranks running the rank program with `args` (NULL-ended)
  * after its connection arguments; returns when every rank has said hello,
  * or fails (the launcher's own words in err) with nothing left running. */
-int pb_mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ranks, const char *const *args,
+int pb__mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ranks, const char *const *args,
                      pb_error *err);
 
 /* Read what the launcher printed (into tail; echoed when verbose). */
-void pb_mpi_job_read_output(pb_mpi_job *job);
+void pb__mpi_job_read_output(pb_mpi_job *job);
 
 /* Without waiting: has the launcher ended? (It is reaped then.) */
-bool pb_mpi_job_launcher_ended(pb_mpi_job *job);
+bool pb__mpi_job_launcher_ended(pb_mpi_job *job);
 
 /* The launcher's most telling line of output, "" if it said nothing. When
  * it names a rank's exit code ("Exit code: 3"), *rank and *code get them
  * (else -1). */
-void pb_mpi_job_says(const pb_mpi_job *job, char *buf, size_t size, int *rank, int *code);
+void pb__mpi_job_says(const pb_mpi_job *job, char *buf, size_t size, int *rank, int *code);
 
 /* End the job. quit: rank 0 was sent QUIT, so the ranks finalize and the
  * launcher should exit by itself within a few seconds; else (or when it
  * does not) close every stream (each rank's watcher ends it), then
  * SIGTERM the launcher, then SIGKILL; always reaped. */
-void pb_mpi_job_end(pb_mpi_job *job, bool quit);
+void pb__mpi_job_end(pb_mpi_job *job, bool quit);
 
 #endif

@@ -11,14 +11,14 @@
 
 static int send_iov(int fd, struct iovec *iov, int n);
 
-int pb_wire_send(int fd, uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
+int pb__wire_send(int fd, uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
 {
     pb_wire_head head = { .type = type, .len = alen + (b ? blen : 0) };
     struct iovec iov[3] = { { &head, sizeof head }, { (void *)a, alen }, { (void *)b, b ? blen : 0 } };
     return send_iov(fd, iov, 3);
 }
 
-int pb_wire_send_two(int fd, uint32_t type1, const void *a1, size_t alen1, const void *b1, size_t blen1,
+int pb__wire_send_two(int fd, uint32_t type1, const void *a1, size_t alen1, const void *b1, size_t blen1,
                      uint32_t type2, const void *a2, size_t alen2)
 {
     pb_wire_head h1 = { .type = type1, .len = alen1 + (b1 ? blen1 : 0) }, h2 = { .type = type2, .len = alen2 };
@@ -41,10 +41,10 @@ static int send_iov(int fd, struct iovec *iov, int n)
             if (errno == EAGAIN || errno == EWOULDBLOCK) {   /* a non-blocking socket, full: wait for room */
                 struct pollfd p = { .fd = fd, .events = POLLOUT };
                 if (poll(&p, 1, -1) < 0 && errno != EINTR)
-                    return -errno;
+                    return PB_E_IO;
                 continue;
             }
-            return -errno;
+            return PB_E_IO;
         }
         left -= (size_t)k;
         /* step over what went out */
@@ -78,13 +78,13 @@ static int reserve(pb_wire_reader *r, size_t need)
         cap *= 2;
     unsigned char *grown = realloc(r->buf, cap);
     if (!grown)
-        return -ENOMEM;
+        return PB_E_NOMEM;
     r->buf = grown;
     r->cap = cap;
     return 0;
 }
 
-long pb_wire_fill(pb_wire_reader *r, int fd)
+long pb__wire_fill(pb_wire_reader *r, int fd)
 {
     /* room for the message in hand whole, and at least 64 KiB */
     size_t want = 65536;
@@ -96,19 +96,21 @@ long pb_wire_fill(pb_wire_reader *r, int fd)
             want = whole - have;
     }
     if (reserve(r, want) != 0)
-        return -ENOMEM;
+        return PB_E_NOMEM;
     for (;;) {
         ssize_t k = read(fd, r->buf + r->end, r->cap - r->end);
         if (k < 0 && errno == EINTR)
             continue;
-        if (k < 0)
-            return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;                  /* nothing there yet */
+        if (k <= 0)
+            return PB_E_IO;            /* the stream ended, or failed */
         r->end += (size_t)k;
         return (long)k;
     }
 }
 
-const void *pb_wire_next(pb_wire_reader *r, pb_wire_head *head)
+const void *pb__wire_next(pb_wire_reader *r, pb_wire_head *head)
 {
     if (r->end - r->start < sizeof *head)
         return NULL;
@@ -120,13 +122,13 @@ const void *pb_wire_next(pb_wire_reader *r, pb_wire_head *head)
     return payload;
 }
 
-void pb_wire_reader_free(pb_wire_reader *r)
+void pb__wire_reader_free(pb_wire_reader *r)
 {
     free(r->buf);
     memset(r, 0, sizeof *r);
 }
 
-void pb_wire_boot_id(char *buf, size_t size)
+void pb__wire_boot_id(char *buf, size_t size)
 {
     buf[0] = '\0';
     int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);

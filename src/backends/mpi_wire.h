@@ -16,10 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "parbench/backend.h"
 #include "parbench/workload.h"
 
 #define PB_WIRE_MAGIC 0x5042504dU   /* "MPBP" read in this machine's order */
-#define PB_WIRE_VERSION 2           /* with the sizes below in the hello: a rank of another build is named */
+#define PB_WIRE_VERSION 3           /* with the sizes below in the hello: a rank of another build is named */
 #define PB_WIRE_TOKEN_ENV "PARBENCH_MPI_TOKEN"   /* the secret a rank proves it was started by us */
 #define PB_WIRE_TOKEN_LEN 32
 
@@ -56,12 +57,12 @@ typedef struct pb_wire_hello {
     uint32_t local_rank, local_size;   /* among the ranks of its host (MPI_COMM_TYPE_SHARED) */
     uint32_t pus;            /* PUs the rank may use on its host */
     int32_t pid;
-    int32_t bind_error;      /* errno of a refused --pin binding, 0 if none */
     uint32_t spins;          /* 1: it spins before sleeping (a PU free for every rank of its host) */
     uint64_t ntasks;         /* its plan's task count: must be the parent's */
-    uint64_t layout;         /* pb_wire_layout(): the sizes of the messages it sends */
+    uint64_t layout;         /* pb__wire_layout(): the sizes of the messages it sends */
     char host[64];           /* gethostname */
     char boot_id[40];        /* /proc/sys/kernel/random/boot_id: same host and boot = same clock */
+    char bind_refusal[PB_BIND_REFUSAL_LEN];   /* why its --pin binding was refused; "" if bound or unpinned */
 } pb_wire_hello;
 
 typedef struct pb_wire_run {
@@ -113,12 +114,13 @@ typedef struct pb_wire_bare {
 } pb_wire_bare;
 
 /* Send one message whole (blocking; EINTR retried; never SIGPIPE): a head
- * and a payload made of two parts (b may be NULL). 0, or -errno. */
-int pb_wire_send(int fd, uint32_t type, const void *a, size_t alen, const void *b, size_t blen);
+ * and a payload made of two parts (b may be NULL). 0, or PB_E_IO when the
+ * stream is broken (the other side is gone). */
+int pb__wire_send(int fd, uint32_t type, const void *a, size_t alen, const void *b, size_t blen);
 
 /* Two messages in one write (the last outcome and DONE: one wake-up of
- * the reader, not two); b2 may be NULL. */
-int pb_wire_send_two(int fd, uint32_t type1, const void *a1, size_t alen1, const void *b1, size_t blen1,
+ * the reader, not two); b2 may be NULL. 0, or PB_E_IO. */
+int pb__wire_send_two(int fd, uint32_t type1, const void *a1, size_t alen1, const void *b1, size_t blen1,
                      uint32_t type2, const void *a2, size_t alen2);
 
 /* Assembles messages from a stream read as it comes. */
@@ -127,17 +129,18 @@ typedef struct pb_wire_reader {
     size_t start, end, cap;  /* unread bytes are buf[start, end) */
 } pb_wire_reader;
 
-/* Read what is there: > 0 bytes read, 0 at end of stream, -EAGAIN when
- * nothing is there (non-blocking fd), another -errno on error. */
-long pb_wire_fill(pb_wire_reader *r, int fd);
+/* Read what is there: the bytes read (> 0); 0 when nothing is there yet (a
+ * non-blocking fd); PB_E_IO when the stream ended or a read failed (the
+ * other side is gone either way), PB_E_NOMEM when the buffer cannot grow. */
+long pb__wire_fill(pb_wire_reader *r, int fd);
 /* The next whole message, or NULL: its payload stays valid until the next
- * pb_wire_fill or pb_wire_next. */
-const void *pb_wire_next(pb_wire_reader *r, pb_wire_head *head);
-void pb_wire_reader_free(pb_wire_reader *r);
+ * pb__wire_fill or pb__wire_next. */
+const void *pb__wire_next(pb_wire_reader *r, pb_wire_head *head);
+void pb__wire_reader_free(pb_wire_reader *r);
 
 /* The sizes of every message and of an outcome, in one number: parent and
  * ranks must agree on them. */
-static inline uint64_t pb_wire_layout(void)
+static inline uint64_t pb__wire_layout(void)
 {
     return (uint64_t)sizeof(pb_wire_hello) | (uint64_t)sizeof(pb_wire_outcome) << 12 |
            (uint64_t)sizeof(pb_wire_done) << 24 | (uint64_t)sizeof(pb_outcome) << 36 |
@@ -145,6 +148,6 @@ static inline uint64_t pb_wire_layout(void)
 }
 
 /* This boot's id (/proc/sys/kernel/random/boot_id), "" if unknown. */
-void pb_wire_boot_id(char *buf, size_t size);
+void pb__wire_boot_id(char *buf, size_t size);
 
 #endif

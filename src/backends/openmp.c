@@ -39,10 +39,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/crash.h"
-#include "core/gate.h"
-#include "core/spin.h"
-#include "core/usage.h"
+#include "backends/worker/crash.h"
+#include "backends/worker/gate.h"
+#include "backends/worker/spin.h"
+#include "backends/worker/usage.h"
+#include "core/futex.h"
 #include "parbench/backend.h"
 #include "parbench/clock.h"
 #include "parbench/machine.h"
@@ -72,7 +73,7 @@ static bool env_is(const char *name, const char *want)
     return true;
 }
 
-bool pb_openmp_env_ready(const pb_wait_policy *w, char *why, size_t why_size)
+bool pb__openmp_env_ready(const pb_wait_policy *w, char *why, size_t why_size)
 {
     const char *policy = w->kind == PB_WAIT_PASSIVE ? "PASSIVE" : w->kind == PB_WAIT_ACTIVE ? "ACTIVE" : NULL;
     bool spin = w->kind == PB_WAIT_ADAPTIVE && w->spin_ns > 0;
@@ -105,13 +106,13 @@ static double spin_turn_ns(void)
     for (int i = 0; i < TURNS; i++) {
         if (atomic_load_explicit(&word, memory_order_relaxed) != 0)
             break;
-        pb_spin_relax(false);
+        pb__spin_relax(false);
     }
     double ns = (double)(pb_now_ns() - t0) / TURNS;
     return ns > 0.1 ? ns : 0.1;
 }
 
-void pb_openmp_env_set(const pb_wait_policy *w)
+void pb__openmp_env_set(const pb_wait_policy *w)
 {
     unsetenv("GOMP_SPINCOUNT");
     setenv("OMP_PROC_BIND", "false", 1);
@@ -170,7 +171,7 @@ static void ring(omp_state *s)
 {
     atomic_fetch_add(&s->bell, 1);
     if (atomic_load(&s->parent_asleep))
-        pb_futex_wake(&s->bell, INT_MAX);
+        pb__futex_wake(&s->bell, INT_MAX);
 }
 
 typedef struct ended_arg {
@@ -204,11 +205,11 @@ static void run_tasks(omp_state *s, pb_worker_slot *slot, unsigned w)
         long chunk = s->chunk > LONG_MAX ? LONG_MAX : (long)s->chunk;
 #pragma omp for schedule(dynamic, chunk) nowait
         for (size_t i = 0; i < n; i++)
-            pb_slot_run_task(slot, &s->ctl->seq, plan, i, w);
+            pb__slot_run_task(slot, &s->ctl->seq, plan, i, w);
     } else {
 #pragma omp for schedule(static) nowait
         for (size_t i = 0; i < n; i++)
-            pb_slot_run_task(slot, &s->ctl->seq, plan, i, w);
+            pb__slot_run_task(slot, &s->ctl->seq, plan, i, w);
     }
 }
 
@@ -225,7 +226,7 @@ static void team_body(void)
         if (pthread_getcpuclockid(pthread_self(), &s->clock[w]) != 0)
             s->clock[w] = (clockid_t)-1;
         atomic_store(&slot->tid, tid);
-        pb_slot_bind(slot, &s->cfg, w);
+        pb__slot_bind(s->ctl, &s->cfg, w);
     }
     if (w == 0)
         atomic_store(&s->team_size, W);
@@ -268,11 +269,11 @@ static void *driver_main(void *arg)
     for (;;) {
         if (atomic_load(&s->run) == seen && !atomic_load(&s->stop)) {
             if (!atomic_load(&s->resting) &&
-                pb_spin_while_equal(&s->run, seen, s->idle_spin_ns, s->spin_yield, &s->resting))
+                pb__spin_while_equal(&s->run, seen, s->idle_spin_ns, s->spin_yield, &s->resting))
                 continue;
             atomic_store(&s->driver_asleep, 1);   /* then read run: the parent writes run, then reads this */
             if (atomic_load(&s->run) == seen && !atomic_load(&s->stop))
-                pb_futex_wait(&s->run, seen, NULL);
+                pb__futex_wait(&s->run, seen, NULL);
             atomic_store(&s->driver_asleep, 0);
             continue;
         }
@@ -291,7 +292,7 @@ static void await_bell(omp_state *s, uint32_t b, int64_t *spin_left)
 {
     if (*spin_left > 0) {
         int64_t slice = *spin_left < POLL_NS ? *spin_left : POLL_NS, t0 = pb_now_ns();
-        bool rang = pb_spin_while_equal(&s->bell, b, slice, s->spin_yield, NULL);
+        bool rang = pb__spin_while_equal(&s->bell, b, slice, s->spin_yield, NULL);
         if (*spin_left != INT64_MAX)
             *spin_left -= pb_now_ns() - t0;
         if (rang || *spin_left > 0)
@@ -300,7 +301,7 @@ static void await_bell(omp_state *s, uint32_t b, int64_t *spin_left)
     struct timespec poll_ts = { 0, POLL_NS };
     atomic_store(&s->parent_asleep, 1);
     if (atomic_load(&s->bell) == b)
-        pb_futex_wait(&s->bell, b, &poll_ts);
+        pb__futex_wait(&s->bell, b, &poll_ts);
     atomic_store(&s->parent_asleep, 0);
 }
 
@@ -308,7 +309,7 @@ static void *idle_thread(void *arg)
 {
     _Atomic uint32_t *go = arg;
     while (!atomic_load(go))
-        pb_futex_wait(go, 0, NULL);
+        pb__futex_wait(go, 0, NULL);
     return NULL;
 }
 
@@ -324,7 +325,7 @@ static int threads_available(unsigned W, pb_error *err)
     while (!e && made < W && (e = pthread_create(&t[made], NULL, idle_thread, &go)) == 0)
         made++;
     atomic_store(&go, 1);
-    pb_futex_wake(&go, INT_MAX);
+    pb__futex_wake(&go, INT_MAX);
     for (unsigned k = 0; k < made; k++)
         pthread_join(t[k], NULL);
     free(t);
@@ -369,7 +370,7 @@ static void stop_driver(omp_state *s)
 {
     atomic_store(&s->resting, 1);
     atomic_store(&s->stop, 1);
-    pb_futex_wake(&s->run, INT_MAX);
+    pb__futex_wake(&s->run, INT_MAX);
     if (!s->driver_running)
         return;
     struct timespec now, until;
@@ -383,7 +384,7 @@ static void stop_driver(omp_state *s)
 
 static void free_state(omp_state *s)
 {
-    pb_control_destroy(s->ctl);
+    pb__control_destroy(s->ctl);
     free(s->clock);
     free((void *)s->ended);
     free(s->before);
@@ -394,7 +395,7 @@ static void free_state(omp_state *s)
 static int omp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
 {
     char why[400];
-    if (!pb_openmp_env_ready(&ex->config.wait, why, sizeof why))
+    if (!pb__openmp_env_ready(&ex->config.wait, why, sizeof why))
         return pb_fail(err, PB_E_UNSUPP, "openmp: %s", why);
     unsigned W = ex->config.workers;
     omp_state *s = calloc(1, sizeof *s);
@@ -406,7 +407,7 @@ static int omp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
     s->chunk = ex->config.chunk;
     s->idle_spin_ns = pb_wait_spin_ns(&ex->config.wait, false);
     s->spin_yield = W + 1 > pb_allowed_pus();
-    s->ctl = pb_control_create(W, err);
+    s->ctl = pb__control_create(W, err);
     s->clock = calloc(W, sizeof *s->clock);
     s->ended = calloc(W, sizeof *s->ended);
     s->before = calloc(W, sizeof *s->before);
@@ -416,11 +417,11 @@ static int omp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
         free_state(s);
         return code;
     }
-    pb_crash_guard_install("its openmp worker is a thread, which cannot be isolated from its process");
+    pb__crash_guard_install("its openmp worker is a thread, which cannot be isolated from its process");
     int rc = start_team(s, err);
     if (rc) {
         stop_driver(s);
-        pb_crash_guard_remove();
+        pb__crash_guard_remove();
         free_state(s);
         return rc;
     }
@@ -434,13 +435,13 @@ static int omp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
 static int replace_team(omp_state *s, unsigned w, pb_run_stats *st, pb_error *err, int64_t *spin_left)
 {
     char what[200];
-    int64_t cur = pb_progress_task(atomic_load(&s->ctl->slot[w].progress));
+    int64_t cur = pb__progress_task(atomic_load(&s->ctl->slot[w].progress));
     snprintf(what, sizeof what, "openmp thread %u ended its thread (pthread_exit) in task %lld; the team, whose "
              "barrier would wait for it forever, was replaced", w, (long long)cur);   /* "ended its thread": as the pools say */
-    pb_stats_note(st, what);
+    pb__stats_note(st, what);
     while (atomic_load(&s->ended[w]) != 2)   /* its last words take microseconds */
         sched_yield();
-    pb_slot_mark_lost(s->ctl, s->plan, w, 0, -2);
+    pb__slot_mark_lost(s->ctl, s->plan, w, 0, -2);
     unsigned gone = 0;
     for (unsigned k = 0; k < s->cfg.workers; k++)
         gone += atomic_load(&s->ended[k]) != 0;
@@ -451,7 +452,7 @@ static int replace_team(omp_state *s, unsigned w, pb_run_stats *st, pb_error *er
         await_bell(s, b, spin_left);
         for (unsigned k = 0; k < s->cfg.workers; k++) {
             int64_t task;
-            if (pb_slot_overrun(s->ctl, s->plan, k, s->cfg.task_timeout_ns, &task) > 0) {
+            if (pb__slot_overrun(s->ctl, s->plan, k, s->cfg.task_timeout_ns, &task) > 0) {
                 s->hung = true;
                 return pb_fail(err, PB_E_HUNG, "openmp: task %lld has run for over %.3f s in team thread %u; a "
                                "thread cannot be stopped from outside, so parbench must stop", (long long)task,
@@ -459,15 +460,15 @@ static int replace_team(omp_state *s, unsigned w, pb_run_stats *st, pb_error *er
             }
         }
     }
-    st->t_work_end = pb_control_last_done(s->ctl);
+    st->t_work_end = pb__control_last_done(s->ctl);
     pthread_detach(s->driver);   /* stuck in the old team for good */
     s->driver_running = false;
     for (unsigned k = 0; k < s->cfg.workers; k++)
-        atomic_store(&s->ctl->slot[k].progress, (uint64_t)pb_progress_count(atomic_load(&s->ctl->slot[k].progress)) << 32);
+        atomic_store(&s->ctl->slot[k].progress, (uint64_t)pb__progress_count(atomic_load(&s->ctl->slot[k].progress)) << 32);
     st->replaced = 1;
     pb_error serr;
     if (start_team(s, &serr) != 0) {
-        pb_stats_note(st, serr.msg);
+        pb__stats_note(st, serr.msg);
         return pb_fail(err, PB_E_WORKER, "%s", serr.msg);
     }
     return pb_fail(err, PB_E_WORKER, "%s", what);
@@ -489,12 +490,12 @@ static int wait_run(omp_state *s, pb_run_stats *st, pb_error *err)
             next_check = now + POLL_NS;
             for (unsigned w = 0; w < s->cfg.workers; w++) {
                 int64_t task;
-                if (pb_slot_overrun(s->ctl, s->plan, w, s->cfg.task_timeout_ns, &task) > 0) {
+                if (pb__slot_overrun(s->ctl, s->plan, w, s->cfg.task_timeout_ns, &task) > 0) {
                     char what[200];
                     s->hung = true;
                     snprintf(what, sizeof what, "openmp thread %u has run task %lld for over %.3f s (--task-timeout) "
                              "and cannot be stopped", w, (long long)task, (double)s->cfg.task_timeout_ns / 1e9);
-                    pb_stats_note(st, what);
+                    pb__stats_note(st, what);
                     return pb_fail(err, PB_E_HUNG, "openmp: task %lld has run for over %.3f s in team thread %u; "
                                    "a thread cannot be stopped from outside, so parbench must stop", (long long)task,
                                    (double)s->cfg.task_timeout_ns / 1e9, w);
@@ -510,7 +511,7 @@ static int sample_thread(omp_state *s, unsigned w, pb_task_sample *out)
     int tid = atomic_load(&s->ctl->slot[w].tid);
     if (tid == 0 || s->clock[w] == (clockid_t)-1)
         return -1;
-    return pb_sample_task(getpid(), tid, s->clock[w], out);
+    return pb__sample_task(getpid(), tid, s->clock[w], out);
 }
 
 static int64_t clock_ns(clockid_t clk)
@@ -533,7 +534,7 @@ static int omp_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_er
         if (s->sampled[w] && (s->before[w].cpu_ns = clock_ns(s->clock[w])) < 0)
             s->sampled[w] = false;
     pb_thread_meter meter;
-    pb_meter_begin(&meter);
+    pb__meter_begin(&meter);
     atomic_store(&s->ctl->seq, 0);
     for (unsigned w = 0; w < W; w++)
         atomic_store(&s->ctl->slot[w].done_ns, 0);
@@ -543,17 +544,17 @@ static int omp_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_er
     st->t_start = pb_now_ns();
     atomic_store(&s->run, ++s->seq);
     if (atomic_load(&s->driver_asleep))   /* a spinning driver needs no wake-up */
-        pb_futex_wake(&s->run, 1);
+        pb__futex_wake(&s->run, 1);
     st->t_gate = pb_now_ns();
     int rc = wait_run(s, st, err);
     st->t_end = pb_now_ns();
     if (rc == PB_E_HUNG)
         return rc;   /* a thread is still in a task: nothing of it may be read or freed */
-    int64_t last = st->t_work_end ? st->t_work_end : pb_control_last_done(s->ctl);
+    int64_t last = st->t_work_end ? st->t_work_end : pb__control_last_done(s->ctl);
     st->t_work_end = (last && last >= st->t_gate && last <= st->t_end) ? last : st->t_end;
-    st->bind_error = pb_control_bind_error(s->ctl);
+    snprintf(st->bind_refusal, sizeof st->bind_refusal, "%s", pb__control_bind_refusal(s->ctl));
 
-    pb_meter_end(&meter, &st->usage);   /* the parent's own part */
+    pb__meter_end(&meter, &st->usage);   /* the parent's own part */
     int64_t *after_cpu = calloc(W, sizeof *after_cpu);
     for (unsigned w = 0; after_cpu && w < W; w++)
         after_cpu[w] = s->sampled[w] ? clock_ns(s->clock[w]) : -1;
@@ -564,8 +565,8 @@ static int omp_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_er
             continue;
         after.cpu_ns = after_cpu[w];
         pb_usage used;
-        pb_usage_between_samples(&used, &s->before[w], &after);
-        pb_usage_add(&st->usage, &used);
+        pb__usage_between_samples(&used, &s->before[w], &after);
+        pb__usage_add(&st->usage, &used);
     }
     free(after_cpu);
     return rc;
@@ -584,7 +585,7 @@ static void omp_close(pb_exec *ex)
     if (!s)
         return;
     ex->state = NULL;
-    pb_crash_guard_remove();
+    pb__crash_guard_remove();
     if (s->hung)
         return;   /* a thread is stuck in a task and still uses all of this: the process's exit ends it */
     stop_driver(s);

@@ -19,11 +19,11 @@
  *   adaptive  neither set: libgomp's own spin-then-sleep (GOMP_SPINCOUNT
  *             300000), or GOMP_SPINCOUNT from --spin-us
  * OMP_PROC_BIND must be unset or false: parbench binds each thread itself. */
-bool pb_openmp_env_ready(const pb_wait_policy *w, char *why, size_t why_size);
+bool pb__openmp_env_ready(const pb_wait_policy *w, char *why, size_t why_size);
 
 /* Set (or unset) the variables for w in this process's environment, for a
  * process started next. --spin-us becomes GOMP_SPINCOUNT through a short
  * calibration of libgomp's spin loop (a load and a pause) on this CPU. */
-void pb_openmp_env_set(const pb_wait_policy *w);
+void pb__openmp_env_set(const pb_wait_policy *w);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/futex.h"
 #include "parbench/clock.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"
@@ -33,7 +34,7 @@ typedef struct result_msg {       /* worker -> parent over the result pipe */
     pb_outcome outcome;
 } result_msg;
 
-uint64_t pb_pool_default_chunk(size_t ntasks, unsigned workers)
+uint64_t pb__pool_default_chunk(size_t ntasks, unsigned workers)
 {
     uint64_t per = 4 * (uint64_t)workers;
     uint64_t c = (ntasks + per - 1) / per;
@@ -49,7 +50,7 @@ static void hint_done(pb_pool *p, uint64_t n, uint64_t total)
         atomic_store(&p->sh->last_done_ns, pb_now_ns());
         atomic_store(&p->sh->finished, atomic_load(&p->sh->batch));
         if (atomic_load(&p->sh->parent_asleep))   /* a spinning parent sees it without a system call */
-            pb_futex_wake(&p->sh->finished, INT_MAX);
+            pb__futex_wake(&p->sh->finished, INT_MAX);
     }
 }
 
@@ -58,11 +59,11 @@ static void hint_done(pb_pool *p, uint64_t n, uint64_t total)
 static void run_chunk(pb_pool *p, unsigned w, uint64_t lo, uint64_t hi)
 {
     pb_worker_slot *slot = &p->ctl->slot[w];
-    atomic_store(&slot->chunk_count0, pb_progress_count(atomic_load(&slot->progress)));
+    atomic_store(&slot->chunk_count0, pb__progress_count(atomic_load(&slot->progress)));
     atomic_store(&slot->chunk_lo, lo);
     atomic_store(&slot->chunk_hi, hi);
     for (uint64_t t = lo; t < hi; t++)
-        pb_slot_run_task(slot, &p->ctl->seq, p->plan, t, w);
+        pb__slot_run_task(slot, &p->ctl->seq, p->plan, t, w);
     hint_done(p, hi - lo, p->plan->ntasks);
 }
 
@@ -72,12 +73,12 @@ static void idle_wait(pb_pool *p, uint32_t seen)
 {
     pb_pool_shared *sh = p->sh;
     if (!atomic_load(&sh->resting) &&
-        pb_spin_while_equal(&sh->batch, seen, p->idle_spin_ns, p->spin_yield, &sh->resting))
+        pb__spin_while_equal(&sh->batch, seen, p->idle_spin_ns, p->spin_yield, &sh->resting))
         return;
     atomic_fetch_add(&sh->sleepers, 1);   /* then read batch: the parent, which writes batch then reads
                                              sleepers, cannot miss us (both sequentially consistent) */
     if (atomic_load(&sh->batch) == seen && !atomic_load(&sh->stop))
-        pb_futex_wait(&sh->batch, seen, NULL);
+        pb__futex_wait(&sh->batch, seen, NULL);
     atomic_fetch_sub(&sh->sleepers, 1);
 }
 
@@ -107,7 +108,7 @@ static ssize_t take_chunk(pb_pool *p, task_msg *m)
             int64_t now = pb_now_ns();
             if (atomic_load(&p->sh->resting) || now >= until)
                 break;
-            pb_spin_relax(p->spin_yield || now - start >= PB_SPIN_PAUSE_NS);   /* as pb_spin_while_equal */
+            pb__spin_relax(p->spin_yield || now - start >= PB_SPIN_PAUSE_NS);   /* as pb__spin_while_equal */
         }
     }
     ssize_t k;
@@ -191,13 +192,13 @@ static void pipe_loop(pb_pool *p, unsigned w)
         ssize_t k = take_chunk(p, &m);
         if (k != (ssize_t)sizeof m)
             break;                         /* end of file: the pool is closing */
-        atomic_store(&slot->chunk_count0, pb_progress_count(atomic_load(&slot->progress)));
+        atomic_store(&slot->chunk_count0, pb__progress_count(atomic_load(&slot->progress)));
         atomic_store(&slot->chunk_lo, m.lo);
         atomic_store(&slot->chunk_hi, m.hi);
         for (uint64_t t = m.lo; t < m.hi; t++) {
             pb_outcome o;
             memset(&o, 0, sizeof o);
-            uint64_t count = pb_progress_count(atomic_load(&slot->progress));
+            uint64_t count = pb__progress_count(atomic_load(&slot->progress));
             atomic_store(&slot->task_start_ns, pb_now_ns());
             atomic_store(&slot->progress, (uint64_t)count << 32 | (t + 1));
             pb_run_one_task(p->plan, t, (int)w, &o);
@@ -207,10 +208,10 @@ static void pipe_loop(pb_pool *p, unsigned w)
     }
 }
 
-void pb_pool_worker_main(pb_pool *p, unsigned w)
+void pb__pool_worker_main(pb_pool *p, unsigned w)
 {
     atomic_store(&p->ctl->slot[w].tid, (int32_t)gettid());
-    pb_slot_bind(&p->ctl->slot[w], &p->cfg, w);   /* once, at start-up: a replacement binds to the same place */
+    pb__slot_bind(p->ctl, &p->cfg, w);   /* once, at start-up: a replacement binds to the same place */
     if (p->pipe_ipc)
         pipe_loop(p, w);
     else
@@ -255,7 +256,7 @@ static uint64_t tasks_accounted(const pb_pool *p)
         return p->received + p->accounted;
     uint64_t sum = p->accounted;
     for (unsigned w = 0; w < p->workers; w++)
-        sum += (uint32_t)(pb_progress_count(atomic_load(&p->ctl->slot[w].progress)) - p->base_count[w]);
+        sum += (uint32_t)(pb__progress_count(atomic_load(&p->ctl->slot[w].progress)) - p->base_count[w]);
     return sum;
 }
 
@@ -297,8 +298,8 @@ static int bury(pb_pool *p, unsigned w, const char *how, int sig, int exit_statu
     if (p->pipe_ipc)
         drain_results(p);                  /* what the dead worker sent before dying counts */
     uint64_t prog = atomic_load(&slot->progress);
-    int64_t cur = pb_progress_task(prog);
-    uint32_t count = pb_progress_count(prog);
+    int64_t cur = pb__progress_task(prog);
+    uint32_t count = pb__progress_count(prog);
     uint64_t lo = atomic_load(&slot->chunk_lo), hi = atomic_load(&slot->chunk_hi), next;
     if (cur >= 0) {
         pb_outcome *o = &p->plan->outcomes[cur];
@@ -320,10 +321,10 @@ static int bury(pb_pool *p, unsigned w, const char *how, int sig, int exit_statu
     if (!in_run)
         next = hi;                         /* between runs nothing is owed */
     pb_task_sample last;
-    if (in_run && p->sampled[w] && p->ops->final_sample(p, w, &last) == 0) {
+    if (in_run && p->sampled[w] && p->ops->final_sample(p, w, &last)) {
         pb_usage used;                     /* what it used in this run before it died: kept */
-        pb_usage_between_samples(&used, &p->before[w], &last);
-        pb_usage_add(&p->lost_usage, &used);
+        pb__usage_between_samples(&used, &p->before[w], &last);
+        pb__usage_add(&p->lost_usage, &used);
     }
     p->sampled[w] = false;
     if (!p->pipe_ipc && in_run) {
@@ -343,7 +344,7 @@ static int bury(pb_pool *p, unsigned w, const char *how, int sig, int exit_statu
             snprintf(what, sizeof what, "%s worker %u %s in task %lld; replaced", p->ops->kind, w, how, (long long)cur);
         else
             snprintf(what, sizeof what, "%s worker %u %s between tasks; replaced", p->ops->kind, w, how);
-        pb_stats_note(st, what);
+        pb__stats_note(st, what);
     }
     if (next < hi) {
         if (p->pipe_ipc) {
@@ -377,7 +378,7 @@ static int check_workers(pb_pool *p, bool in_run, pb_run_stats *st, pb_error *er
         }
         if (!in_run || p->task_timeout_ns <= 0)
             continue;
-        int64_t cur = pb_progress_task(atomic_load(&p->ctl->slot[w].progress));
+        int64_t cur = pb__progress_task(atomic_load(&p->ctl->slot[w].progress));
         if (cur < 0)
             continue;
         int64_t started = p->pipe_ipc ? atomic_load(&p->ctl->slot[w].task_start_ns)
@@ -389,7 +390,7 @@ static int check_workers(pb_pool *p, bool in_run, pb_run_stats *st, pb_error *er
             snprintf(how, sizeof how, "%s worker %u has run task %lld for over %.3f s (--task-timeout) "
                      "and cannot be stopped", p->ops->kind, w, (long long)cur, (double)p->task_timeout_ns / 1e9);
             if (st)
-                pb_stats_note(st, how);
+                pb__stats_note(st, how);
             return pb_fail(err, PB_E_HUNG,
                            "%s: task %lld has run for over %.3f s in worker thread %u; a thread cannot be "
                            "stopped from outside, so parbench must stop", p->name, (long long)cur,
@@ -403,7 +404,7 @@ static int check_workers(pb_pool *p, bool in_run, pb_run_stats *st, pb_error *er
     return 0;
 }
 
-int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_exec_config *cfg,
+int pb__pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_exec_config *cfg,
                  const pb_plan *plan, void *impl, pb_error *err)
 {
     memset(p, 0, sizeof *p);
@@ -418,7 +419,7 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
     p->wait = cfg->wait;
     p->idle_spin_ns = pb_wait_spin_ns(&cfg->wait, false);
     p->spin_yield = cfg->workers + 1 > pb_allowed_pus();   /* the workers and the parent */
-    p->chunk = cfg->chunk ? cfg->chunk : pb_pool_default_chunk(plan->ntasks, cfg->workers);
+    p->chunk = cfg->chunk ? cfg->chunk : pb__pool_default_chunk(plan->ntasks, cfg->workers);
     p->task_pipe[0] = p->task_pipe[1] = p->result_pipe[0] = p->result_pipe[1] = -1;
     if (plan->ntasks > INDEX_MASK)
         return pb_fail(err, PB_E_RANGE, "%s: at most %llu tasks", name, (unsigned long long)INDEX_MASK);
@@ -428,21 +429,21 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
         p->sh = NULL;
         return pb_fail_errno(err, PB_E_NOMEM, errno, "%s: cannot map the queue", name);
     }
-    p->ctl = pb_control_create(p->workers, err);
+    p->ctl = pb__control_create(p->workers, err);
     p->base_count = calloc(p->workers, sizeof *p->base_count);
     p->before = calloc(p->workers, sizeof *p->before);
     p->sampled = calloc(p->workers, sizeof *p->sampled);
     p->clock = calloc(p->workers, sizeof *p->clock);
     p->cpu_after = calloc(p->workers, sizeof *p->cpu_after);
     if (!p->ctl || !p->base_count || !p->before || !p->sampled || !p->clock || !p->cpu_after) {
-        bool control_failed = !p->ctl;   /* pb_control_create said why; read before close clears it */
-        pb_pool_close(p);
+        bool control_failed = !p->ctl;   /* pb__control_create said why; read before close clears it */
+        pb__pool_close(p);
         return control_failed ? PB_E_NOMEM : pb_fail(err, PB_E_NOMEM, "%s: out of memory", name);
     }
     if (p->pipe_ipc) {
         if (pipe2(p->task_pipe, O_CLOEXEC) != 0 || pipe2(p->result_pipe, O_CLOEXEC) != 0) {
             int e = errno;
-            pb_pool_close(p);
+            pb__pool_close(p);
             return pb_fail_errno(err, PB_E_SYS, e, "%s: cannot create pipes", name);
         }
         /* the parent never blocks on them: it polls both while a run goes */
@@ -453,7 +454,7 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
         int rc = ops->spawn(p, w, err);
         if (rc) {
             p->workers = w;   /* stop only those that started */
-            pb_pool_close(p);
+            pb__pool_close(p);
             return rc;
         }
     }
@@ -461,7 +462,7 @@ int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_
     for (unsigned w = 0; w < p->workers; w++) {
         int rc = await_started(p, w, err);
         if (rc) {
-            pb_pool_close(p);
+            pb__pool_close(p);
             return rc;
         }
     }
@@ -476,7 +477,7 @@ static bool parent_spin(pb_pool *p, _Atomic uint32_t *addr, uint32_t old, int64_
     if (*left <= 0)
         return false;
     int64_t slice = *left < POLL_NS ? *left : POLL_NS, t0 = pb_now_ns();
-    bool changed = pb_spin_while_equal(addr, old, slice, p->spin_yield, NULL);
+    bool changed = pb__spin_while_equal(addr, old, slice, p->spin_yield, NULL);
     if (*left != INT64_MAX)
         *left -= pb_now_ns() - t0;
     return changed;
@@ -493,11 +494,11 @@ static int wait_arena(pb_pool *p, pb_run_stats *st, pb_error *err)
             if (!parent_spin(p, &p->sh->finished, f, &spin_left) && spin_left <= 0) {
                 atomic_store(&p->sh->parent_asleep, 1);   /* then read finished: see idle_wait */
                 if (atomic_load(&p->sh->finished) == f)
-                    pb_futex_wait(&p->sh->finished, f, &poll_ts);
+                    pb__futex_wait(&p->sh->finished, f, &poll_ts);
                 atomic_store(&p->sh->parent_asleep, 0);
             }
         } else if (spin_left > 0) {
-            pb_spin_relax(true);   /* hinted but not counted yet: rare */
+            pb__spin_relax(true);   /* hinted but not counted yet: rare */
         } else {
             nanosleep(&(struct timespec){ 0, 100000 }, NULL);
         }
@@ -552,7 +553,7 @@ static int wait_pipe(pb_pool *p, pb_run_stats *st, pb_error *err)
                 feed_pipe(p);
             int64_t now = pb_now_ns();
             if (n == 0)
-                pb_spin_relax(p->spin_yield || now - t_spin0 >= PB_SPIN_PAUSE_NS);
+                pb__spin_relax(p->spin_yield || now - t_spin0 >= PB_SPIN_PAUSE_NS);
             if (spin_left != INT64_MAX)
                 spin_left -= now - t0;
             if (now - last_check < POLL_NS)
@@ -581,7 +582,7 @@ static int wait_pipe(pb_pool *p, pb_run_stats *st, pb_error *err)
     return 0;
 }
 
-int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
+int pb__pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
 {
     int rc = check_workers(p, false, st, err);   /* anything that died while idle */
     if (rc)
@@ -589,7 +590,7 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     /* workers are read before the parent's own meter starts and after it
      * stops, so that reading them is counted nowhere */
     for (unsigned w = 0; w < p->workers; w++) {
-        p->base_count[w] = pb_progress_count(atomic_load(&p->ctl->slot[w].progress));
+        p->base_count[w] = pb__progress_count(atomic_load(&p->ctl->slot[w].progress));
         p->sampled[w] = p->ops->sample(p, w, &p->before[w]) == 0 && p->ops->cpu_clock(p, w, &p->clock[w]) == 0;
     }
     /* CPU clocks last, right before the run: the readings above take tens
@@ -598,7 +599,7 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
         if (p->sampled[w])
             p->before[w].cpu_ns = clock_ns(p->clock[w], p->before[w].cpu_ns);
     pb_thread_meter meter;
-    pb_meter_begin(&meter);
+    pb__meter_begin(&meter);
     p->accounted = p->received = 0;
     p->replaced = 0;
     memset(&p->lost_usage, 0, sizeof p->lost_usage);
@@ -625,7 +626,7 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
         atomic_store(&p->sh->claim, (uint64_t)p->batch << INDEX_BITS);
         atomic_store(&p->sh->batch, p->batch);
         if (atomic_load(&p->sh->sleepers))   /* spinning workers need no wake-up */
-            pb_futex_wake(&p->sh->batch, chunks < p->workers ? (int)chunks : (int)p->workers);
+            pb__futex_wake(&p->sh->batch, chunks < p->workers ? (int)chunks : (int)p->workers);
         st->t_gate = pb_now_ns();
         rc = wait_arena(p, st, err);
     }
@@ -633,22 +634,22 @@ int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     int64_t last = atomic_load(&p->sh->last_done_ns);
     st->t_work_end = (last && last <= st->t_end && last >= st->t_gate) ? last : st->t_end;
     st->replaced = p->replaced;
-    st->bind_error = pb_control_bind_error(p->ctl);
+    snprintf(st->bind_refusal, sizeof st->bind_refusal, "%s", pb__control_bind_refusal(p->ctl));
 
-    pb_meter_end(&meter, &st->usage);   /* the parent's own part */
+    pb__meter_end(&meter, &st->usage);   /* the parent's own part */
     int64_t *cpu_after = p->cpu_after;  /* CPU clocks first, right after the run */
     for (unsigned w = 0; w < p->workers; w++)
         cpu_after[w] = p->sampled[w] ? clock_ns(p->clock[w], -1) : -1;
     st->usage.maxrss_kb = 0;            /* peak RSS: the largest worker's (a thread's is its process's) */
-    pb_usage_add(&st->usage, &p->lost_usage);
+    pb__usage_add(&st->usage, &p->lost_usage);
     for (unsigned w = 0; w < p->workers; w++) {
         pb_task_sample after;
         if (!p->sampled[w] || cpu_after[w] < 0 || p->ops->sample(p, w, &after) != 0)
             continue;
         after.cpu_ns = cpu_after[w];
         pb_usage used;
-        pb_usage_between_samples(&used, &p->before[w], &after);
-        pb_usage_add(&st->usage, &used);
+        pb__usage_between_samples(&used, &p->before[w], &after);
+        pb__usage_add(&st->usage, &used);
     }
     if (rc == 0 && p->replaced)
         rc = pb_fail(err, PB_E_WORKER, "%s: %s", p->name, st->note);
@@ -671,7 +672,7 @@ static int run_lean(pb_pool *p, uint64_t total, uint64_t wake, pb_error *err)
     atomic_store(&sh->claim, (uint64_t)p->batch << INDEX_BITS);
     atomic_store(&sh->batch, p->batch);
     if (atomic_load(&sh->sleepers))
-        pb_futex_wake(&sh->batch, wake < p->workers ? (int)wake : (int)p->workers);
+        pb__futex_wake(&sh->batch, wake < p->workers ? (int)wake : (int)p->workers);
     struct timespec poll_ts = { 0, POLL_NS };
     int64_t spin_left = pb_wait_spin_ns(&p->wait, true), next_check = pb_now_ns() + POLL_NS;
     for (;;) {
@@ -681,7 +682,7 @@ static int run_lean(pb_pool *p, uint64_t total, uint64_t wake, pb_error *err)
         if (!parent_spin(p, &sh->finished, f, &spin_left) && spin_left <= 0) {
             atomic_store(&sh->parent_asleep, 1);
             if (atomic_load(&sh->finished) == f)
-                pb_futex_wait(&sh->finished, f, &poll_ts);
+                pb__futex_wait(&sh->finished, f, &poll_ts);
             atomic_store(&sh->parent_asleep, 0);
         }
         if (pb_now_ns() < next_check)
@@ -696,11 +697,11 @@ static int run_lean(pb_pool *p, uint64_t total, uint64_t wake, pb_error *err)
     }
 }
 
-int pb_pool_run_tasks(pb_pool *p, uint64_t ntasks, uint64_t chunk, pb_pool_task_fn fn, void *arg, pb_error *err)
+int pb__pool_run_tasks(pb_pool *p, uint64_t ntasks, uint64_t chunk, pb_pool_task_fn fn, void *arg, pb_error *err)
 {
     if (ntasks == 0)
         return 0;
-    uint64_t c = chunk ? chunk : pb_pool_default_chunk(ntasks, p->workers);
+    uint64_t c = chunk ? chunk : pb__pool_default_chunk(ntasks, p->workers);
     atomic_store(&p->sh->mode, PB_POOL_FUNCTION);
     atomic_store(&p->sh->fn_tasks, ntasks);
     atomic_store(&p->sh->fn_chunk, c);
@@ -709,7 +710,7 @@ int pb_pool_run_tasks(pb_pool *p, uint64_t ntasks, uint64_t chunk, pb_pool_task_
     return run_lean(p, ntasks, (ntasks + c - 1) / c, err);
 }
 
-int pb_pool_run_team(pb_pool *p, pb_pool_team_fn fn, void *arg, pb_error *err)
+int pb__pool_run_team(pb_pool *p, pb_pool_team_fn fn, void *arg, pb_error *err)
 {
     atomic_store(&p->sh->mode, PB_POOL_TEAM);
     atomic_store(&p->sh->team_fn, fn);
@@ -717,7 +718,7 @@ int pb_pool_run_team(pb_pool *p, pb_pool_team_fn fn, void *arg, pb_error *err)
     return run_lean(p, p->workers, p->workers, err);
 }
 
-void pb_pool_barrier(pb_pool *p)
+void pb__pool_barrier(pb_pool *p)
 {
     pb_pool_shared *sh = p->sh;
     uint32_t gen = atomic_load(&sh->bar_gen);
@@ -725,36 +726,36 @@ void pb_pool_barrier(pb_pool *p)
         atomic_store(&sh->bar_count, 0);   /* nobody arrives again before gen moves */
         atomic_store(&sh->bar_gen, gen + 1);
         if (atomic_load(&sh->bar_sleepers))
-            pb_futex_wake(&sh->bar_gen, INT_MAX);
+            pb__futex_wake(&sh->bar_gen, INT_MAX);
         return;
     }
-    if (pb_spin_while_equal(&sh->bar_gen, gen, pb_wait_spin_ns(&p->wait, true), p->spin_yield, NULL))
+    if (pb__spin_while_equal(&sh->bar_gen, gen, pb_wait_spin_ns(&p->wait, true), p->spin_yield, NULL))
         return;
     atomic_fetch_add(&sh->bar_sleepers, 1);   /* then read bar_gen: as idle_wait */
     while (atomic_load(&sh->bar_gen) == gen)
-        pb_futex_wait(&sh->bar_gen, gen, NULL);
+        pb__futex_wait(&sh->bar_gen, gen, NULL);
     atomic_fetch_sub(&sh->bar_sleepers, 1);
 }
 
-pb_pool *pb_pool_of(pb_exec *ex)
+pb_pool *pb__pool_of(pb_exec *ex)
 {
     if (ex->backend != &pb_backend_thread_pool && ex->backend != &pb_backend_process_pool)
         return NULL;
     return ex->state;   /* both keep their pb_pool first */
 }
 
-void pb_pool_rest(pb_pool *p)
+void pb__pool_rest(pb_pool *p)
 {
     if (p->sh)
         atomic_store(&p->sh->resting, 1);
 }
 
-void pb_pool_close(pb_pool *p)
+void pb__pool_close(pb_pool *p)
 {
     if (p->sh) {
         atomic_store(&p->sh->resting, 1);   /* spinners stop spinning, then see stop */
         atomic_store(&p->sh->stop, 1);
-        pb_futex_wake(&p->sh->batch, INT_MAX);
+        pb__futex_wake(&p->sh->batch, INT_MAX);
     }
     if (p->task_pipe[1] >= 0) {
         close(p->task_pipe[1]);            /* workers read end of file and leave */
@@ -775,7 +776,7 @@ void pb_pool_close(pb_pool *p)
             close(p->result_pipe[i]);
         p->task_pipe[i] = p->result_pipe[i] = -1;
     }
-    pb_control_destroy(p->ctl);
+    pb__control_destroy(p->ctl);
     if (p->sh)
         munmap(p->sh, sizeof *p->sh);
     p->ctl = NULL;

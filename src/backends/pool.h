@@ -24,9 +24,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/gate.h"
-#include "core/spin.h"
-#include "core/usage.h"
+#include "backends/worker/gate.h"
+#include "backends/worker/spin.h"
+#include "backends/worker/usage.h"
 #include "parbench/backend.h"
 
 typedef struct pb_pool pb_pool;
@@ -38,7 +38,7 @@ typedef void (*pb_pool_team_fn)(pb_pool *pool, void *arg, unsigned worker);
 
 typedef struct pb_pool_ops {
     const char *kind;          /* "thread" or "process", for messages */
-    /* Start worker w; it runs pb_pool_worker_main(pool, w). */
+    /* Start worker w; it runs pb__pool_worker_main(pool, w). */
     int  (*spawn)(pb_pool *, unsigned w, pb_error *);
     /* Without blocking: has worker w ended? If so, reap it and describe how. */
     bool (*ended)(pb_pool *, unsigned w, char *how, size_t how_size, int *signal, int *exit_status);
@@ -47,15 +47,16 @@ typedef struct pb_pool_ops {
     /* After stop was published: wait for worker w to leave until deadline,
      * then kill it if it can be killed. */
     void (*reap)(pb_pool *, unsigned w, int64_t deadline_ns);
-    /* A usage reading of worker w. */
+    /* A usage reading of worker w: 0, or PB_E_SYS when it is gone. */
     int  (*sample)(pb_pool *, unsigned w, pb_task_sample *);
     /* Worker w's CPU clock (read apart, right at the run's edges: a worker
-     * that spins between runs must not be counted outside the run). */
+     * that spins between runs must not be counted outside the run): 0, or
+     * PB_E_SYS when it is gone. */
     int  (*cpu_clock)(pb_pool *, unsigned w, clockid_t *);
     /* After ended() or kill() reaped worker w: the reading taken at its
      * end (a child's wait4 rusage, a thread's own last look at itself),
-     * so the CPU it used in the run before it died is kept. -1: none. */
-    int  (*final_sample)(pb_pool *, unsigned w, pb_task_sample *);
+     * so the CPU it used in the run before it died is kept. false: none. */
+    bool (*final_sample)(pb_pool *, unsigned w, pb_task_sample *);
 } pb_pool_ops;
 
 typedef struct pb_pool_shared {
@@ -68,7 +69,7 @@ typedef struct pb_pool_shared {
     _Atomic uint32_t resting;       /* 1: no run soon (rested or closing): workers stop spinning */
     _Atomic uint32_t sleepers;      /* workers asleep on `batch` (or about to be): the parent wakes them */
     _Atomic uint32_t parent_asleep; /* the parent sleeps on `finished`: the last finisher wakes it */
-    /* lean batches (pb_pool_run_tasks, pb_pool_run_team): written before `batch` is published;
+    /* lean batches (pb__pool_run_tasks, pb__pool_run_team): written before `batch` is published;
      * atomic, since a worker that comes late may still read a batch's while the next is written
      * (its claim then fails: claims carry the batch number) */
     _Atomic uint32_t mode;          /* PB_POOL_PLAN, _FUNCTION or _TEAM */
@@ -76,7 +77,7 @@ typedef struct pb_pool_shared {
     _Atomic(pb_pool_task_fn) task_fn;
     _Atomic(pb_pool_team_fn) team_fn;
     _Atomic(void *) fn_arg;
-    _Atomic uint32_t bar_count, bar_gen, bar_sleepers;   /* pb_pool_barrier */
+    _Atomic uint32_t bar_count, bar_gen, bar_sleepers;   /* pb__pool_barrier */
 } pb_pool_shared;
 
 struct pb_pool {
@@ -113,39 +114,39 @@ struct pb_pool {
 
 /* Create the pool's shared state and start its workers (timed by the
  * runner as start-up). On failure everything started is stopped. */
-int pb_pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_exec_config *cfg,
+int pb__pool_open(pb_pool *p, const pb_pool_ops *ops, const char *name, const pb_exec_config *cfg,
                  const pb_plan *plan, void *impl, pb_error *err);
 /* One run of every task of the plan. */
-int pb_pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err);
+int pb__pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err);
 /* Stop and reap every worker; free the shared state. */
-void pb_pool_close(pb_pool *p);
+void pb__pool_close(pb_pool *p);
 /* No run for a while: spinning workers go to sleep (backend verb `rest`). */
-void pb_pool_rest(pb_pool *p);
+void pb__pool_rest(pb_pool *p);
 
 /* Lean batches, for bench/forkjoin: the pool's own dispatch, claiming and
  * waiting (by its wait policy), without a plan's tasks and without the
- * per-run accounting of pb_pool_execute (usage readings, outcomes, fault
+ * per-run accounting of pb__pool_execute (usage readings, outcomes, fault
  * recovery: a worker that dies makes them fail). Arena transport only. The
  * functions run in every worker, a process for the process pool: `arg`
  * must point to memory they all see (MAP_SHARED, or written before the
  * pool opened and only read since).
  *   run_tasks  fn(arg, t, worker) for t in 0..ntasks-1, claimed in chunks
  *   run_team   fn(pool, arg, worker) once in every worker (an OpenMP
- *              parallel region's shape); workers may meet in pb_pool_barrier */
-int pb_pool_run_tasks(pb_pool *p, uint64_t ntasks, uint64_t chunk, pb_pool_task_fn fn, void *arg, pb_error *err);
-int pb_pool_run_team(pb_pool *p, pb_pool_team_fn fn, void *arg, pb_error *err);
+ *              parallel region's shape); workers may meet in pb__pool_barrier */
+int pb__pool_run_tasks(pb_pool *p, uint64_t ntasks, uint64_t chunk, pb_pool_task_fn fn, void *arg, pb_error *err);
+int pb__pool_run_team(pb_pool *p, pb_pool_team_fn fn, void *arg, pb_error *err);
 /* In a team: wait until every worker of the pool has arrived (spinning,
  * then sleeping, as the wait policy says). */
-void pb_pool_barrier(pb_pool *p);
+void pb__pool_barrier(pb_pool *p);
 /* The pool behind an opened thread-pool or process-pool (each keeps its
  * pb_pool first in its state); NULL for other backends. */
-pb_pool *pb_pool_of(pb_exec *ex);
+pb_pool *pb__pool_of(pb_exec *ex);
 
 /* The body of every worker, thread or process. Returns when told to stop. */
-void pb_pool_worker_main(pb_pool *p, unsigned w);
+void pb__pool_worker_main(pb_pool *p, unsigned w);
 
 /* Chunk size a pool uses for n tasks on W workers when none is given:
  * ceil(n / (4 W)), the choice of Python's Pool.map. */
-uint64_t pb_pool_default_chunk(size_t ntasks, unsigned workers);
+uint64_t pb__pool_default_chunk(size_t ntasks, unsigned workers);
 
 #endif

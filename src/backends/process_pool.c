@@ -17,13 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/children.h"
-#include "core/crash.h"
+#include "backends/worker/children.h"
+#include "backends/worker/crash.h"
 #include "parbench/clock.h"
 #include "pool.h"
 
 typedef struct pp_state {
-    pb_pool pool;              /* first: pb_pool_of relies on it */
+    pb_pool pool;              /* first: pb__pool_of relies on it */
     pid_t *pid;                /* 0: not running */
     struct rusage *end_usage;  /* of the worker reaped last in each place: its whole life */
     bool *has_end_usage;
@@ -36,7 +36,7 @@ static int pp_spawn(pb_pool *p, unsigned w, pb_error *err)
     atomic_store(&p->ctl->slot[w].tid, 0);
     atomic_store(&p->ctl->slot[w].finished, 0);
     fflush(NULL);
-    pid_t pid = pb_children_fork();
+    pid_t pid = pb__children_fork();
     if (pid < 0)
         return pb_fail_errno(err, PB_E_WORKER, errno, "process-pool: cannot fork worker %u of %u", w + 1, p->workers);
     if (pid == 0) {
@@ -44,12 +44,12 @@ static int pp_spawn(pb_pool *p, unsigned w, pb_error *err)
             _exit(127);
         struct rlimit no_core = { 0, 0 };
         setrlimit(RLIMIT_CORE, &no_core);
-        pb_crash_guard_reset_in_child();
+        pb__crash_guard_reset_in_child();
         if (p->pipe_ipc) {     /* hold only the ends a worker uses, so end of file arrives */
             close(p->task_pipe[1]);
             close(p->result_pipe[0]);
         }
-        pb_pool_worker_main(p, w);
+        pb__pool_worker_main(p, w);
         _exit(0);
     }
     s->pid[w] = pid;
@@ -73,7 +73,7 @@ static bool pp_ended(pb_pool *p, unsigned w, char *how, size_t size, int *sig, i
 {
     pp_state *s = p->impl;
     int status;
-    if (s->pid[w] <= 0 || pb_children_reap(s->pid[w], &status, WNOHANG, &s->end_usage[w]) != s->pid[w])
+    if (s->pid[w] <= 0 || pb__children_reap(s->pid[w], &status, WNOHANG, &s->end_usage[w]) != s->pid[w])
         return false;
     s->pid[w] = 0;
     s->has_end_usage[w] = true;
@@ -86,7 +86,7 @@ static bool pp_kill(pb_pool *p, unsigned w)
     pp_state *s = p->impl;
     if (s->pid[w] > 0) {
         kill(s->pid[w], SIGKILL);
-        s->has_end_usage[w] = pb_children_reap(s->pid[w], NULL, 0, &s->end_usage[w]) == s->pid[w];
+        s->has_end_usage[w] = pb__children_reap(s->pid[w], NULL, 0, &s->end_usage[w]) == s->pid[w];
         s->pid[w] = 0;
     }
     return true;
@@ -96,7 +96,7 @@ static void pp_reap(pb_pool *p, unsigned w, int64_t deadline_ns)
 {
     pp_state *s = p->impl;
     while (s->pid[w] > 0) {
-        pid_t got = pb_children_reap(s->pid[w], NULL, WNOHANG, NULL);
+        pid_t got = pb__children_reap(s->pid[w], NULL, WNOHANG, NULL);
         if (got == s->pid[w] || (got < 0 && errno == ECHILD)) {
             s->pid[w] = 0;
             break;
@@ -114,24 +114,24 @@ static int pp_sample(pb_pool *p, unsigned w, pb_task_sample *out)
     pp_state *s = p->impl;
     clockid_t clk;
     if (s->pid[w] <= 0 || clock_getcpuclockid(s->pid[w], &clk) != 0)
-        return -1;
-    return pb_sample_task(s->pid[w], s->pid[w], clk, out);
+        return PB_E_SYS;
+    return pb__sample_task(s->pid[w], s->pid[w], clk, out);
 }
 
 static int pp_cpu_clock(pb_pool *p, unsigned w, clockid_t *clk)
 {
     pp_state *s = p->impl;
-    return s->pid[w] > 0 && clock_getcpuclockid(s->pid[w], clk) == 0 ? 0 : -1;
+    return s->pid[w] > 0 && clock_getcpuclockid(s->pid[w], clk) == 0 ? 0 : PB_E_SYS;
 }
 
-static int pp_final_sample(pb_pool *p, unsigned w, pb_task_sample *out)
+static bool pp_final_sample(pb_pool *p, unsigned w, pb_task_sample *out)
 {
     pp_state *s = p->impl;
     if (!s->has_end_usage[w])
-        return -1;
+        return false;
     s->has_end_usage[w] = false;
-    pb_sample_of_child(&s->end_usage[w], out);
-    return 0;
+    pb__sample_of_child(&s->end_usage[w], out);
+    return true;
 }
 
 static const pb_pool_ops pp_ops = {
@@ -150,7 +150,7 @@ static void pp_close(pb_exec *ex)
     pp_state *s = ex->state;
     if (!s)
         return;
-    pb_pool_close(&s->pool);
+    pb__pool_close(&s->pool);
     free(s->pid);
     free(s->end_usage);
     free(s->has_end_usage);
@@ -177,7 +177,7 @@ static int pp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
         return pb_fail(err, PB_E_NOMEM, "process-pool: out of memory");
     }
     ex->state = s;
-    int rc = pb_pool_open(&s->pool, &pp_ops, "process-pool", &ex->config, plan, s, err);
+    int rc = pb__pool_open(&s->pool, &pp_ops, "process-pool", &ex->config, plan, s, err);
     if (rc) {
         ex->state = NULL;
         free(s->pid);
@@ -191,13 +191,13 @@ static int pp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
 static int pp_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_error *err)
 {
     (void)plan;
-    return pb_pool_execute(&((pp_state *)ex->state)->pool, st, err);
+    return pb__pool_execute(&((pp_state *)ex->state)->pool, st, err);
 }
 
 static void pp_rest(pb_exec *ex)
 {
     if (ex->state)
-        pb_pool_rest(&((pp_state *)ex->state)->pool);
+        pb__pool_rest(&((pp_state *)ex->state)->pool);
 }
 
 const pb_backend pb_backend_process_pool = {

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/crash.h"
-#include "core/gate.h"
-#include "core/usage.h"
+#include "backends/worker/crash.h"
+#include "backends/worker/gate.h"
+#include "backends/worker/usage.h"
 #include "parbench/backend.h"
 #include "parbench/clock.h"
 
@@ -44,15 +44,15 @@ static void *worker_main(void *p)
     worker_arg *a = p;
     pb_worker_slot *slot = &a->ctl->slot[a->index];
     atomic_store(&slot->tid, (int32_t)gettid());
-    pb_slot_bind(slot, a->cfg, a->index);   /* before the gate: binding is not timed as work */
-    if (pb_gate_arrive(a->ctl)) {
+    pb__slot_bind(a->ctl, a->cfg, a->index);   /* before the gate: binding is not timed as work */
+    if (pb__gate_arrive(a->ctl)) {
         size_t first, last;
         pb_static_block(a->plan->ntasks, a->ctl->workers, a->index, &first, &last);
         for (size_t i = first; i < last; i++)
-            pb_slot_run_task(slot, &a->ctl->seq, a->plan, i, a->index);
-        pb_worker_done(a->ctl, a->index);
+            pb__slot_run_task(slot, &a->ctl->seq, a->plan, i, a->index);
+        pb__worker_done(a->ctl, a->index);
     }
-    pb_usage_of_thread(&slot->usage);
+    pb__usage_of_thread(&slot->usage);
     atomic_store(&slot->finished, 1);
     return NULL;
 }
@@ -61,10 +61,10 @@ static void *worker_main(void *p)
 static void report_thread_exit(pthread_state *s, pb_run_stats *st, unsigned w)
 {
     char what[160];
-    int64_t cur = pb_progress_task(atomic_load(&s->ctl->slot[w].progress));
+    int64_t cur = pb__progress_task(atomic_load(&s->ctl->slot[w].progress));
     snprintf(what, sizeof what, "thread worker %u ended its thread (pthread_exit) in task %lld", w, (long long)cur);
-    pb_stats_note(st, what);
-    pb_slot_mark_lost(s->ctl, s->plan, w, 0, -2);
+    pb__stats_note(st, what);
+    pb__slot_mark_lost(s->ctl, s->plan, w, 0, -2);
 }
 
 /* While waiting for the workers: threads that ended early, tasks that overran. */
@@ -80,12 +80,12 @@ static int check_threads(void *arg, int64_t timeout_ns)
             report_thread_exit(s, s->st, w);
             continue;
         }
-        int64_t task, ran = pb_slot_overrun(s->ctl, s->plan, w, timeout_ns, &task);
+        int64_t task, ran = pb__slot_overrun(s->ctl, s->plan, w, timeout_ns, &task);
         if (ran) {
             char what[200];
             snprintf(what, sizeof what, "thread worker %u has run task %lld for %.3f s (--task-timeout) and cannot be stopped",
                      w, (long long)task, (double)ran / 1e9);
-            pb_stats_note(s->st, what);
+            pb__stats_note(s->st, what);
             s->hung = true;
             return PB_E_HUNG;
         }
@@ -99,10 +99,10 @@ static void pt_close(pb_exec *ex)
     pthread_state *s = ex->state;
     if (!s)
         return;
-    pb_crash_guard_remove();
+    pb__crash_guard_remove();
     if (s->hung)
         return;   /* a stuck thread still uses its slot and arguments: keep them */
-    pb_control_destroy(s->ctl);
+    pb__control_destroy(s->ctl);
     free(s->threads);
     free(s->args);
     free(s->joined);
@@ -118,11 +118,11 @@ static int pt_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
     if (!s)
         return pb_fail(err, PB_E_NOMEM, "pthread: out of memory");
     ex->state = s;
-    pb_crash_guard_install("its pthread worker is a thread, which cannot be isolated from its process");
+    pb__crash_guard_install("its pthread worker is a thread, which cannot be isolated from its process");
     s->threads = calloc(W, sizeof *s->threads);
     s->args = calloc(W, sizeof *s->args);
     s->joined = calloc(W, sizeof *s->joined);
-    s->ctl = pb_control_create(W, err);
+    s->ctl = pb__control_create(W, err);
     if (!s->threads || !s->args || !s->joined || !s->ctl) {
         bool control_failed = !s->ctl;   /* read before close frees s */
         pt_close(ex);
@@ -138,13 +138,13 @@ static int pt_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_err
     int rc = 0;
     pb_thread_meter meter;
 
-    pb_control_reset(s->ctl);
+    pb__control_reset(s->ctl);
     memset(s->joined, 0, W * sizeof *s->joined);
     s->plan = plan;
     s->st = st;
     s->timeout_ns = ex->config.task_timeout_ns;
     st->chunk = (plan->ntasks + W - 1) / W;
-    pb_meter_begin(&meter);
+    pb__meter_begin(&meter);
     st->t_start = pb_now_ns();
     for (s->started = 0; s->started < W; s->started++) {
         s->args[s->started] = (worker_arg){ .plan = plan, .ctl = s->ctl, .cfg = &ex->config, .index = s->started };
@@ -152,20 +152,20 @@ static int pt_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_err
         if (e) {
             rc = pb_fail_errno(err, PB_E_WORKER, e, "pthread: cannot create worker %u of %u",
                                s->started + 1, W);
-            pb_stats_note(st, err->msg);
+            pb__stats_note(st, err->msg);
             break;
         }
     }
     if (rc == 0)
-        pb_gate_wait_ready(s->ctl, 1000, NULL, NULL);
+        pb__gate_wait_ready(s->ctl, 1000, NULL, NULL);
     st->t_gate = pb_now_ns();
-    pb_gate_release(s->ctl, rc ? PB_GATE_ABORT : PB_GATE_OPEN);
+    pb__gate_release(s->ctl, rc ? PB_GATE_ABORT : PB_GATE_OPEN);
     if (rc == 0 && s->timeout_ns > 0) {
         /* only a timeout needs watching; otherwise joining is the wait (one wake-up fewer) */
-        int wrc = pb_wait_workers_done(s->ctl, s->timeout_ns, check_threads, s);
+        int wrc = pb__wait_workers_done(s->ctl, s->timeout_ns, check_threads, s);
         if (wrc == PB_E_HUNG) {
             st->t_work_end = st->t_end = pb_now_ns();
-            pb_meter_end(&meter, &st->usage);
+            pb__meter_end(&meter, &st->usage);
             for (unsigned w = 0; w < s->started; w++)   /* join who is done; leave the stuck running */
                 if (!s->joined[w] && pthread_tryjoin_np(s->threads[w], NULL) != 0)
                     pthread_detach(s->threads[w]);
@@ -180,14 +180,14 @@ static int pt_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_err
             report_thread_exit(s, st, w);
     }
     st->t_end = pb_now_ns();
-    pb_meter_end(&meter, &st->usage);   /* maxrss: the process's, threads share it */
+    pb__meter_end(&meter, &st->usage);   /* maxrss: the process's, threads share it */
 
-    int64_t last = pb_control_last_done(s->ctl);
+    int64_t last = pb__control_last_done(s->ctl);
     st->t_work_end = last ? last : st->t_gate;
-    st->bind_error = pb_control_bind_error(s->ctl);
-    st->bind_ns = pb_control_bind_ns(s->ctl);   /* inside spawn: a worker binds itself once it exists */
+    snprintf(st->bind_refusal, sizeof st->bind_refusal, "%s", pb__control_bind_refusal(s->ctl));
+    st->bind_ns = pb__control_bind_ns(s->ctl);   /* inside spawn: a worker binds itself once it exists */
     for (unsigned w = 0; w < s->started; w++)
-        pb_usage_add(&st->usage, &s->ctl->slot[w].usage);
+        pb__usage_add(&st->usage, &s->ctl->slot[w].usage);
     if (rc == 0 && st->note[0])
         rc = pb_fail(err, PB_E_WORKER, "pthread: %s", st->note);
     return rc;

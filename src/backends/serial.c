@@ -3,12 +3,13 @@
  * crashes, exits or hangs past --task-timeout ends parbench, loudly, with
  * the finished results kept. */
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "core/crash.h"
-#include "core/usage.h"
+#include "backends/worker/crash.h"
+#include "backends/worker/usage.h"
 #include "parbench/backend.h"
 #include "parbench/clock.h"
 #include "parbench/topology.h"
@@ -16,7 +17,7 @@
 static void on_alarm(int sig)
 {
     (void)sig;
-    pb_crash_report("a hang past --task-timeout", "the serial backend runs tasks in parbench itself");
+    pb__crash_report("a hang past --task-timeout", "the serial backend runs tasks in parbench itself");
     _exit(1);
 }
 
@@ -35,7 +36,7 @@ static void arm(int64_t ns)
 static int serial_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
 {
     (void)plan, (void)err;
-    pb_crash_guard_install("the serial backend runs tasks in parbench itself");
+    pb__crash_guard_install("the serial backend runs tasks in parbench itself");
     if (ex->config.task_timeout_ns > 0)
         signal(SIGALRM, on_alarm);
     return 0;
@@ -46,9 +47,11 @@ static int serial_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb
     (void)err;
     int64_t timeout = ex->config.task_timeout_ns;
     const pb_worker_place *wp = pb_exec_place(&ex->config, 0);
-    st->bind_error = wp ? pb_bind_self(wp) : 0;   /* the calling thread is the worker */
+    pb_error bind_err;
+    if (wp && pb_bind_self(wp, &bind_err) != 0)   /* the calling thread is the worker */
+        snprintf(st->bind_refusal, sizeof st->bind_refusal, "%s", bind_err.msg);
     pb_thread_meter meter;
-    pb_meter_begin(&meter);
+    pb__meter_begin(&meter);
     st->chunk = plan->ntasks;
     st->t_start = st->t_gate = pb_now_ns();
     for (size_t i = 0; i < plan->ntasks; i++) {
@@ -61,10 +64,10 @@ static int serial_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb
         arm(0);
     /* nothing to join: the run ends where its last task stamped its end */
     st->t_work_end = st->t_end = plan->ntasks ? plan->outcomes[plan->ntasks - 1].t_end_ns : pb_now_ns();
-    pb_meter_end(&meter, &st->usage);
+    pb__meter_end(&meter, &st->usage);
     if (wp) {
         pb_worker_place everywhere = { 0 };
-        pb_bind_self(&everywhere);   /* the parent's own mask must not stay narrowed */
+        pb_bind_self(&everywhere, NULL);   /* the parent's own mask must not stay narrowed */
     }
     return 0;
 }
@@ -73,7 +76,7 @@ static void serial_close(pb_exec *ex)
 {
     if (ex->config.task_timeout_ns > 0)
         signal(SIGALRM, SIG_DFL);
-    pb_crash_guard_remove();
+    pb__crash_guard_remove();
 }
 
 const pb_backend pb_backend_serial = {

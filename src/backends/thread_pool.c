@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/crash.h"
+#include "backends/worker/crash.h"
 #include "parbench/clock.h"
 #include "pool.h"
 
@@ -30,7 +30,7 @@ typedef struct tp_worker {
 } tp_worker;
 
 typedef struct tp_state {
-    pb_pool pool;              /* first: pb_pool_of relies on it */
+    pb_pool pool;              /* first: pb__pool_of relies on it */
     tp_worker *worker;
 } tp_state;
 
@@ -39,7 +39,7 @@ typedef struct tp_state {
 static void tp_on_exit(void *arg)
 {
     tp_worker *w = arg;
-    w->has_last = pb_sample_self(&w->last) == 0;
+    w->has_last = pb__sample_self(&w->last) == 0;
 }
 
 static void *tp_main(void *arg)
@@ -47,7 +47,7 @@ static void *tp_main(void *arg)
     tp_worker *w = arg;
     w->has_last = false;
     pthread_cleanup_push(tp_on_exit, w);
-    pb_pool_worker_main(w->pool, w->index);
+    pb__pool_worker_main(w->pool, w->index);
     pthread_cleanup_pop(0);
     return NULL;
 }
@@ -110,24 +110,24 @@ static int tp_sample(pb_pool *p, unsigned w, pb_task_sample *out)
     clockid_t clk;
     int tid = atomic_load(&p->ctl->slot[w].tid);
     if (!tw->running || tid == 0 || pthread_getcpuclockid(tw->thread, &clk) != 0)
-        return -1;
-    return pb_sample_task(getpid(), tid, clk, out);
+        return PB_E_SYS;
+    return pb__sample_task(getpid(), tid, clk, out);
 }
 
 static int tp_cpu_clock(pb_pool *p, unsigned w, clockid_t *clk)
 {
     tp_worker *tw = &((tp_state *)p->impl)->worker[w];
-    return tw->running && pthread_getcpuclockid(tw->thread, clk) == 0 ? 0 : -1;
+    return tw->running && pthread_getcpuclockid(tw->thread, clk) == 0 ? 0 : PB_E_SYS;
 }
 
-static int tp_final_sample(pb_pool *p, unsigned w, pb_task_sample *out)
+static bool tp_final_sample(pb_pool *p, unsigned w, pb_task_sample *out)
 {
     tp_worker *tw = &((tp_state *)p->impl)->worker[w];
     if (tw->running || !tw->has_last)   /* read only once the thread was joined */
-        return -1;
+        return false;
     *out = tw->last;
     tw->has_last = false;
-    return 0;
+    return true;
 }
 
 static const pb_pool_ops tp_ops = {
@@ -147,8 +147,8 @@ static void tp_close(pb_exec *ex)
     if (!s)
         return;
     bool hung = s->pool.hung;
-    pb_pool_close(&s->pool);
-    pb_crash_guard_remove();
+    pb__pool_close(&s->pool);
+    pb__crash_guard_remove();
     if (!hung) {          /* a stuck thread may still read its tp_worker */
         free(s->worker);
         free(s);
@@ -164,10 +164,10 @@ static int tp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
         return pb_fail(err, PB_E_NOMEM, "thread-pool: out of memory");
     }
     ex->state = s;
-    pb_crash_guard_install("its thread-pool worker is a thread, which cannot be isolated from its process");
-    int rc = pb_pool_open(&s->pool, &tp_ops, "thread-pool", &ex->config, plan, s, err);
+    pb__crash_guard_install("its thread-pool worker is a thread, which cannot be isolated from its process");
+    int rc = pb__pool_open(&s->pool, &tp_ops, "thread-pool", &ex->config, plan, s, err);
     if (rc) {
-        pb_crash_guard_remove();
+        pb__crash_guard_remove();
         free(s->worker);
         free(s);
         ex->state = NULL;
@@ -178,13 +178,13 @@ static int tp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
 static int tp_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_error *err)
 {
     (void)plan;
-    return pb_pool_execute(&((tp_state *)ex->state)->pool, st, err);
+    return pb__pool_execute(&((tp_state *)ex->state)->pool, st, err);
 }
 
 static void tp_rest(pb_exec *ex)
 {
     if (ex->state)
-        pb_pool_rest(&((tp_state *)ex->state)->pool);
+        pb__pool_rest(&((tp_state *)ex->state)->pool);
 }
 
 const pb_backend pb_backend_thread_pool = {

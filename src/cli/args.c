@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "parbench/registry.h"
 
-int pb_cli_parse_count(const char *opt, const char *text, unsigned min, unsigned max,
+int pb__cli_parse_count(const char *opt, const char *text, unsigned min, unsigned max,
                        unsigned *out, pb_error *err)
 {
     uint64_t v;
@@ -29,7 +29,7 @@ static void names_of_backends(char *buf, size_t size)
         len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", pb_backends[i]->name);
 }
 
-int pb_cli_parse_workload(const char *text, pb_workload_spec *out, pb_error *err)
+int pb__cli_parse_workload(const char *text, pb_workload_spec *out, pb_error *err)
 {
     pb_error inner;
     int rc = pb_workload_spec_parse(text, out, &inner);
@@ -51,7 +51,7 @@ static void add_backend(pb_backend_set *set, const pb_backend *b)
         set->backend[set->count++] = b;
 }
 
-int pb_cli_parse_backends(const char *text, pb_backend_set *out, pb_error *err)
+int pb__cli_parse_backends(const char *text, pb_backend_set *out, pb_error *err)
 {
     char buf[512], names[256];
     out->count = 0;
@@ -80,7 +80,7 @@ int pb_cli_parse_backends(const char *text, pb_backend_set *out, pb_error *err)
     return 0;
 }
 
-int pb_cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err)
+int pb__cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err)
 {
     char buf[512];
     out->count = 0;
@@ -105,13 +105,13 @@ int pb_cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err)
         int rc;
         if (dash) {
             *dash = '\0';
-            if ((rc = pb_cli_parse_count("--workers", item, 1, PB_MAX_WORKERS, &lo, err)) ||
-                (rc = pb_cli_parse_count("--workers", dash + 1, 1, PB_MAX_WORKERS, &hi, err)))
+            if ((rc = pb__cli_parse_count("--workers", item, 1, PB_MAX_WORKERS, &lo, err)) ||
+                (rc = pb__cli_parse_count("--workers", dash + 1, 1, PB_MAX_WORKERS, &hi, err)))
                 return rc;
             if (hi < lo)
                 return pb_fail(err, PB_E_RANGE, "--workers: range %u-%u runs backwards", lo, hi);
         } else {
-            if ((rc = pb_cli_parse_count("--workers", item, 1, PB_MAX_WORKERS, &lo, err)))
+            if ((rc = pb__cli_parse_count("--workers", item, 1, PB_MAX_WORKERS, &lo, err)))
                 return rc;
             hi = lo;
         }
@@ -124,7 +124,7 @@ int pb_cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err)
     return 0;
 }
 
-int pb_cli_parse_ipc(const char *text, pb_ipc_set *out, pb_error *err)
+int pb__cli_parse_ipc(const char *text, pb_ipc_set *out, pb_error *err)
 {
     char buf[256];
     *out = 0;
@@ -147,7 +147,7 @@ int pb_cli_parse_ipc(const char *text, pb_ipc_set *out, pb_error *err)
     return 0;
 }
 
-int pb_cli_parse_seconds(const char *opt, const char *text, double max, int64_t *out_ns, pb_error *err)
+int pb__cli_parse_seconds(const char *opt, const char *text, double max, int64_t *out_ns, pb_error *err)
 {
     char *end;
     errno = 0;
@@ -162,7 +162,7 @@ int pb_cli_parse_seconds(const char *opt, const char *text, double max, int64_t 
     return 0;
 }
 
-int pb_cli_parse_chunk(const char *text, uint64_t *out, pb_error *err)
+int pb__cli_parse_chunk(const char *text, uint64_t *out, pb_error *err)
 {
     if (strcmp(text, "auto") == 0) {
         *out = 0;
@@ -180,7 +180,7 @@ int pb_cli_parse_chunk(const char *text, uint64_t *out, pb_error *err)
     return 0;
 }
 
-int pb_cli_parse_u64(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out, pb_error *err)
+int pb__cli_parse_u64(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out, pb_error *err)
 {
     uint64_t v;
     int rc = pb_parse_u64(text, &v);
@@ -197,7 +197,7 @@ int pb_cli_parse_u64(const char *opt, const char *text, uint64_t min, uint64_t m
     return 0;
 }
 
-int pb_cli_parse_order(const char *text, pb_order *out, pb_error *err)
+int pb__cli_parse_order(const char *text, pb_order *out, pb_error *err)
 {
     if (strcmp(text, "interleaved") == 0)
         *out = PB_ORDER_INTERLEAVED;
@@ -214,7 +214,7 @@ static int cmp_unsigned(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-unsigned pb_cli_resolve_workers(const pb_workers_spec *w, unsigned pus, size_t ntasks,
+unsigned pb__cli_resolve_workers(const pb_workers_spec *w, unsigned pus, size_t ntasks,
                                 unsigned *out, unsigned max_out)
 {
     unsigned n = 0;
@@ -235,14 +235,14 @@ unsigned pb_cli_resolve_workers(const pb_workers_spec *w, unsigned pus, size_t n
     return k;
 }
 
-void pb_cli_join_command(int argc, char **argv, char *buf, size_t size)
+void pb__cli_join_command(int argc, char **argv, char *buf, size_t size)
 {
     size_t len = (size_t)snprintf(buf, size, "parbench");
     for (int i = 0; i < argc && len < size; i++)
         len += (size_t)snprintf(buf + len, size - len, " %s", argv[i]);
 }
 
-void pb_cli_backend_label(const pb_config *cfg, char *buf, size_t size)
+void pb__cli_backend_label(const pb_config *cfg, char *buf, size_t size)
 {
     char pin[96] = "";
     if (cfg->pin && cfg->pin->kind != PB_PIN_NONE) {

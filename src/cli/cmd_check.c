@@ -18,7 +18,7 @@ static const char check_help[] =
 "Exit status: 0 whole, 1 damaged (the first problem is named with its file\n"
 "and line), 2 not a result set or bad arguments.\n";
 
-int pb_cmd_check(int argc, char **argv)
+int pb__cmd_check(int argc, char **argv)
 {
     if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         fputs(check_help, stdout);

@@ -46,10 +46,10 @@ static void list_demos(void)
 static void emit_live(void *user, const char *text)
 {
     (void)user;
-    pb_live_message("%s", text);
+    pb__live_message("%s", text);
 }
 
-int pb_cmd_demo(int argc, char **argv)
+int pb__cmd_demo(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "lang", required_argument, NULL, 'l' },
@@ -121,7 +121,7 @@ int pb_cmd_demo(int argc, char **argv)
     pb_resultset rs;
     if (out) {
         char command[2048];
-        pb_cli_join_command(argc, argv, command, sizeof command);
+        pb__cli_join_command(argc, argv, command, sizeof command);
         if (pb_resultset_create(&rs, out, "results", command, NULL, &err) != 0 ||
             pb_sampler_create(&ctx.sampler, PB_SAMPLE_HZ_DEFAULT, NULL, 0, &err) != 0) {
             fprintf(stderr, "parbench demo: %s\n", err.msg);
@@ -139,7 +139,7 @@ int pb_cmd_demo(int argc, char **argv)
             n = pb_topology_usable(topo, cpus, 4096);
         if (pb_sampler_create(&view, 10, n ? cpus : NULL, n, &err) == 0) {
             pb_sampler_start(view);
-            if (pb_live_start(view)) {
+            if (pb__live_start(view)) {
                 ctx.emit = emit_live;
             } else {
                 pb_sampler_stop(view);
@@ -151,9 +151,9 @@ int pb_cmd_demo(int argc, char **argv)
     for (size_t i = 0; pb_demos[i]; i++) {
         if (!all && pb_demos[i] != chosen)
             continue;
-        pb_live_status("parbench demo %s", pb_demos[i]->name);
+        pb__live_status("parbench demo %s", pb_demos[i]->name);
         if (ctx.emit)
-            pb_live_message("\n== %s ==\n", pb_demos[i]->name);
+            pb__live_message("\n== %s ==\n", pb_demos[i]->name);
         else
             printf("\n== %s ==\n", pb_demos[i]->name);
         ctx.name = pb_demos[i]->name;
@@ -162,7 +162,7 @@ int pb_cmd_demo(int argc, char **argv)
         fflush(stdout);
     }
     if (view) {
-        pb_live_stop();
+        pb__live_stop();
         pb_sampler_stop(view);
         pb_sampler_destroy(view);
     }

@@ -26,7 +26,7 @@ static void print_param(const pb_param_spec *s)
     printf("    %-9s default %-7s %-30s %s\n", s->name, s->defval, range, s->help);
 }
 
-int pb_cmd_list(int argc, char **argv)
+int pb__cmd_list(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("Usage: parbench list [--names workloads|backends|suites|demos]\n\n"
@@ -88,7 +88,7 @@ int pb_cmd_list(int argc, char **argv)
     return PB_EXIT_OK;
 }
 
-int pb_cmd_schema(int argc, char **argv)
+int pb__cmd_schema(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("Usage: parbench schema [--csv]\n\n"

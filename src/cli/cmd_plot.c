@@ -14,9 +14,10 @@
 #include "cli.h"
 #include "pb_build_config.h"
 
-/* The newest result set under results/: folder names start with the UTC
- * time, so the greatest such name (reference/ and others are not runs). */
-static int newest_result_set(char *out, size_t size)
+/* The newest result set under results/, into out; false if there is none.
+ * Folder names start with the UTC time, so the greatest such name
+ * (reference/ and others are not runs). */
+static bool newest_result_set(char *out, size_t size)
 {
     DIR *d = opendir("results");
     struct dirent *e;
@@ -34,9 +35,9 @@ static int newest_result_set(char *out, size_t size)
     if (d)
         closedir(d);
     if (!best[0])
-        return -1;
+        return false;
     snprintf(out, size, "results/%s", best);
-    return 0;
+    return true;
 }
 
 /* Where the plotting scripts are: beside an installed parbench
@@ -58,7 +59,7 @@ static void script_path(const char *exe_path, const char *script, char *path, si
     snprintf(path, size, "%s/%s", PB_PLOTS_DIR, script);
 }
 
-int pb_cli_run_script(const char *script, char **args, int nargs)
+int pb__cli_run_script(const char *script, char **args, int nargs)
 {
     char exe[4096] = "", path[8192];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);   /* this parbench */
@@ -85,7 +86,7 @@ int pb_cli_run_script(const char *script, char **args, int nargs)
     return PB_EXIT_FAILED;
 }
 
-int pb_cmd_plot(int argc, char **argv)
+int pb__cmd_plot(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("Usage: parbench plot [RESULT_SET] [--svg]\n\n"
@@ -110,15 +111,15 @@ int pb_cmd_plot(int argc, char **argv)
     char dir[512];
     if (set)
         snprintf(dir, sizeof dir, "%s", set);
-    else if (newest_result_set(dir, sizeof dir) != 0) {
+    else if (!newest_result_set(dir, sizeof dir)) {
         fprintf(stderr, "parbench plot: no result set under results/ (run `parbench run` first, or name one)\n");
         return PB_EXIT_USAGE;
     }
     char *args[] = { dir, "--svg" };
-    return pb_cli_run_script("plot.py", args, svg ? 2 : 1);
+    return pb__cli_run_script("plot.py", args, svg ? 2 : 1);
 }
 
-int pb_cmd_report(int argc, char **argv)
+int pb__cmd_report(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("Usage: parbench report RESULT_SET [--compare OTHER_SET]\n\n"
@@ -140,5 +141,5 @@ int pb_cmd_report(int argc, char **argv)
         fprintf(stderr, "parbench report: expected RESULT_SET [--compare OTHER_SET]\nTry 'parbench report --help'.\n");
         return PB_EXIT_USAGE;
     }
-    return pb_cli_run_script("report.py", argv + 1, argc - 1);
+    return pb__cli_run_script("report.py", argv + 1, argc - 1);
 }

@@ -11,8 +11,8 @@
 
 #include "backends/openmp.h"
 #include "cli.h"
-#include "core/children.h"
-#include "core/crash.h"
+#include "backends/worker/children.h"
+#include "backends/worker/crash.h"
 #include "parbench/launch.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"
@@ -141,7 +141,7 @@ static void on_interrupt(int sig, void *user)
 {
     run_state *s = user;
     pthread_mutex_lock(&results_lock);
-    pb_children_kill_all();
+    pb__children_kill_all();
     if (!s->writing || s->finished) {
         if (!s->writing)
             fprintf(stderr, "\nparbench run: interrupted by %s before the first run; nothing was written\n",
@@ -151,15 +151,15 @@ static void on_interrupt(int sig, void *user)
         _exit(128 + sig);
     }
     if (s->live)
-        pb_live_stop();
-    pb_progress_clear(&s->progress);
+        pb__live_stop();
+    pb__progress_clear(&s->progress);
     uint64_t kept = s->rs.next_run_id - 1;
     pb_resultset_close(&s->rs);
     s->rows[s->config_index].interrupted = true;
     fprintf(stderr, "\nparbench run: interrupted by %s during configuration %u of %u; every worker was ended\n",
             signal_name(sig), s->config_index + 1, s->config_total);
     if (!s->quiet) {
-        pb_summary_print(stdout, s->rows, s->configs_started);
+        pb__summary_print(stdout, s->rows, s->configs_started);
         printf("\nresult set: %s (%llu finished repetition%s kept)\n", s->rs.dir, (unsigned long long)kept,
                kept == 1 ? "" : "s");
     } else {
@@ -176,13 +176,13 @@ static void show_starting(run_state *s, const pb_config *cfg, unsigned index, un
         char params[128];
         pb_params_format(&cfg->params, params, sizeof params, false);
         bool warm = index < cfg->warmup;
-        pb_live_status("[%u/%u] %s%s%s  %s W=%u  %s %u/%u", s->config_index + 1, s->config_total,
+        pb__live_status("[%u/%u] %s%s%s  %s W=%u  %s %u/%u", s->config_index + 1, s->config_total,
                        cfg->workload->name, params[0] ? ":" : "", params, cfg->backend->name, cfg->workers,
                        warm ? "warm-up" : "rep", warm ? index + 1 : index - cfg->warmup + 1,
                        warm ? cfg->warmup : total - cfg->warmup);
         return;
     }
-    pb_progress_show(&s->progress, cfg, s->config_index, s->config_total, index, total);
+    pb__progress_show(&s->progress, cfg, s->config_index, s->config_total, index, total);
 }
 
 /* Make cfg the configuration running (under results_lock). */
@@ -209,9 +209,9 @@ static int record_done(void *user, const pb_config *cfg, const pb_plan *plan, co
 {
     run_state *s = user;
     if (rec->bound == 0 && !s->warned_bind) {
-        pb_progress_clear(&s->progress);
-        pb_live_message("parbench: warning: binding workers with --pin %s was refused (%s); runs go on unbound "
-                        "and are marked bound=0 in runs.csv\n", rec->pin, strerror(rec->bind_error));
+        pb__progress_clear(&s->progress);
+        pb__live_message("parbench: warning: binding workers with --pin %s was refused (%s); runs go on unbound "
+                        "and are marked bound=0 in runs.csv\n", rec->pin, rec->bind_refusal);
         s->warned_bind = true;
     }
     if (rec->warmup)
@@ -226,8 +226,8 @@ static int record_done(void *user, const pb_config *cfg, const pb_plan *plan, co
     row->runs++;
     row->ok_runs += rec->ok;
     if (!rec->ok) {
-        pb_progress_clear(&s->progress);
-        pb_live_message("parbench: %s under %s W=%u rep %u failed: %s\n", cfg->workload->name,
+        pb__progress_clear(&s->progress);
+        pb__live_message("parbench: %s under %s W=%u rep %u failed: %s\n", cfg->workload->name,
                 cfg->backend->name, cfg->workers, rec->rep, rec->note);
     }
     return pb_resultset_add_run(&s->rs, s->config_id, cfg, plan, rec, s->sampler, err);
@@ -251,8 +251,8 @@ static void on_failed(void *user, const pb_config *cfg, const pb_error *err)
     set_current(s, cfg);
     snprintf(s->row->failure, sizeof s->row->failure, "%s", err->msg);
     s->row->could_not_run = true;
-    pb_progress_clear(&s->progress);
-    pb_live_message("parbench run: %s under %s W=%u could not run: %s\n", cfg->workload->name, cfg->backend->name,
+    pb__progress_clear(&s->progress);
+    pb__live_message("parbench run: %s under %s W=%u could not run: %s\n", cfg->workload->name, cfg->backend->name,
                     cfg->workers, err->msg);
     pthread_mutex_unlock(&results_lock);
 }
@@ -263,7 +263,7 @@ static int usage_error(const pb_error *err)
     return PB_EXIT_USAGE;
 }
 
-int pb_cmd_run(int argc, char **argv)
+int pb__cmd_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "suite", required_argument, NULL, 's' },
@@ -337,37 +337,37 @@ int pb_cmd_run(int argc, char **argv)
             if (njobs == MAX_JOBS)
                 rc = pb_fail(&err, PB_E_RANGE, "--workload: at most %d workloads", MAX_JOBS);
             else
-                rc = pb_cli_parse_workload(optarg, &jobs[njobs++].spec, &err);
+                rc = pb__cli_parse_workload(optarg, &jobs[njobs++].spec, &err);
             break;
         case 'r':
-            rc = pb_cli_parse_count("--reps", optarg, 1, MAX_REPS, &reps, &err);
+            rc = pb__cli_parse_count("--reps", optarg, 1, MAX_REPS, &reps, &err);
             have_reps = true;
             break;
         case 'W':
-            rc = pb_cli_parse_count("--warmup", optarg, 0, MAX_WARMUP, &warmup, &err);
+            rc = pb__cli_parse_count("--warmup", optarg, 0, MAX_WARMUP, &warmup, &err);
             have_warmup = true;
             break;
-        case 'C': rc = pb_cli_parse_chunk(optarg, &chunk, &err); break;
+        case 'C': rc = pb__cli_parse_chunk(optarg, &chunk, &err); break;
         case 'p':
             rc = pb_pin_parse(optarg, &pin, &err);
             have_pin = true;
             break;
-        case 'H': rc = pb_cli_parse_count("--sample-hz", optarg, 0, PB_SAMPLE_HZ_MAX, &sample_hz, &err); break;
+        case 'H': rc = pb__cli_parse_count("--sample-hz", optarg, 0, PB_SAMPLE_HZ_MAX, &sample_hz, &err); break;
         case 'A': all_cpus = true; break;
         case 'L': want_live = true; break;
         case 'G': gil = true; break;
-        case 'O': rc = pb_cli_parse_order(optarg, &order, &err); break;
-        case 'S': rc = pb_cli_parse_u64("--seed", optarg, 0, UINT64_MAX, &seed, &err); break;
+        case 'O': rc = pb__cli_parse_order(optarg, &order, &err); break;
+        case 'S': rc = pb__cli_parse_u64("--seed", optarg, 0, UINT64_MAX, &seed, &err); break;
         case 'I': ipc_text = optarg; break;
         case 'P':
             rc = pb_wait_parse(optarg, &wait.kind, &err);
             have_wait = true;
             break;
-        case 'U': rc = pb_cli_parse_count("--spin-us", optarg, 1, PB_SPIN_US_MAX, &spin_us, &err); break;
+        case 'U': rc = pb__cli_parse_count("--spin-us", optarg, 1, PB_SPIN_US_MAX, &spin_us, &err); break;
         case 'M': launch.launcher = optarg; break;
         case 'F': launch.hostfile = optarg; break;
         case 'v': launch.verbose = true; break;
-        case 'T': rc = pb_cli_parse_seconds("--task-timeout", optarg, 86400, &task_timeout_ns, &err); break;
+        case 'T': rc = pb__cli_parse_seconds("--task-timeout", optarg, 86400, &task_timeout_ns, &err); break;
         case ':':
             rc = pb_fail(&err, PB_E_ARG, "%s needs a value", argv[optind - 1]);
             break;
@@ -392,9 +392,9 @@ int pb_cmd_run(int argc, char **argv)
     /* Jobs: from --workload, or from a suite. */
     pb_backend_set backends;
     pb_workers_spec workers;
-    if (backend_text && pb_cli_parse_backends(backend_text, &backends, &err))
+    if (backend_text && pb__cli_parse_backends(backend_text, &backends, &err))
         return usage_error(&err);
-    if (workers_text && pb_cli_parse_workers(workers_text, &workers, &err))
+    if (workers_text && pb__cli_parse_workers(workers_text, &workers, &err))
         return usage_error(&err);
     if (have_pin) {
         const pb_topology *topo = pb_topology_this(&err);
@@ -402,7 +402,7 @@ int pb_cmd_run(int argc, char **argv)
             return usage_error(&err);
     }
     pb_ipc_set ipc = 1u << PB_IPC_ARENA;
-    if (ipc_text && pb_cli_parse_ipc(ipc_text, &ipc, &err))
+    if (ipc_text && pb__cli_parse_ipc(ipc_text, &ipc, &err))
         return usage_error(&err);
     if ((launch.launcher || launch.hostfile) && pb_launch_check(&launch, &err))
         return usage_error(&err);
@@ -425,10 +425,10 @@ int pb_cmd_run(int argc, char **argv)
         }
         for (const pb_suite_entry *e = suite->entries; e->workload; e++, njobs++) {
             pb_job *j = &jobs[njobs];
-            if (pb_cli_parse_workload(e->workload, &j->spec, &err) ||
-                pb_cli_parse_backends(e->backends, &j->backends, &err) ||
-                pb_cli_parse_workers(e->workers, &j->workers, &err) ||
-                pb_cli_parse_ipc(e->ipc ? e->ipc : "arena", &j->ipc, &err))
+            if (pb__cli_parse_workload(e->workload, &j->spec, &err) ||
+                pb__cli_parse_backends(e->backends, &j->backends, &err) ||
+                pb__cli_parse_workers(e->workers, &j->workers, &err) ||
+                pb__cli_parse_ipc(e->ipc ? e->ipc : "arena", &j->ipc, &err))
                 return usage_error(&err);
         }
         if (!have_reps)
@@ -441,8 +441,8 @@ int pb_cmd_run(int argc, char **argv)
         if (!have_warmup)
             warmup = 1;
         for (unsigned i = 0; i < njobs; i++) {
-            pb_cli_parse_backends("all", &jobs[i].backends, &err);
-            pb_cli_parse_workers("1,cores", &jobs[i].workers, &err);
+            pb__cli_parse_backends("all", &jobs[i].backends, &err);
+            pb__cli_parse_workers("1,cores", &jobs[i].workers, &err);
             jobs[i].ipc = 1u << PB_IPC_ARENA;
         }
     }
@@ -468,7 +468,7 @@ int pb_cmd_run(int argc, char **argv)
                 ws[0] = 1;
                 nw = 1;
             } else {
-                nw = pb_cli_resolve_workers(&jobs[i].workers, pus, ntasks, ws, PB_MAX_WORKERS);
+                nw = pb__cli_resolve_workers(&jobs[i].workers, pus, ntasks, ws, PB_MAX_WORKERS);
             }
             pb_ipc_set want = jobs[i].ipc;
             if (!ipc_text && !(want & be->ipc_mask) && want == 1u << PB_IPC_ARENA)
@@ -519,10 +519,10 @@ int pb_cmd_run(int argc, char **argv)
      * by the openmp runs themselves) */
     for (unsigned i = 0; i < nconfigs; i++) {
         char why[512];
-        if (configs[i].backend != &pb_backend_openmp || pb_openmp_env_ready(&wait, why, sizeof why))
+        if (configs[i].backend != &pb_backend_openmp || pb__openmp_env_ready(&wait, why, sizeof why))
             continue;
         if (!getenv("PARBENCH_OPENMP_RESTARTED")) {
-            pb_openmp_env_set(&wait);
+            pb__openmp_env_set(&wait);
             setenv("PARBENCH_OPENMP_RESTARTED", "1", 1);
             char **again = calloc((size_t)argc + 2, sizeof *again);
             if (again) {
@@ -551,7 +551,7 @@ int pb_cmd_run(int argc, char **argv)
     /* Ctrl-C and SIGTERM from here on: before the first thread or worker */
     static run_state st;
     st = (run_state){ .quiet = quiet, .config_total = nconfigs };
-    if (pb_interrupt_start(on_interrupt, &st) != 0)
+    if (pb__interrupt_start(on_interrupt, &st) != 0)
         fprintf(stderr, "parbench run: warning: cannot watch for Ctrl-C; an interrupted run may leave workers\n");
 
     if (sample_hz == 0 && want_live) {
@@ -575,7 +575,7 @@ int pb_cmd_run(int argc, char **argv)
     /* From here on, results are written as they come. */
     st.sampler = sampler;
     char command[2048];
-    pb_cli_join_command(argc, argv, command, sizeof command);
+    pb__cli_join_command(argc, argv, command, sizeof command);
     pb_summary_row *rows = calloc(nconfigs, sizeof *rows);
     double *samples = calloc((size_t)nconfigs * reps * 3, sizeof *samples);
     if (!rows || !samples) {
@@ -606,7 +606,7 @@ int pb_cmd_run(int argc, char **argv)
         fprintf(stderr, "parbench run: %s\n", err.msg);
         return PB_EXIT_USAGE;
     }
-    pb_crash_set_results(st.rs.dir);
+    pb__crash_set_results(st.rs.dir);
     if (uses_mpi) {   /* what every MPI job of this set runs */
         char launch_line[4096];
         pb_launch_describe(&launch, "W", launch_line, sizeof launch_line);
@@ -616,21 +616,21 @@ int pb_cmd_run(int argc, char **argv)
         if (pb_resultset_add_machine(&st.rs, "mpi_launch", launch_line, &err) != 0)
             fprintf(stderr, "parbench run: %s\n", err.msg);
     }
-    st.live = want_live && !quiet && pb_live_start(sampler);
-    pb_progress_init(&st.progress, nconfigs * (reps + warmup), quiet || st.live);
+    st.live = want_live && !quiet && pb__live_start(sampler);
+    pb__progress_init(&st.progress, nconfigs * (reps + warmup), quiet || st.live);
     pb_run_observer obs = { .run_starting = on_starting, .run_done = on_done, .config_failed = on_failed,
                             .user = &st, .sampler = sampler };
     int status = PB_EXIT_OK;
     int rc = pb_run_configs(configs, nconfigs, order, seed, &obs, &err);
     pthread_mutex_lock(&results_lock);
     if (rc == PB_E_HUNG) {
-        pb_progress_clear(&st.progress);
+        pb__progress_clear(&st.progress);
         fprintf(stderr, "parbench run: %s\nparbench run: stopping here; the runs so far are in %s\n",
                 err.msg, st.rs.dir);
         status = PB_EXIT_FAILED;
         nconfigs = st.configs_started;
     } else if (rc) {
-        pb_progress_clear(&st.progress);
+        pb__progress_clear(&st.progress);
         fprintf(stderr, "parbench run: %s; stopping (rows already written are intact)\n", err.msg);
         status = PB_EXIT_FAILED;
         nconfigs = st.configs_started;
@@ -642,12 +642,12 @@ int pb_cmd_run(int argc, char **argv)
     pthread_mutex_lock(&results_lock);
     st.finished = true;        /* an interrupt from here on only exits */
     pthread_mutex_unlock(&results_lock);
-    pb_progress_clear(&st.progress);
-    pb_live_stop();
+    pb__progress_clear(&st.progress);
+    pb__live_stop();
     pb_sampler_destroy(sampler);
     pb_resultset_close(&st.rs);
     if (!quiet) {
-        pb_summary_print(stdout, rows, nconfigs);
+        pb__summary_print(stdout, rows, nconfigs);
         /* an idle 2-CPU VM reads 0.00-0.05 busy here; above 0.25 another program was running */
         if (busy_at_start > 0.25)
             printf("note: the machine was busy with other programs when the runs began (%.2f of %u CPUs):\n"

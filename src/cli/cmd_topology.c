@@ -29,7 +29,7 @@ static int usage_error(const pb_error *err)
     return PB_EXIT_USAGE;
 }
 
-int pb_cmd_topology(int argc, char **argv)
+int pb__cmd_topology(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "pin", required_argument, NULL, 'p' },
@@ -51,7 +51,7 @@ int pb_cmd_topology(int argc, char **argv)
         int rc = 0;
         switch (c) {
         case 'p': rc = pb_pin_parse(optarg, &pin, &err); have_pin = true; break;
-        case 'n': rc = pb_cli_parse_count("--workers", optarg, 1, PB_MAX_WORKERS, &workers, &err); break;
+        case 'n': rc = pb__cli_parse_count("--workers", optarg, 1, PB_MAX_WORKERS, &workers, &err); break;
         case 'S': synthetic = optarg; break;
         case 'A': allowed = optarg; break;
         case 'h':

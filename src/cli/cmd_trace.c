@@ -60,7 +60,7 @@ static int check_output(const char *path)
     return 0;
 }
 
-int pb_cmd_trace(int argc, char **argv)
+int pb__cmd_trace(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(trace_help, stdout);
@@ -79,7 +79,7 @@ int pb_cmd_trace(int argc, char **argv)
             if (is_id) {
                 uint64_t id;
                 pb_error err;
-                if (pb_cli_parse_u64(a, v, 1, UINT32_MAX, &id, &err))
+                if (pb__cli_parse_u64(a, v, 1, UINT32_MAX, &id, &err))
                     return usage("%s", err.msg);
                 char *slot = strcmp(a, "--run") == 0 ? run : config;
                 if (slot[0])
@@ -117,5 +117,5 @@ int pb_cmd_trace(int argc, char **argv)
         args[n++] = "-o";
         args[n++] = (char *)out;
     }
-    return pb_cli_run_script("trace_events.py", args, n);
+    return pb__cli_run_script("trace_events.py", args, n);
 }

@@ -25,7 +25,7 @@ static void *waiter(void *arg)
     return NULL;
 }
 
-int pb_interrupt_start(void (*on_signal)(int sig, void *user), void *user)
+int pb__interrupt_start(void (*on_signal)(int sig, void *user), void *user)
 {
     handler = on_signal;
     handler_user = user;
@@ -42,5 +42,5 @@ int pb_interrupt_start(void (*on_signal)(int sig, void *user), void *user)
     pthread_attr_destroy(&attr);
     if (e)
         pthread_sigmask(SIG_UNBLOCK, &watched, NULL);   /* no waiter: the signals keep their default */
-    return e;
+    return e ? PB_E_SYS : 0;
 }

@@ -38,7 +38,7 @@ enum { OWN_CPUS = 4096 };
 static bool own_shares(double *own)
 {
     static double ticks[OWN_CPUS];
-    pb_own_cpu_ticks(ticks, OWN_CPUS);
+    pb__own_cpu_ticks(ticks, OWN_CPUS);
     int64_t now = pb_now_ns();
     bool have = live.own_at != 0;
     double seconds = (double)(now - live.own_at) / 1e9;
@@ -145,7 +145,7 @@ static void on_interrupt(int sig)
     raise(sig);
 }
 
-bool pb_live_start(pb_sampler *sampler)
+bool pb__live_start(pb_sampler *sampler)
 {
     if (!isatty(STDERR_FILENO))
         return false;
@@ -159,7 +159,7 @@ bool pb_live_start(pb_sampler *sampler)
     return live.on;
 }
 
-void pb_live_status(const char *fmt, ...)
+void pb__live_status(const char *fmt, ...)
 {
     if (!live.on)
         return;
@@ -171,7 +171,7 @@ void pb_live_status(const char *fmt, ...)
     pthread_mutex_unlock(&live.lock);
 }
 
-void pb_live_message(const char *fmt, ...)
+void pb__live_message(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -185,7 +185,7 @@ void pb_live_message(const char *fmt, ...)
     va_end(ap);
 }
 
-void pb_live_stop(void)
+void pb__live_stop(void)
 {
     if (!live.on)
         return;

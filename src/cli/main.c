@@ -15,16 +15,16 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    { "run", pb_cmd_run, N_("run workloads under backends and worker counts (the default suite when given\n"
+    { "run", pb__cmd_run, N_("run workloads under backends and worker counts (the default suite when given\n"
                             "no option); writes results/<time>-<host>/") },
-    { "list", pb_cmd_list, N_("workloads with their parameters, backends, suites") },
-    { "schema", pb_cmd_schema, N_("the columns of every file of a result set") },
-    { "topology", pb_cmd_topology, N_("packages, cores and PUs (hwloc), and where --pin puts workers") },
-    { "plot", pb_cmd_plot, N_("draw a result set (the newest by default): pictures next to it") },
-    { "report", pb_cmd_report, N_("a result set's summary as Markdown; --compare two result sets") },
-    { "check", pb_cmd_check, N_("is a result set whole? (after an interrupt, a full disk, a copy)") },
-    { "trace", pb_cmd_trace, N_("a result set as a timeline for Perfetto (Trace Event JSON)") },
-    { "demo", pb_cmd_demo, N_("lessons of the course notes as narrated, measured runs (--lang ko)") },
+    { "list", pb__cmd_list, N_("workloads with their parameters, backends, suites") },
+    { "schema", pb__cmd_schema, N_("the columns of every file of a result set") },
+    { "topology", pb__cmd_topology, N_("packages, cores and PUs (hwloc), and where --pin puts workers") },
+    { "plot", pb__cmd_plot, N_("draw a result set (the newest by default): pictures next to it") },
+    { "report", pb__cmd_report, N_("a result set's summary as Markdown; --compare two result sets") },
+    { "check", pb__cmd_check, N_("is a result set whole? (after an interrupt, a full disk, a copy)") },
+    { "trace", pb__cmd_trace, N_("a result set as a timeline for Perfetto (Trace Event JSON)") },
+    { "demo", pb__cmd_demo, N_("lessons of the course notes as narrated, measured runs (--lang ko)") },
     { "__demo-child", pb_demo_child_main, NULL },   /* hidden: the fresh parbench of a demo (pickling, daemon) */
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };

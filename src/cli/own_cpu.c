@@ -114,7 +114,7 @@ static void scan_tree(int pid, double *per_cpu, unsigned ncpu, int depth, unsign
         closedir(d);
 }
 
-unsigned pb_own_cpu_ticks(double *per_cpu, unsigned ncpu)
+unsigned pb__own_cpu_ticks(double *per_cpu, unsigned ncpu)
 {
     cur ^= 1;
     nseen[cur] = 0;

@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "parbench/clock.h"
 
-void pb_progress_init(pb_progress *p, unsigned runs_total, bool quiet)
+void pb__progress_init(pb_progress *p, unsigned runs_total, bool quiet)
 {
     p->enabled = !quiet && isatty(STDERR_FILENO);
     p->runs_total = runs_total;
@@ -23,7 +23,7 @@ static void format_duration(char *buf, size_t size, double s)
         snprintf(buf, size, "%ldm%02lds", (long)s / 60, (long)s % 60);
 }
 
-void pb_progress_show(pb_progress *p, const pb_config *cfg, unsigned config_index,
+void pb__progress_show(pb_progress *p, const pb_config *cfg, unsigned config_index,
                       unsigned config_total, unsigned rep_index, unsigned rep_total)
 {
     if (!p->enabled)
@@ -52,7 +52,7 @@ void pb_progress_show(pb_progress *p, const pb_config *cfg, unsigned config_inde
     p->runs_done++;
 }
 
-void pb_progress_clear(pb_progress *p)
+void pb__progress_clear(pb_progress *p)
 {
     if (p->enabled && p->line_shown)
         fprintf(stderr, "\r\033[K");

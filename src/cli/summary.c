@@ -144,7 +144,7 @@ static void print_warnings(FILE *out, const pb_summary_row *rows, unsigned count
     }
 }
 
-void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
+void pb__summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
 {
     static const char *const head[COLS] = { "workload", "backend", "W", "tasks", "median", "95% CI",
                                             "spread", "speedup", "efficiency", "busy", "checks" };
@@ -160,7 +160,7 @@ void pb_summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
         const pb_summary_row *row = &rows[r];
         char (*t)[CELL] = cell[r + 1];
         spec_text(row->cfg, t[0], CELL);
-        pb_cli_backend_label(row->cfg, t[1], CELL);
+        pb__cli_backend_label(row->cfg, t[1], CELL);
         bool over = row->cfg->workers > pb_allowed_pus();
         any_over |= over;
         snprintf(t[2], CELL, "%u%s", row->cfg->workers, over ? "*" : "");

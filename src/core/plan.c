@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/crash.h"
+#include "backends/worker/crash.h"
 #include "parbench/clock.h"
 #include "parbench/gil.h"
 
@@ -93,7 +93,7 @@ static void inject_fault(const pb_plan *plan)
             _exit(3);                          /* a worker process ends */
         if (gettid() != getpid())
             pthread_exit(NULL);                /* a worker thread ends; the process goes on */
-        pb_crash_report("exit", "the serial backend runs tasks in parbench itself");
+        pb__crash_report("exit", "the serial backend runs tasks in parbench itself");
         _exit(3);
     case PB_FAULT_HANG:
         for (;;)

@@ -202,8 +202,8 @@ static int run_once(opened *o, pb_plan *plan, const pb_run_observer *obs, unsign
     snprintf(rec.hosts, sizeof rec.hosts, "%s", st.hosts);
     rec.host_samples = st.host_samples;
     rec.nhost_samples = st.nhost_samples;
-    rec.bind_error = st.bind_error;
-    rec.bound = o->pin->kind == PB_PIN_NONE ? -1 : st.bind_error == 0;
+    snprintf(rec.bind_refusal, sizeof rec.bind_refusal, "%s", st.bind_refusal);
+    rec.bound = o->pin->kind == PB_PIN_NONE ? -1 : st.bind_refusal[0] == '\0';
     rec.held = rec.bound == 1 ? placement_held(plan, &o->placement) : -1;
 
     pb_error verr = { 0 };

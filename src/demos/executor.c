@@ -51,14 +51,14 @@ int pb__executor_start(pb__executor *e, int workers, int ntasks, const pb__task_
 {
     memset(e, 0, sizeof *e);
     if (workers < 1 || workers > PB__EXEC_MAX_WORKERS || ntasks < 1 || ntasks > PB__EXEC_MAX_TASKS)
-        return -1;
+        return PB_E_RANGE;
     int tp[2], rp[2];
     if (pipe2(tp, O_CLOEXEC) != 0)
-        return -1;
+        return PB_E_SYS;
     if (pipe2(rp, O_CLOEXEC) != 0) {
         close(tp[0]);
         close(tp[1]);
-        return -1;
+        return PB_E_SYS;
     }
     fflush(stdout);
     for (int w = 0; w < workers; w++) {
@@ -79,7 +79,7 @@ int pb__executor_start(pb__executor *e, int workers, int ntasks, const pb__task_
     for (int i = 0; i < ntasks; i++) {   /* submit(): every task queued at once */
         task_msg t = { i, kind[i], sleep_ms[i] };
         if (write(e->tasks_w, &t, sizeof t) != (ssize_t)sizeof t)
-            return -1;
+            return PB_E_SYS;
     }
     return 0;
 }

@@ -45,7 +45,9 @@ typedef struct pb__executor {
     int64_t t0_ns;             /* submission */
 } pb__executor;
 
-/* Start W workers and submit the tasks (kind and sleep of each). 0, or -1. */
+/* Start W workers and submit the tasks (kind and sleep of each). 0;
+ * PB_E_RANGE when W or the task count is beyond the executor's room,
+ * PB_E_SYS when its pipes cannot be made or written. */
 int pb__executor_start(pb__executor *e, int workers, int ntasks, const pb__task_kind *kind, const int *sleep_ms);
 
 /* Wait until every future is settled or timeout_ms passed (-1: no

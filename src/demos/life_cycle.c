@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/usage.h"
+#include "backends/worker/usage.h"
 #include "narrate.h"
 
 /* Notes 000/002/004: start, is_alive, terminate, join; a zombie. */
@@ -22,17 +22,17 @@ static void demo_life_cycle(pb_demo_ctx *c)
         for (;;)
             pause();
     }
-    char alive = pb_proc_state(pid);
+    char alive = pb__proc_state(pid);
     pb__show(c, _("  just started         state %c  (is_alive: %s)\n"),
            alive, alive != '?' && alive != 'Z' ? "True" : "False");
     kill(pid, SIGTERM);   /* terminate() */
     char zombie = '?';
-    for (int i = 0; i < 200 && (zombie = pb_proc_state(pid)) != 'Z'; i++)
+    for (int i = 0; i < 200 && (zombie = pb__proc_state(pid)) != 'Z'; i++)
         nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
     pb__show(c, _("  after terminate()    state %c  (a zombie: ended, not yet joined)\n"), zombie);
     int status = 0;
     pb__reap(pid, &status);   /* join() */
-    char gone = pb_proc_state(pid);
+    char gone = pb__proc_state(pid);
     pb__show(c, _("  after join()         %s  (ended by signal %d)\n"),
            gone == '?' ? _("gone from /proc") : _("still in /proc"),
            WIFSIGNALED(status) ? WTERMSIG(status) : 0);

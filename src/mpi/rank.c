@@ -55,7 +55,7 @@
 
 /* Between runs a rank tests for the next one awake this long before it
  * sleeps, when every rank of its host and parbench have a PU each: the
- * start gate's spin of the forked backends (src/core/gate.c), which saves
+ * start gate's spin of the forked backends (src/backends/worker/gate.c), which saves
  * the next run a wake-up (tens to hundreds of us on this kind of VM) when
  * it follows at once. With as many ranks as PUs, spinning ranks would take
  * the PU parbench needs between runs (measured: one-task runs back to back
@@ -95,7 +95,7 @@ static void die(const char *fmt, const char *what)
         snprintf(text, sizeof text, fmt, what);
         char line[600];
         snprintf(line, sizeof line, "rank %d: %s", rank_id, text);
-        pb_wire_send(parent_fd, PB_WIRE_FAIL, line, strlen(line) + 1, NULL, 0);
+        pb__wire_send(parent_fd, PB_WIRE_FAIL, line, strlen(line) + 1, NULL, 0);
     }
     MPI_Abort(MPI_COMM_WORLD, 1);
     _exit(1);
@@ -159,20 +159,17 @@ static pb_wire_reader inbox;
 
 static const void *poll_parent(pb_wire_head *h)
 {
-    const void *m = pb_wire_next(&inbox, h);
+    const void *m = pb__wire_next(&inbox, h);
     if (m)
         return m;
-    long k = pb_wire_fill(&inbox, parent_fd);
-    if (k == 0)
+    if (pb__wire_fill(&inbox, parent_fd) < 0)
         _exit(70);                 /* parbench is gone */
-    if (k < 0 && k != -EAGAIN)
-        _exit(70);
-    return pb_wire_next(&inbox, h);
+    return pb__wire_next(&inbox, h);
 }
 
 static void send_or_die(uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
 {
-    if (pb_wire_send(parent_fd, type, a, alen, b, blen) != 0)
+    if (pb__wire_send(parent_fd, type, a, alen, b, blen) != 0)
         _exit(70);                 /* parbench is gone: so are we */
 }
 
@@ -547,7 +544,7 @@ static void one_run(rank_job *j, uint32_t run, int64_t go_ns)
     d.sent_ns = pb_now_ns();
     if (j->holding) {
         j->holding = false;
-        if (pb_wire_send_two(parent_fd, PB_WIRE_OUTCOME, &j->held, sizeof j->held, j->held_slice,
+        if (pb__wire_send_two(parent_fd, PB_WIRE_OUTCOME, &j->held, sizeof j->held, j->held_slice,
                              j->held.output_bytes, PB_WIRE_DONE, &d, sizeof d) != 0)
             _exit(70);
     } else {
@@ -735,13 +732,13 @@ int main(int argc, char **argv)
     memset(&hello, 0, sizeof hello);
     hello.magic = PB_WIRE_MAGIC;
     hello.version = PB_WIRE_VERSION;
-    hello.layout = pb_wire_layout();
+    hello.layout = pb__wire_layout();
     memcpy(hello.token, token, PB_WIRE_TOKEN_LEN);
     hello.rank = (uint32_t)rank_id;
     hello.size = (uint32_t)world_size;
     hello.pid = getpid();
     gethostname(hello.host, sizeof hello.host - 1);
-    pb_wire_boot_id(hello.boot_id, sizeof hello.boot_id);
+    pb__wire_boot_id(hello.boot_id, sizeof hello.boot_id);
     bool local = strcmp(hello.host, parent_host) == 0 && strcmp(hello.boot_id, parent_boot) == 0;
     parent_fd = connect_parent(local, addrs, port);
     if (parent_fd < 0)
@@ -792,7 +789,9 @@ int main(int argc, char **argv)
         pb_worker_place wp;
         if (parse_place(place, rank_id, &wp) != 0)
             die("--place '%s' has no entry for this rank", place);
-        hello.bind_error = pb_bind_self(&wp);
+        pb_error bind_err;
+        if (pb_bind_self(&wp, &bind_err) != 0)
+            snprintf(hello.bind_refusal, sizeof hello.bind_refusal, "%s", bind_err.msg);
     }
 
     job.chunk = chunk;

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/gate.h"
+#include "core/futex.h"
 #include "parbench/clock.h"
 
 enum { FIELDS = 4 };                 /* busy-user, busy-system, steal, total ticks */
@@ -47,7 +47,7 @@ static int read_stat(pb_sampler *s, uint64_t *row)
 {
     ssize_t n = pread(s->fd, s->buf, s->buf_size - 1, 0);
     if (n <= 0)
-        return -1;
+        return PB_E_SYS;
     s->buf[n] = '\0';
     for (char *line = s->buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
         if (strncmp(line, "cpu", 3) != 0)
@@ -94,12 +94,12 @@ static void *sampler_main(void *arg)
             break;
         if (st == 0) {
             atomic_store(&s->idle_ack, e);
-            pb_futex_wake(&s->idle_ack, INT_MAX);
+            pb__futex_wake(&s->idle_ack, INT_MAX);
             /* A start does not wake this thread (a wake-up on another CPU as a run spawns its
              * workers slowed one-task runs by a third: bench/idle_gap): it looks once a period,
              * and its first reading in a run is due one period after the start anyway. */
             struct timespec one_period = { period / 1000000000, period % 1000000000 };
-            pb_futex_wait(&s->epoch, e, &one_period);
+            pb__futex_wait(&s->epoch, e, &one_period);
             continue;
         }
         /* sampling: readings at fixed times from the window's first one (taken
@@ -110,7 +110,7 @@ static void *sampler_main(void *arg)
             if (d <= 0 || atomic_load(&s->epoch) != e)
                 break;
             struct timespec left = { d / 1000000000, d % 1000000000 };
-            pb_futex_wait(&s->epoch, e, &left);   /* until the next reading, or a start/stop */
+            pb__futex_wait(&s->epoch, e, &left);   /* until the next reading, or a start/stop */
         }
         if (atomic_load(&s->epoch) == e)
             take_reading(s);
@@ -197,11 +197,11 @@ static void set_state(pb_sampler *s, uint32_t state)
     atomic_store(&s->state, state);
     uint32_t e = atomic_fetch_add(&s->epoch, 1) + 1;
     if (state != 1)   /* a start is noticed by the thread at its next look (sampler_main) */
-        pb_futex_wake(&s->epoch, INT_MAX);
+        pb__futex_wake(&s->epoch, INT_MAX);
     if (state == 0) {
         uint32_t a;
         while ((a = atomic_load(&s->idle_ack)) != e)
-            pb_futex_wait(&s->idle_ack, a, &(struct timespec){ 0, 1000000 });
+            pb__futex_wait(&s->idle_ack, a, &(struct timespec){ 0, 1000000 });
     }
 }
 
@@ -232,7 +232,7 @@ void pb_sampler_destroy(pb_sampler *s)
     if (s->thread) {
         atomic_store(&s->state, 2);
         atomic_fetch_add(&s->epoch, 1);
-        pb_futex_wake(&s->epoch, INT_MAX);
+        pb__futex_wake(&s->epoch, INT_MAX);
         pthread_join(s->thread, NULL);
     }
     if (s->fd >= 0)

@@ -1,4 +1,4 @@
-#include "core/children.h"
+#include "backends/worker/children.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "parbench/error.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t *listed;          /* unordered; removal moves the last one in */
@@ -19,7 +21,7 @@ static int reserve_locked(void)
     unsigned cap = capacity ? 2 * capacity : 64;
     pid_t *grown = realloc(listed, cap * sizeof *grown);
     if (!grown)
-        return -1;
+        return PB_E_NOMEM;
     listed = grown;
     capacity = cap;
     return 0;
@@ -36,7 +38,7 @@ static void unlist(pid_t pid)
     pthread_mutex_unlock(&lock);
 }
 
-pid_t pb_children_fork(void)
+pid_t pb__children_fork(void)
 {
     pthread_mutex_lock(&lock);
     if (reserve_locked() != 0) {
@@ -55,7 +57,7 @@ pid_t pb_children_fork(void)
     return pid;
 }
 
-pid_t pb_children_reap(pid_t pid, int *status, int options, struct rusage *ru)
+pid_t pb__children_reap(pid_t pid, int *status, int options, struct rusage *ru)
 {
     /* wait (without reaping) until it has ended, then unlist, then reap */
     siginfo_t si;
@@ -78,7 +80,7 @@ pid_t pb_children_reap(pid_t pid, int *status, int options, struct rusage *ru)
     return got;
 }
 
-void pb_children_kill_all(void)
+void pb__children_kill_all(void)
 {
     pthread_mutex_lock(&lock);
     for (unsigned i = 0; i < count; i++)

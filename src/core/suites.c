@@ -1,7 +1,7 @@
 /* Named presets for `parbench run --suite NAME`. */
-#include <string.h>
+#include "parbench/suite.h"
 
-#include "cli.h"
+#include <string.h>
 
 /* The course's examples, sized to finish in a few minutes on 2 cores. */
 static const pb_suite_entry default_entries[] = {

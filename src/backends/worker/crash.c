@@ -1,4 +1,4 @@
-#include "core/crash.h"
+#include "backends/worker/crash.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -13,7 +13,7 @@ static const char *guard_why = "its worker is a thread, which cannot be isolated
 static int guard_depth;
 static struct sigaction saved[NSIG_CRASH];
 
-void pb_crash_set_results(const char *where)
+void pb__crash_set_results(const char *where)
 {
     snprintf(results_where, sizeof results_where, "%s", where);
 }
@@ -24,7 +24,7 @@ static void put(const char *s)
     (void)ignored;
 }
 
-void pb_crash_report(const char *what, const char *why)
+void pb__crash_report(const char *what, const char *why)
 {
     put("\nparbench: a task ended with ");
     put(what);
@@ -42,12 +42,12 @@ static void on_crash(int sig)
                      : sig == SIGFPE ? "SIGFPE" : "SIGABRT";
     size_t n = strlen(name);
     memcpy(what, name, n + 1);
-    pb_crash_report(what, guard_why);
+    pb__crash_report(what, guard_why);
     signal(sig, SIG_DFL);   /* then die of the signal, as the process would have */
     raise(sig);
 }
 
-void pb_crash_guard_install(const char *why)
+void pb__crash_guard_install(const char *why)
 {
     if (guard_depth++ > 0)
         return;
@@ -61,7 +61,7 @@ void pb_crash_guard_install(const char *why)
         sigaction(crash_signals[i], &sa, &saved[i]);
 }
 
-void pb_crash_guard_remove(void)
+void pb__crash_guard_remove(void)
 {
     if (guard_depth == 0 || --guard_depth > 0)
         return;
@@ -69,7 +69,7 @@ void pb_crash_guard_remove(void)
         sigaction(crash_signals[i], &saved[i], NULL);
 }
 
-void pb_crash_guard_reset_in_child(void)
+void pb__crash_guard_reset_in_child(void)
 {
     for (int i = 0; i < NSIG_CRASH; i++)
         signal(crash_signals[i], SIG_DFL);

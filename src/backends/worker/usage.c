@@ -1,4 +1,4 @@
-#include "core/usage.h"
+#include "backends/worker/usage.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,13 +35,13 @@ static void counters(pb_usage *u, const struct rusage *r, const struct rusage *b
     u->maxrss_kb = r->ru_maxrss;
 }
 
-void pb_meter_begin(pb_thread_meter *m)
+void pb__meter_begin(pb_thread_meter *m)
 {
     getrusage(RUSAGE_THREAD, &m->ru);
     m->cpu_ns = pb_thread_cpu_ns();
 }
 
-void pb_meter_end(const pb_thread_meter *m, pb_usage *used)
+void pb__meter_end(const pb_thread_meter *m, pb_usage *used)
 {
     int64_t cpu = pb_thread_cpu_ns();
     struct rusage r, self;
@@ -53,7 +53,7 @@ void pb_meter_end(const pb_thread_meter *m, pb_usage *used)
     used->maxrss_kb = self.ru_maxrss;
 }
 
-void pb_usage_of_thread(pb_usage *used)
+void pb__usage_of_thread(pb_usage *used)
 {
     struct rusage r;
     getrusage(RUSAGE_THREAD, &r);
@@ -61,7 +61,7 @@ void pb_usage_of_thread(pb_usage *used)
     counters(used, &r, NULL);
 }
 
-void pb_usage_of_child(pb_usage *used, const struct rusage *r)
+void pb__usage_of_child(pb_usage *used, const struct rusage *r)
 {
     /* a child's rusage is taken once, at its end: the sum is its exact runtime */
     used->user_ns = tv_ns(r->ru_utime);
@@ -69,7 +69,7 @@ void pb_usage_of_child(pb_usage *used, const struct rusage *r)
     counters(used, r, NULL);
 }
 
-void pb_usage_add(pb_usage *sum, const pb_usage *add)
+void pb__usage_add(pb_usage *sum, const pb_usage *add)
 {
     sum->user_ns += add->user_ns;
     sum->sys_ns += add->sys_ns;
@@ -81,19 +81,19 @@ void pb_usage_add(pb_usage *sum, const pb_usage *add)
         sum->maxrss_kb = add->maxrss_kb;
 }
 
-int pb_sample_task(int pid, int tid, clockid_t cpu_clock, pb_task_sample *out)
+int pb__sample_task(int pid, int tid, clockid_t cpu_clock, pb_task_sample *out)
 {
     char path[96], buf[1024];
     struct timespec ts;
     if (clock_gettime(cpu_clock, &ts) != 0)
-        return -1;
+        return PB_E_SYS;
     memset(out, 0, sizeof *out);
     out->cpu_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 
     snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
     FILE *f = fopen(path, "r");
     if (!f)
-        return -1;
+        return PB_E_SYS;
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = '\0';
@@ -101,7 +101,7 @@ int pb_sample_task(int pid, int tid, clockid_t cpu_clock, pb_task_sample *out)
     long long minflt = 0, majflt = 0, utime = 0, stime = 0;
     if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %lld %*u %lld %*u %lld %lld",
                      &minflt, &majflt, &utime, &stime) != 4)
-        return -1;
+        return PB_E_SYS;
     out->utime_ticks = utime;
     out->stime_ticks = stime;
     out->counters.minflt = minflt;
@@ -124,7 +124,7 @@ int pb_sample_task(int pid, int tid, clockid_t cpu_clock, pb_task_sample *out)
     return 0;
 }
 
-void pb_sample_of_child(const struct rusage *r, pb_task_sample *out)
+void pb__sample_of_child(const struct rusage *r, pb_task_sample *out)
 {
     memset(out, 0, sizeof *out);
     int64_t user = tv_ns(r->ru_utime), sys = tv_ns(r->ru_stime);
@@ -139,12 +139,12 @@ void pb_sample_of_child(const struct rusage *r, pb_task_sample *out)
     out->counters.maxrss_kb = r->ru_maxrss;
 }
 
-int pb_sample_self(pb_task_sample *out)
+int pb__sample_self(pb_task_sample *out)
 {
-    return pb_sample_task(getpid(), (int)gettid(), CLOCK_THREAD_CPUTIME_ID, out);
+    return pb__sample_task(getpid(), (int)gettid(), CLOCK_THREAD_CPUTIME_ID, out);
 }
 
-void pb_usage_between_samples(pb_usage *used, const pb_task_sample *a, const pb_task_sample *b)
+void pb__usage_between_samples(pb_usage *used, const pb_task_sample *a, const pb_task_sample *b)
 {
     split(used, b->cpu_ns - a->cpu_ns, b->utime_ticks - a->utime_ticks, b->stime_ticks - a->stime_ticks,
           b->utime_ticks, b->stime_ticks);
@@ -155,7 +155,7 @@ void pb_usage_between_samples(pb_usage *used, const pb_task_sample *a, const pb_
     used->maxrss_kb = b->counters.maxrss_kb;
 }
 
-char pb_proc_state(int id)
+char pb__proc_state(int id)
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/%d/stat", id);

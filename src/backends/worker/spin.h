@@ -1,7 +1,7 @@
 /* Spinning under a wait policy (parbench/wait.h): the loop every waiter of
  * the pools and the openmp backend uses before it sleeps. Internal. */
-#ifndef PARBENCH_CORE_SPIN_H
-#define PARBENCH_CORE_SPIN_H
+#ifndef PARBENCH_BACKENDS_WORKER_SPIN_H
+#define PARBENCH_BACKENDS_WORKER_SPIN_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -20,10 +20,10 @@
  * only while *quit (if not NULL) is 0; pausing for PB_SPIN_PAUSE_NS, then
  * yielding. `yield`: yield from the first turn (more spinners than PUs).
  * true: *addr changed. */
-bool pb_spin_while_equal(_Atomic uint32_t *addr, uint32_t old, int64_t spin_ns, bool yield,
+bool pb__spin_while_equal(_Atomic uint32_t *addr, uint32_t old, int64_t spin_ns, bool yield,
                          _Atomic uint32_t *quit);
 
 /* One turn of a spin loop: a pause instruction, or sched_yield. */
-void pb_spin_relax(bool yield);
+void pb__spin_relax(bool yield);
 
 #endif

@@ -1,10 +1,10 @@
-#include "core/spin.h"
+#include "backends/worker/spin.h"
 
 #include <sched.h>
 
 #include "parbench/clock.h"
 
-void pb_spin_relax(bool yield)
+void pb__spin_relax(bool yield)
 {
     if (yield) {
         sched_yield();
@@ -19,7 +19,7 @@ void pb_spin_relax(bool yield)
 #endif
 }
 
-bool pb_spin_while_equal(_Atomic uint32_t *addr, uint32_t old, int64_t spin_ns, bool yield,
+bool pb__spin_while_equal(_Atomic uint32_t *addr, uint32_t old, int64_t spin_ns, bool yield,
                          _Atomic uint32_t *quit)
 {
     if (spin_ns <= 0)
@@ -38,6 +38,6 @@ bool pb_spin_while_equal(_Atomic uint32_t *addr, uint32_t old, int64_t spin_ns, 
                 return false;
             yield = now >= pause_until;
         }
-        pb_spin_relax(yield);
+        pb__spin_relax(yield);
     }
 }
