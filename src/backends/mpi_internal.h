@@ -1,6 +1,7 @@
 /* What the mpi backend's own files share (mpi.c: the job, a run, open and
  * close; mpi_messages.c: what the ranks send during a run; mpi_fail.c: a
- * run the job did not survive). Internal to the mpi backend. */
+ * run the job did not survive; mpi_launch.c and mpi_hello.c: starting the
+ * job). Internal to the mpi backend. */
 #ifndef PARBENCH_BACKENDS_MPI_INTERNAL_H
 #define PARBENCH_BACKENDS_MPI_INTERNAL_H
 
@@ -67,6 +68,14 @@ typedef struct pb__mpi_state {
  * first (and the next run's WAKE to sleeping ranks, to hear it), so that
  * the ranks finalize and the launcher exits by itself (mpi.c). */
 void pb__mpi_end_job(pb__mpi_state *s, bool quit);
+
+/* ---- starting the job (mpi_launch.c, mpi_hello.c) ---- */
+
+/* The launcher runs: wait until each of job->size ranks has connected and
+ * said hello with this token (START_TIMEOUT_NS at most). On failure (a
+ * rank's FAIL, one of another build, the launcher ended, the time is up:
+ * err says which, with the launcher's own words) the job is ended. */
+int pb__mpi_await_hellos(pb_mpi_job *job, const char *token, const char *launcher, pb_error *err);
 
 /* ---- messages of a run (mpi_messages.c) ---- */
 
