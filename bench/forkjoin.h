@@ -57,8 +57,17 @@ typedef int (*pb__fj_test_fn)(void *ctx, const pb__fj_request *rq, uint64_t inne
 
 /* ---- EPCC's method (forkjoin_method.c) ---- */
 
-/* The delay loop: n turns, one real add each. */
-void pb__fj_delay(uint64_t n);
+/* The delay loop: n turns, one real add each. Static, in every file that
+ * runs it: the reference, the calibration and the constructs run the same
+ * code, inlined alike (a call in some of them would count in the overhead). */
+static inline void pb__fj_delay(uint64_t n)
+{
+    uint64_t a = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        a += i;
+        __asm__ volatile("" : "+r"(a));   /* one real add per turn: the loop cannot be folded */
+    }
+}
 /* Work the first W workers did since pb__fj_done_clear(). */
 uint64_t pb__fj_done_total(unsigned W);
 void pb__fj_done_clear(void);

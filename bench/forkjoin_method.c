@@ -13,15 +13,6 @@
 const char *const pb__fj_construct_name[] = { "PARALLEL", "BARRIER", "FOR" };
 pb__fj_shared *pb__fj_sh;
 
-void pb__fj_delay(uint64_t n)
-{
-    uint64_t a = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        a += i;
-        __asm__ volatile("" : "+r"(a));   /* one real add per turn: the loop cannot be folded */
-    }
-}
-
 uint64_t pb__fj_done_total(unsigned W)
 {
     uint64_t sum = 0;
