@@ -266,29 +266,26 @@ static double med_of(double (*f)(int), int n)
     return pb_median(v, TRIALS);
 }
 
-int main(int argc, char **argv)
+/* The bare system calls the pools rest on, one at a time: shown. */
+static void bare_calls(void)
 {
-    quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
-    if (argc > 1 && !quick) {
-        fprintf(stderr, "usage: pool_overhead [--quick]\n"
-                        "  --quick  tiny counts, for the test suite (its figures are not meant to be read)\n");
-        return 2;
-    }
-    unsigned pus = pb_allowed_pus();
     int n_spawn = quick ? 20 : 2000, n_fork = quick ? 10 : 300, n_rt = quick ? 100 : 20000;
-    int batch = quick ? 200 : 20000, trials = quick ? 3 : 15, lat_rounds = quick ? 20 : 300;
-    int pipe_batch = quick ? 200 : 1000, pipe_rounds = quick ? 5 : 61;
-    char spec[64];
-
-    printf("pool_overhead on %u PUs%s\n\n", pus, quick ? ", --quick" : "");
     printf("bare system calls, per operation (median of %d trials; shown)\n", TRIALS);
     row("pthread_create + pthread_join of an empty thread", med_of(bare_thread_ns, n_spawn) / 1e3, "us");
     row("fork + _exit + waitpid", med_of(bare_fork_ns, n_fork) / 1e3, "us");
     row("futex round trip, two threads (both sleep)", med_of(futex_threads_ns, n_rt) / 1e3, "us");
     row("futex round trip, two processes (both sleep)", med_of(futex_processes_ns, n_rt) / 1e3, "us");
     row("pipe round trip, two processes", med_of(pipe_round_trip_ns, n_rt) / 1e3, "us");
+}
 
-    /* throughput: a batch of near-empty tasks (one add each) */
+/* throughput: a batch of near-empty tasks (one add each) through each
+ * pool (shown); the batch over pipes against the bare pipe traffic of its
+ * shape (a goal). */
+static void throughput(unsigned pus)
+{
+    int batch = quick ? 200 : 20000, trials = quick ? 3 : 15;
+    int pipe_batch = quick ? 200 : 1000, pipe_rounds = quick ? 5 : 61;
+    char spec[64];
     snprintf(spec, sizeof spec, "counter:n=1,tasks=%d", batch);
     pb_exec_config at_pus = { .workers = pus }, pipes = { .workers = pus, .ipc = PB_IPC_PIPE };
     double tp_task = execute_ns(spec, &pb_backend_thread_pool, at_pus, trials) / batch;
@@ -311,8 +308,12 @@ int main(int argc, char **argv)
     row("bare: messages and replies over one pipe pair, per round", bare_ns / 1e3, "us");
     row("process-pool --ipc pipe --chunk 1, W = 1, per round", pool_ns / 1e3, "us");
     goal("process-pool over pipes / bare pipe messages", pool_ns / bare_ns, "x", "<=", 1.25);
+}
 
-    /* latency: one task to an idle pool, alternating with its bare baseline */
+/* latency: one task to an idle pool, alternating with its bare baseline */
+static void latency(void)
+{
+    int lat_rounds = quick ? 20 : 300;
     double tp_lat, fx_t, pp_lat, fx_p;
     /* passive: the pool's worker and parent sleep while they wait, as the bare waiter and waker do */
     pb_exec_config one = { .workers = 1, .wait = { .kind = PB_WAIT_PASSIVE } };
@@ -329,7 +330,12 @@ int main(int argc, char **argv)
     row("process-pool, shared memory", pp_lat / 1e3, "us");
     goal("thread-pool / futex round trip (threads)", tp_lat / fx_t, "x", "<=", 1.5);
     goal("process-pool / futex round trip (processes)", pp_lat / fx_p, "x", "<=", 1.5);
+}
 
+/* idle: CPU used by idle pool workers over a quiet period (a goal). */
+static void idle(unsigned pus)
+{
+    pb_exec_config at_pus = { .workers = pus };
     printf("\nidle: CPU used by idle pool workers over a quiet period, share of one core\n");
     for (int k = 0; k < 2; k++) {
         const pb_backend *b = k ? &pb_backend_process_pool : &pb_backend_thread_pool;
@@ -346,8 +352,13 @@ int main(int argc, char **argv)
         goal(what, share * 100, "%", "<=", 0.1);   /* issue 14: an idle pool costs no CPU, <= 0.1% of a core */
         pb__opened_close(&o);
     }
+}
 
-    /* scaling: counter with T = W = PUs; serial and both pools in alternation, one run each per round */
+/* scaling: counter with T = W = PUs; serial and both pools in alternation, one run each per round */
+static void scaling(unsigned pus)
+{
+    char spec[64];
+    pb_exec_config at_pus = { .workers = pus };
     snprintf(spec, sizeof spec, "counter:n=%s,tasks=%u", quick ? "1e6" : "1e8", pus);
     pb_opened os, ot, op;
     open_or_exit(&os, spec, &pb_backend_serial, (pb_exec_config){ .workers = 1 });
@@ -372,7 +383,23 @@ int main(int argc, char **argv)
     row("process-pool", ppw / 1e6, "ms");
     goal("thread-pool speedup / ideal", s_ns / tpw / pus, "", ">=", 0.95);
     goal("process-pool speedup / ideal", s_ns / ppw / pus, "", ">=", 0.95);
+}
 
+int main(int argc, char **argv)
+{
+    quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    if (argc > 1 && !quick) {
+        fprintf(stderr, "usage: pool_overhead [--quick]\n"
+                        "  --quick  tiny counts, for the test suite (its figures are not meant to be read)\n");
+        return 2;
+    }
+    unsigned pus = pb_allowed_pus();
+    printf("pool_overhead on %u PUs%s\n\n", pus, quick ? ", --quick" : "");
+    bare_calls();
+    throughput(pus);
+    latency();
+    idle(pus);
+    scaling(pus);
     printf("\n%d goal(s): %d MET, %d NOT MET\n", goals, goals - missed, missed);
     for (int i = 0; i < missed; i++)
         printf("  NOT MET: %s\n", not_met[i]);

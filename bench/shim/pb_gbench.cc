@@ -1,4 +1,6 @@
-// The C shim over Google Benchmark: the only C++ of parbench.
+// The C shim over Google Benchmark: the only C++ of parbench (with
+// pb_gbench_files.cc, the file reporter, and pb_gbench_goals.cc, the
+// derived rows; pb_gbench_internal.h is what they share).
 //
 // Reporting: the display (stdout) is Google Benchmark's own reporter, as
 // --benchmark_format chooses. Every file is written by one file reporter of
@@ -16,26 +18,20 @@
 
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
-#include <fstream>
-#include <memory>
 #include <string>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <vector>
 
-extern "C" {
-#include "parbench/csv.h"
-#include "parbench/machine.h"
-#include "parbench/resultset.h"
-}
+#include "pb_gbench_internal.h"
+
+using pb_gb_shim::current;
+using pb_gb_shim::exists;
+using pb_gb_shim::Files;
+using pb_gb_shim::reporter_for;
 
 struct pb_gb_state {
     benchmark::State *s;
@@ -53,322 +49,12 @@ benchmark::TimeUnit unit_of(pb_gb_unit u)
     }
 }
 
-const char *unit_name(benchmark::TimeUnit u)
-{
-    switch (u) {
-    case benchmark::kMicrosecond: return "us";
-    case benchmark::kMillisecond: return "ms";
-    case benchmark::kSecond: return "s";
-    default: return "ns";
-    }
-}
-
-// One row of parbench's tidy CSV.
-struct Row {
-    std::string name, base, run_type, aggregate, metric, unit;   // base: the name without /real_time etc.
-    int64_t repetition = 0, iterations = 0;
-    double value = 0;
-    std::string error;
-    std::string goal;          // derived rows with a goal: "<=1.25"
-    int met = -1;              // 1, 0; -1: no goal (written empty)
-};
-
-// A derived row as it goes to every output.
-struct Derived {
-    std::string benchmark, metric, unit, goal;
-    double value;
-    int met;                   // 1, 0, -1 (shown only)
-};
-
 std::string program_name(const char *argv0)
 {
     const char *slash = std::strrchr(argv0, '/');
     return slash ? slash + 1 : argv0;
 }
 
-// mkdir -p
-bool make_folder(const std::string &dir, std::string &why)
-{
-    for (size_t i = 1; i <= dir.size(); i++) {
-        if (i < dir.size() && dir[i] != '/')
-            continue;
-        std::string part = dir.substr(0, i);
-        if (mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) {
-            why = "cannot create the folder " + part + ": " + std::strerror(errno);
-            return false;
-        }
-    }
-    return true;
-}
-
-bool exists(const std::string &path)
-{
-    return access(path.c_str(), F_OK) == 0;
-}
-
-BENCHMARK_DISABLE_DEPRECATED_WARNING
-std::unique_ptr<benchmark::BenchmarkReporter> reporter_for(const std::string &format)
-{
-    if (format == "csv")
-        return std::unique_ptr<benchmark::BenchmarkReporter>(new benchmark::CSVReporter);
-    if (format == "console")
-        return std::unique_ptr<benchmark::BenchmarkReporter>(
-            new benchmark::ConsoleReporter(benchmark::ConsoleReporter::OO_None));
-    return std::unique_ptr<benchmark::BenchmarkReporter>(new benchmark::JSONReporter);
-}
-BENCHMARK_RESTORE_DEPRECATED_WARNING
-
-// The file reporter: the user's file, parbench's folder and the rows.
-class Files : public benchmark::BenchmarkReporter {
-public:
-    std::string prog, command;
-    std::string pb_dir;                 // parbench's folder: --pb_out, or "" for a new one under results/
-    bool want_pb_dir = false;
-    std::unique_ptr<benchmark::BenchmarkReporter> user;   // --benchmark_out, or null
-    void (*after)(void) = nullptr;
-    FILE *text = stdout;                // where tables for people go
-
-    std::vector<Row> rows;
-    std::vector<Derived> derived;
-    std::string derived_text;           // the goal table as printed, for console-format files
-    bool ran = false, any_error = false, failed = false, wrote_machine = false;
-    std::string why;                    // why `failed`
-
-    bool ReportContext(const Context &context) override
-    {
-        if (want_pb_dir && !open_pb_dir()) {
-            failed = true;
-            std::fprintf(stderr, "%s: %s\n", prog.c_str(), why.c_str());
-            return false;
-        }
-        ran = true;
-        if (user) {
-            user->SetOutputStream(&GetOutputStream());
-            user->SetErrorStream(&GetErrorStream());
-            user->ReportContext(context);
-        }
-        if (pb_json)
-            pb_json->ReportContext(context);
-        return true;
-    }
-
-    void ReportRuns(const std::vector<Run> &report) override
-    {
-        if (user)
-            user->ReportRuns(report);
-        if (pb_json)
-            pb_json->ReportRuns(report);
-        for (const Run &r : report) {
-            Row base;
-            base.name = r.benchmark_name();
-            base.base = r.run_name.function_name + (r.run_name.args.empty() ? "" : "/" + r.run_name.args);
-            base.run_type = r.run_type == Run::RT_Aggregate ? "aggregate" : "iteration";
-            base.aggregate = r.aggregate_name;
-            base.repetition = r.repetition_index;
-            base.iterations = static_cast<int64_t>(r.iterations);
-            base.error = r.error_occurred ? r.error_message : "";
-            any_error |= r.error_occurred;
-            const char *u = unit_name(r.time_unit);
-            add(base, "real_time", r.GetAdjustedRealTime(), u);
-            add(base, "cpu_time", r.GetAdjustedCPUTime(), u);
-            for (const auto &c : r.counters)
-                add(base, c.first, c.second.value, "");
-        }
-    }
-
-    // Every run is reported: the derived rows now, then each output closed.
-    void Finalize() override
-    {
-        if (!ran)
-            return;   // the folder could not be made: nothing ran, nothing to close
-        if (after) {
-            std::fprintf(text, "\n");
-            after();
-            summarise_goals();
-        }
-        finish(user.get());
-        finish(pb_json.get());
-        if (pb_json_file.is_open())
-            pb_json_file.close();
-    }
-
-    void add(const Row &base, const std::string &metric, double value, const char *unit)
-    {
-        Row r = base;
-        r.metric = metric;
-        r.value = value;
-        r.unit = unit;
-        rows.push_back(r);
-    }
-
-    void say(const char *line)
-    {
-        std::fputs(line, text);
-        derived_text += line;
-    }
-
-    int write_csv(std::string &why_not)
-    {
-        static const char *const header[] = { "benchmark", "run_type", "aggregate", "repetition", "iterations",
-                                              "metric", "value", "unit", "error", "goal", "met" };
-        std::string path = pb_dir + "/" + prog + ".csv";
-        pb_csv_file f;
-        pb_error err;
-        if (pb_csv_open(&f, path.c_str(), header, sizeof header / sizeof header[0], &err) != 0) {
-            why_not = err.msg;
-            return -1;
-        }
-        for (const Row &r : rows) {
-            pb_csv_row row;
-            pb_csv_begin(&row);
-            pb_csv_str(&row, r.name.c_str());
-            pb_csv_str(&row, r.run_type.c_str());
-            pb_csv_str(&row, r.aggregate.c_str());
-            pb_csv_i64(&row, r.repetition);
-            pb_csv_i64(&row, r.iterations);
-            pb_csv_str(&row, r.metric.c_str());
-            pb_csv_f64(&row, r.value, 9);
-            pb_csv_str(&row, r.unit.c_str());
-            pb_csv_str(&row, r.error.c_str());
-            pb_csv_str(&row, r.goal.c_str());
-            if (r.met < 0)
-                pb_csv_str(&row, "");
-            else
-                pb_csv_i64(&row, r.met);
-            pb_csv_end(&row);
-            if (pb_csv_append(&f, &row, &err) != 0) {
-                why_not = err.msg;
-                pb_csv_close(&f);
-                return -1;
-            }
-        }
-        int rc = pb_csv_flush(&f, &err);
-        if (rc)
-            why_not = err.msg;
-        pb_csv_close(&f);
-        return rc;
-    }
-
-private:
-    std::ofstream pb_json_file;
-    std::unique_ptr<benchmark::JSONReporter> pb_json;
-
-    bool open_pb_dir()
-    {
-        if (pb_dir.empty()) {   // a new folder under results/, never one that exists
-            char stamp[32], host[64];
-            time_t now = time(nullptr);
-            strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
-            pb_host_name(host, sizeof host);
-            std::string base = std::string("results/") + stamp + "-" + host + "-bench";
-            if (!make_folder("results", why))
-                return false;
-            for (int k = 1;; k++) {
-                pb_dir = k == 1 ? base : base + "-" + std::to_string(k);
-                if (mkdir(pb_dir.c_str(), 0755) == 0)
-                    break;
-                if (errno != EEXIST || k > 1000) {
-                    why = "cannot create the folder " + pb_dir + ": " + std::strerror(errno);
-                    return false;
-                }
-            }
-        } else if (!make_folder(pb_dir, why)) {
-            why = "--pb_out=" + pb_dir + ": " + why;
-            return false;
-        }
-        if (!exists(pb_dir + "/machine.csv")) {   // a result set parbench made keeps its own
-            wrote_machine = true;
-            pb_error err;
-            if (pb_resultset_write_machine(pb_dir.c_str(), command.c_str(), &err) != 0) {
-                why = err.msg;
-                return false;
-            }
-        }
-        std::string json = pb_dir + "/" + prog + ".json";
-        pb_json_file.open(json);
-        if (!pb_json_file.is_open()) {
-            why = "cannot write " + json;
-            return false;
-        }
-        pb_json.reset(new benchmark::JSONReporter);
-        pb_json->SetOutputStream(&pb_json_file);
-        pb_json->SetErrorStream(&pb_json_file);
-        return true;
-    }
-
-    void summarise_goals()
-    {
-        int goals = 0, missed = 0;
-        std::string list;
-        for (const Derived &d : derived) {
-            if (d.met < 0)
-                continue;
-            goals++;
-            if (!d.met) {
-                missed++;
-                char line[512];
-                std::snprintf(line, sizeof line, "  NOT MET: %s: %.3f %s, goal %s\n", d.benchmark.c_str(), d.value,
-                              d.unit.c_str(), d.goal.c_str());
-                list += line;
-            }
-        }
-        if (!goals)
-            return;
-        char line[160];
-        std::snprintf(line, sizeof line, "\n%d goal(s): %d MET, %d NOT MET\n", goals, goals - missed, missed);
-        say(line);
-        say(list.c_str());
-    }
-
-    // The derived rows into one output, then its closing.
-    void finish(benchmark::BenchmarkReporter *out)
-    {
-        if (!out)
-            return;
-        if (!derived.empty()) {
-            if (dynamic_cast<benchmark::JSONReporter *>(out)) {
-                std::vector<Run> runs;
-                for (size_t i = 0; i < derived.size(); i++)
-                    runs.push_back(as_run(derived[i], i));
-                out->ReportRuns(runs);
-            } else if (dynamic_cast<benchmark::ConsoleReporter *>(out)) {
-                out->GetOutputStream() << derived_text;
-            }
-            // Google Benchmark's CSV reporter takes no row whose counters its
-            // first row did not have: the derived rows stay out of CSV files.
-        }
-        out->Finalize();
-    }
-
-    // A derived row as a Google Benchmark entry: no time of its own, its
-    // value as a counter named after its metric, the goal as a counter
-    // (goal_max for "<=", goal_min for ">=") and `met`, and a label.
-    static Run as_run(const Derived &d, size_t i)
-    {
-        Run r;
-        r.run_name.function_name = d.benchmark;
-        r.family_index = 1000000 + static_cast<int64_t>(i);   // after every registered family
-        r.per_family_instance_index = 0;
-        r.repetitions = 1;
-        r.repetition_index = 0;
-        r.threads = 1;
-        r.iterations = 1;
-        r.real_accumulated_time = r.cpu_accumulated_time = 0;
-        if (!std::isnan(d.value))   // an unresolved goal has no number: JSON has none to write
-            r.counters[d.metric] = benchmark::Counter(d.value);
-        if (d.met >= 0) {
-            double limit = std::strtod(d.goal.c_str() + 2, nullptr);
-            r.counters[d.goal[0] == '<' ? "goal_max" : "goal_min"] = benchmark::Counter(limit);
-            r.counters["met"] = benchmark::Counter(d.met);
-            r.report_label = "derived " + d.metric + ", goal " + d.goal + ": " + (d.met ? "MET" : "NOT MET");
-        } else {
-            r.report_label = "derived " + d.metric + ", shown";
-        }
-        return r;
-    }
-};
-
-Files *current;
 std::string help_prog;
 
 void print_help()
@@ -418,6 +104,77 @@ bool format_ok(const std::string &f)
     return f == "console" || f == "json" || f == "csv";
 }
 
+// Values Google Benchmark refuses by printing its help and exiting 0:
+// refused here, with a message (true: refused, exit 2).
+bool flags_refused(const std::string &prog, const std::vector<char *> &args, const std::string &format,
+                   const std::string &out_format)
+{
+    std::string time_unit = flag_value(args, "benchmark_time_unit", "");
+    const char *bad = !format_ok(format) ? "format" : !format_ok(out_format) ? "out_format" : nullptr;
+    if (bad) {
+        std::fprintf(stderr, "%s: --benchmark_%s=%s: the format is console, json or csv\n", prog.c_str(), bad,
+                     (bad[0] == 'f' ? format : out_format).c_str());
+        return true;
+    }
+    if (!time_unit.empty() && time_unit != "ns" && time_unit != "us" && time_unit != "ms" && time_unit != "s") {
+        std::fprintf(stderr, "%s: --benchmark_time_unit=%s: the unit is ns, us, ms or s\n", prog.c_str(),
+                     time_unit.c_str());
+        return true;
+    }
+    if (flag_value(args, "benchmark_color", "auto").empty()) {
+        std::fprintf(stderr, "%s: --benchmark_color= needs a value: auto, true or false\n", prog.c_str());
+        return true;
+    }
+    return false;
+}
+
+// --pb_out=DIR never overwrites: a new folder, or a result set without
+// this program's files (true: refused, with a message; exit 2).
+bool pb_out_refused(const std::string &prog, const std::string &pb_out)
+{
+    struct stat st;
+    std::string why;
+    if (stat(pb_out.c_str(), &st) == 0) {   // a new folder is made when the first benchmark is about to run
+        if (!S_ISDIR(st.st_mode))
+            why = "that is not a folder";
+        else if (exists(pb_out + "/" + prog + ".json") || exists(pb_out + "/" + prog + ".csv"))
+            why = "that folder already holds " + prog + "'s results (nothing is overwritten)";
+        else if (!exists(pb_out + "/machine.csv"))
+            why = "that folder exists and is not a result set (it has no machine.csv)";
+    }
+    if (!why.empty()) {
+        std::fprintf(stderr, "%s: --pb_out=%s: %s; name a new folder, or a result set without %s.json and %s.csv\n",
+                     prog.c_str(), pb_out.c_str(), why.c_str(), prog.c_str(), prog.c_str());
+        return true;
+    }
+    return false;
+}
+
+// The runs are over (`matched` benchmarks matched the filter): parbench's
+// CSV written; the exit status.
+int after_runs(Files &files, size_t matched, const std::string &prog)
+{
+    if (files.failed)
+        return 1;
+    if (matched == 0) {   // Google Benchmark said which filter matched nothing
+        std::fprintf(stderr, "%s: --benchmark_filter matches no benchmark (--benchmark_list_tests lists them)\n",
+                     prog.c_str());
+        return 2;
+    }
+    if (!files.ran)
+        return 0;   // --benchmark_list_tests
+    if (files.want_pb_dir) {
+        std::string why;
+        if (files.write_csv(why) != 0) {
+            std::fprintf(stderr, "%s: %s\n", prog.c_str(), why.c_str());
+            return 1;
+        }
+        std::fprintf(stderr, "%s: wrote %s/%s.json and %s.csv%s\n", prog.c_str(), files.pb_dir.c_str(),
+                     prog.c_str(), prog.c_str(), files.wrote_machine ? " and machine.csv" : "");
+    }
+    return files.any_error ? 1 : 0;
+}
+
 }  // namespace
 
 extern "C" {
@@ -453,70 +210,6 @@ int pb_gb_register(const pb_gb_def *def)
     if (d.repetitions > 0)
         b->Repetitions(d.repetitions);
     return 0;
-}
-
-double pb_gb_result(const char *benchmark, const char *metric)
-{
-    std::vector<double> v;
-    for (const Row &r : current->rows)
-        if (r.run_type == "iteration" && (r.name == benchmark || r.base == benchmark) && r.metric == metric &&
-            r.error.empty())
-            v.push_back(r.value);
-    if (v.empty())
-        return NAN;
-    std::sort(v.begin(), v.end());
-    size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-int pb_gb_add_result(const char *benchmark, const char *metric, double value, const char *unit, const char *goal)
-{
-    char line[512];
-    if (std::isnan(value) && goal && *goal) {
-        /* a goal whose measurement does not tell (an overhead at or below zero, or nothing run): it is not
-         * met; listed with the rest, no data row (there is no number to write) */
-        std::snprintf(line, sizeof line, "  %-72s unresolved goal %-7s NOT MET\n", benchmark, goal);
-        current->say(line);
-        current->derived.push_back(Derived{ benchmark, metric, unit ? unit : "", goal, value, 0 });
-        return 0;
-    }
-    if (std::isnan(value)) {
-        std::snprintf(line, sizeof line, "  %-72s not measured in this run (filtered out?)\n", benchmark);
-        current->say(line);
-        return -1;
-    }
-    Derived d{ benchmark, metric, unit ? unit : "", goal ? goal : "", value, -1 };
-    if (!d.goal.empty()) {
-        char *end = nullptr;
-        double limit = d.goal.size() > 2 ? std::strtod(d.goal.c_str() + 2, &end) : NAN;
-        bool at_most = d.goal.compare(0, 2, "<=") == 0, at_least = d.goal.compare(0, 2, ">=") == 0;
-        if (!(at_most || at_least) || !end || *end || std::isnan(limit)) {
-            std::fprintf(stderr, "%s: pb_gb_add_result: goal \"%s\" is neither \"<=X\" nor \">=X\"\n",
-                         benchmark, d.goal.c_str());
-            current->any_error = true;
-            return -1;
-        }
-        d.met = at_most ? value <= limit : value >= limit;
-    }
-    if (d.met < 0)
-        std::snprintf(line, sizeof line, "  %-72s %8.3f %-2s  (shown)\n", benchmark, value, d.unit.c_str());
-    else
-        std::snprintf(line, sizeof line, "  %-72s %8.3f %-2s  goal %-7s %s\n", benchmark, value, d.unit.c_str(),
-                      d.goal.c_str(), d.met ? "MET" : "NOT MET");
-    current->say(line);
-    current->derived.push_back(d);
-    Row r;
-    r.name = r.base = benchmark;
-    r.run_type = "derived";
-    r.goal = d.goal;
-    r.met = d.met;
-    current->add(r, metric, value, d.unit.c_str());
-    return d.met;
-}
-
-FILE *pb_gb_text(void)
-{
-    return current ? current->text : stdout;
 }
 
 bool pb_gb_keep_running(pb_gb_state *st) { return st->s->KeepRunning(); }
@@ -573,45 +266,15 @@ int pb_gb_main(int argc, char **argv, void (*after)(void))
     int n = static_cast<int>(gb_args.size());
     gb_args.push_back(nullptr);
 
-    // values Google Benchmark refuses by printing its help and exiting 0: refused here, exit 2
-    std::string time_unit = flag_value(args, "benchmark_time_unit", "");
-    const char *bad = !format_ok(format) ? "format" : !format_ok(out_format) ? "out_format" : nullptr;
-    if (bad) {
-        std::fprintf(stderr, "%s: --benchmark_%s=%s: the format is console, json or csv\n", prog.c_str(), bad,
-                     (bad[0] == 'f' ? format : out_format).c_str());
+    if (flags_refused(prog, args, format, out_format))
         return 2;
-    }
-    if (!time_unit.empty() && time_unit != "ns" && time_unit != "us" && time_unit != "ms" && time_unit != "s") {
-        std::fprintf(stderr, "%s: --benchmark_time_unit=%s: the unit is ns, us, ms or s\n", prog.c_str(),
-                     time_unit.c_str());
-        return 2;
-    }
-    if (flag_value(args, "benchmark_color", "auto").empty()) {
-        std::fprintf(stderr, "%s: --benchmark_color= needs a value: auto, true or false\n", prog.c_str());
-        return 2;
-    }
 
     help_prog = prog;
     benchmark::Initialize(&n, gb_args.data(), print_help);   // --help: printed, exit 0, nothing written
     if (benchmark::ReportUnrecognizedArguments(n, gb_args.data()))
         return 2;
-    if (pb_out_given) {   // never overwrite: a new folder, or a result set without this program's files
-        struct stat st;
-        std::string why;
-        if (stat(pb_out.c_str(), &st) == 0) {   // a new folder is made when the first benchmark is about to run
-            if (!S_ISDIR(st.st_mode))
-                why = "that is not a folder";
-            else if (exists(pb_out + "/" + prog + ".json") || exists(pb_out + "/" + prog + ".csv"))
-                why = "that folder already holds " + prog + "'s results (nothing is overwritten)";
-            else if (!exists(pb_out + "/machine.csv"))
-                why = "that folder exists and is not a result set (it has no machine.csv)";
-        }
-        if (!why.empty()) {
-            std::fprintf(stderr, "%s: --pb_out=%s: %s; name a new folder, or a result set without %s.json and %s.csv\n",
-                         prog.c_str(), pb_out.c_str(), why.c_str(), prog.c_str(), prog.c_str());
-            return 2;
-        }
-    }
+    if (pb_out_given && pb_out_refused(prog, pb_out))   // never overwrite
+        return 2;
 
     benchmark::BenchmarkReporter *display = benchmark::CreateDefaultDisplayReporter();
     Files files;
@@ -627,25 +290,7 @@ int pb_gb_main(int argc, char **argv, void (*after)(void))
     size_t matched = benchmark::RunSpecifiedBenchmarks(display, &files);
     benchmark::Shutdown();
     std::fflush(stdout);
-    if (files.failed)
-        return 1;
-    if (matched == 0) {   // Google Benchmark said which filter matched nothing
-        std::fprintf(stderr, "%s: --benchmark_filter matches no benchmark (--benchmark_list_tests lists them)\n",
-                     prog.c_str());
-        return 2;
-    }
-    if (!files.ran)
-        return 0;   // --benchmark_list_tests
-    if (files.want_pb_dir) {
-        std::string why;
-        if (files.write_csv(why) != 0) {
-            std::fprintf(stderr, "%s: %s\n", prog.c_str(), why.c_str());
-            return 1;
-        }
-        std::fprintf(stderr, "%s: wrote %s/%s.json and %s.csv%s\n", prog.c_str(), files.pb_dir.c_str(),
-                     prog.c_str(), prog.c_str(), files.wrote_machine ? " and machine.csv" : "");
-    }
-    return files.any_error ? 1 : 0;
+    return after_runs(files, matched, prog);
 }
 
 }  // extern "C"

@@ -2,7 +2,7 @@
  *
  * A benchmark is a C function called with an opaque state; it loops while
  * pb_gb_keep_running() says so, exactly as a C++ benchmark loops over
- * `for (auto _ : state)`. Everything of C++ stays in pb_gbench.cc.
+ * `for (auto _ : state)`. Everything of C++ stays in the .cc files of bench/shim/.
  *
  *     #include "pb_gbench.h"
  *

@@ -21,14 +21,11 @@
 #include <unistd.h>
 
 #include "backends/worker/children.h"
+#include "mpi_internal.h"
 #include "parbench/launch.h"
 #include "parbench/clock.h"
 #include "pb_build_config.h"
 
-#define START_TIMEOUT_NS (120 * INT64_C(1000000000))   /* every rank connected and ready, or the start failed */
-#define QUIT_GRACE_NS (10 * INT64_C(1000000000))      /* ranks finalize and the launcher exits by itself */
-#define CLOSED_GRACE_NS (1 * INT64_C(1000000000))     /* ranks whose stream closed end themselves */
-#define TERM_GRACE_NS (3 * INT64_C(1000000000))       /* the launcher ends its job after SIGTERM */
 #define MAX_WORDS 64
 
 extern char **environ;
@@ -215,200 +212,7 @@ static void my_addresses(char *buf, size_t size, bool loopback_only)
     snprintf(buf + len, size - len, "127.0.0.1");
 }
 
-/* ---- the launcher's output ----------------------------------------------- */
-
-void pb__mpi_job_read_output(pb_mpi_job *job)
-{
-    if (job->out_fd < 0)
-        return;
-    char chunk[4096];
-    for (;;) {
-        ssize_t k = read(job->out_fd, chunk, sizeof chunk);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            if (k == 0) {          /* every writer is gone */
-                close(job->out_fd);
-                job->out_fd = -1;
-            }
-            return;
-        }
-        if (job->verbose) {
-            ssize_t ignored = write(STDERR_FILENO, chunk, (size_t)k);
-            (void)ignored;
-        }
-        /* keep the last sizeof tail bytes */
-        size_t n = (size_t)k, cap = sizeof job->tail - 1;
-        if (n >= cap) {
-            memcpy(job->tail, chunk + n - cap, cap);
-            job->tail_len = cap;
-        } else {
-            if (job->tail_len + n > cap) {
-                size_t drop = job->tail_len + n - cap;
-                memmove(job->tail, job->tail + drop, job->tail_len - drop);
-                job->tail_len -= drop;
-            }
-            memcpy(job->tail + job->tail_len, chunk, n);
-            job->tail_len += n;
-        }
-        job->tail[job->tail_len] = '\0';
-    }
-}
-
-void pb__mpi_job_says(const pb_mpi_job *job, char *buf, size_t size, int *rank, int *code)
-{
-    *rank = *code = -1;
-    buf[0] = '\0';
-    size_t len = 0;
-    char text[sizeof job->tail];
-    memcpy(text, job->tail, job->tail_len);
-    text[job->tail_len] = '\0';
-    const char *name = strstr(text, "Process name: [[");
-    const char *exit_code = strstr(text, "Exit code:");
-    if (name && exit_code) {   /* Open MPI names the first rank that exited badly */
-        const char *r = strstr(name, "],");
-        if (r)
-            *rank = atoi(r + 2);
-        *code = atoi(exit_code + 10);
-    }
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line && len + 1 < size; line = strtok_r(NULL, "\n", &save)) {
-        while (*line == ' ' || *line == '\t')
-            line++;
-        if (!*line || strspn(line, "-=*") == strlen(line))
-            continue;              /* rules around Open MPI's help texts */
-        len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? " " : "", line);
-        if (len > 160)
-            break;                 /* its first sentence or two say what happened */
-    }
-}
-
-bool pb__mpi_job_launcher_ended(pb_mpi_job *job)
-{
-    if (job->launcher_ended)
-        return true;
-    if (job->launcher <= 0)
-        return true;
-    int status;
-    pid_t got = pb__children_reap(job->launcher, &status, WNOHANG, NULL);
-    if (got == job->launcher || (got < 0 && errno == ECHILD)) {
-        job->launcher_status = got == job->launcher ? status : 0;
-        job->launcher_ended = true;
-        job->launcher = 0;
-    }
-    return job->launcher_ended;
-}
-
-/* Wait until the launcher ends or the deadline passes, reading its output. */
-static bool wait_launcher(pb_mpi_job *job, int64_t deadline)
-{
-    while (!pb__mpi_job_launcher_ended(job)) {
-        if (pb_now_ns() >= deadline)
-            return false;
-        if (job->out_fd >= 0) {
-            struct pollfd p = { .fd = job->out_fd, .events = POLLIN };
-            poll(&p, 1, 10);
-            pb__mpi_job_read_output(job);
-        } else {
-            nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
-        }
-    }
-    pb__mpi_job_read_output(job);
-    return true;
-}
-
-static void close_streams(pb_mpi_job *job)
-{
-    for (unsigned r = 0; r < job->size && job->rank; r++)
-        if (job->rank[r].fd >= 0) {
-            close(job->rank[r].fd);
-            job->rank[r].fd = -1;
-        }
-}
-
-void pb__mpi_job_end(pb_mpi_job *job, bool quit)
-{
-    if (quit)
-        wait_launcher(job, pb_now_ns() + QUIT_GRACE_NS);
-    close_streams(job);                    /* each rank's watcher ends its rank */
-    if (!pb__mpi_job_launcher_ended(job)) {
-        if (!wait_launcher(job, pb_now_ns() + CLOSED_GRACE_NS)) {
-            kill(job->launcher, SIGTERM);  /* Open MPI's launcher ends its job, daemons included */
-            if (!wait_launcher(job, pb_now_ns() + TERM_GRACE_NS)) {
-                kill(-job->launcher, SIGKILL);   /* its process group: the launcher and what it started there */
-                kill(job->launcher, SIGKILL);
-                int status;
-                if (pb__children_reap(job->launcher, &status, 0, NULL) == job->launcher)
-                    job->launcher_status = status;
-                job->launcher = 0;
-                job->launcher_ended = true;
-            }
-        }
-    }
-    if (job->listen_fd >= 0)
-        close(job->listen_fd);
-    if (job->out_fd >= 0)
-        close(job->out_fd);
-    job->listen_fd = job->out_fd = -1;
-    for (unsigned r = 0; r < job->size && job->rank; r++)
-        pb__wire_reader_free(&job->rank[r].in);
-    free(job->rank);
-    job->rank = NULL;
-}
-
 /* ---- starting ------------------------------------------------------------ */
-
-typedef struct pending {
-    int fd;
-    pb_wire_reader in;
-} pending;
-
-/* A new connection's first message. 1: a rank said hello (stored), 0: not
- * yet, -1: drop the connection (not one of ours), -2: a rank failed (err). */
-static int take_hello(pb_mpi_job *job, pending *p, const char *token, pb_error *err)
-{
-    long k = pb__wire_fill(&p->in, p->fd);
-    if (k < 0)
-        return -1;
-    pb_wire_head h;
-    const void *m = pb__wire_next(&p->in, &h);
-    if (!m)
-        return p->in.end - p->in.start > sizeof(pb_wire_head) + 65536 ? -1 : 0;
-    if (h.type == PB_WIRE_FAIL && h.len > 0) {
-        pb_fail(err, PB_E_WORKER, "mpi: %.*s", (int)(h.len < 400 ? h.len : 400), (const char *)m);
-        return -2;
-    }
-    if (h.type != PB_WIRE_HELLO || h.len < 2 * sizeof(uint32_t))
-        return -1;
-    uint32_t head[2];
-    memcpy(head, m, sizeof head);
-    if (head[0] != PB_WIRE_MAGIC)
-        return -1;                 /* a stranger, or a rank of the other byte order */
-    const pb_wire_hello *hello = m;
-    if (head[1] != PB_WIRE_VERSION || h.len != sizeof(pb_wire_hello) || hello->layout != pb__wire_layout()) {
-        pb_fail(err, PB_E_WORKER, "mpi: a rank runs a parbench-mpi-rank of another build (message version %u, this "
-                "parbench %u): install the same parbench everywhere", head[1], PB_WIRE_VERSION);
-        return -2;
-    }
-    if (memcmp(hello->token, token, PB_WIRE_TOKEN_LEN) != 0)
-        return -1;                 /* not started by us */
-    if (hello->size != job->size || hello->rank >= job->size) {
-        pb_fail(err, PB_E_WORKER, "mpi: the launcher started %u ranks where %u were asked for (is the launcher "
-                "adding its own -n, or an allocation of another size?)", hello->size, job->size);
-        return -2;
-    }
-    pb_mpi_rank *r = &job->rank[hello->rank];
-    if (r->fd >= 0)
-        return -1;
-    r->fd = p->fd;
-    r->hello = *hello;
-    r->hello.host[sizeof r->hello.host - 1] = '\0';
-    r->hello.boot_id[sizeof r->hello.boot_id - 1] = '\0';
-    r->in = p->in;                 /* anything sent after the hello stays in order */
-    memset(&p->in, 0, sizeof p->in);
-    p->fd = -1;
-    return 1;
-}
 
 static void random_token(char out[PB_WIRE_TOKEN_LEN + 1])
 {
@@ -424,45 +228,11 @@ static void random_token(char out[PB_WIRE_TOKEN_LEN + 1])
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
-static int start_failed(pb_mpi_job *job, pending *pend, unsigned npend, pb_error *err, int rc)
+/* Where the ranks connect back: a listening socket, on the loopback when
+ * every rank runs on this machine; its port into *port. */
+static int listen_for_ranks(pb_mpi_job *job, bool local_only, uint16_t *port, pb_error *err)
 {
-    for (unsigned i = 0; i < npend; i++) {
-        if (pend[i].fd >= 0)
-            close(pend[i].fd);
-        pb__wire_reader_free(&pend[i].in);
-    }
-    free(pend);
-    pb__mpi_job_end(job, false);
-    return rc ? rc : err->code;
-}
-
-int pb__mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ranks, const char *const *args,
-                     pb_error *err)
-{
-    memset(job, 0, sizeof *job);
-    job->listen_fd = job->out_fd = -1;
-    job->size = ranks;
-    job->verbose = opts && opts->verbose;
-    const char *why = pb__mpi_unavailable();
-    if (*why)
-        return pb_fail(err, PB_E_UNSUPP, "mpi: %s", why);
-    words lw;
-    split_launcher(opts, &lw);
-    char program[PATH_MAX], rank_program[PATH_MAX];
-    if (lw.n == 0 || find_program(lw.w[0], program, sizeof program) != 0)
-        return pb_fail(err, PB_E_UNSUPP, "mpi: the launcher '%s' is not a program on PATH (install openmpi-bin, "
-                       "or name another with --mpirun)", lw.n ? lw.w[0] : "");
-    pb__mpi_rank_path(rank_program, sizeof rank_program);
-    flavor f = flavor_of(lw.w[0]);
-    bool local_only = one_machine(opts, f);
-
-    job->rank = calloc(ranks, sizeof *job->rank);
-    if (!job->rank)
-        return pb_fail(err, PB_E_NOMEM, "mpi: out of memory");
-    for (unsigned r = 0; r < ranks; r++)
-        job->rank[r].fd = -1;
-
-    /* where the ranks connect back */
+    unsigned ranks = job->size;
     job->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     struct sockaddr_in sa = { .sin_family = AF_INET,
                               .sin_addr.s_addr = htonl(local_only ? INADDR_LOOPBACK : INADDR_ANY) };
@@ -474,34 +244,16 @@ int pb__mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned r
         pb__mpi_job_end(job, false);
         return pb_fail_errno(err, PB_E_SYS, e, "mpi: cannot listen for the ranks");
     }
-    char port[16], addrs[1024], host[64] = "", boot[40], token[PB_WIRE_TOKEN_LEN + 1], count[16];
-    snprintf(port, sizeof port, "%u", (unsigned)ntohs(sa.sin_port));
-    my_addresses(addrs, sizeof addrs, local_only);
-    gethostname(host, sizeof host - 1);
-    pb__wire_boot_id(boot, sizeof boot);
-    random_token(token);
-    snprintf(count, sizeof count, "%u", ranks);
+    *port = ntohs(sa.sin_port);
+    return 0;
+}
 
-    /* argv: launcher, its words, parbench's options, the rank program and its arguments */
-    const char *argv[MAX_WORDS + 64];
-    unsigned argc = 0;
-    argv[argc++] = program;
-    for (unsigned i = 1; i < lw.n; i++)
-        argv[argc++] = lw.w[i];
-    argc += added_words(opts, f, count, argv + argc);
-    const char *fixed[] = { rank_program, "--port", port, "--connect", addrs, "--parent-host", host,
-                            "--parent-boot", boot };
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        argv[argc++] = fixed[i];
-    for (unsigned i = 0; args && args[i] && argc < sizeof argv / sizeof argv[0] - 1; i++)
-        argv[argc++] = args[i];
-    argv[argc] = NULL;
-    size_t len = 0;
-    for (unsigned i = 0; i < argc && len < sizeof job->command; i++)
-        len += (size_t)snprintf(job->command + len, sizeof job->command - len, "%s%s", i ? " " : "", argv[i]);
-    if (job->verbose)
-        fprintf(stderr, "parbench: mpi: %s\n", job->command);
-
+/* Start the launcher, program with argv (NULL-ended), in its own process
+ * group, its output into job->out_fd, the secret token in its environment;
+ * fails when it cannot be forked or executed. */
+static int start_launcher(pb_mpi_job *job, const char *program, const char *const *argv, const char *token,
+                          pb_error *err)
+{
     /* the environment: ours, and the secret (built before fork: the child only calls exec) */
     size_t nenv = 0;
     while (environ[nenv])
@@ -571,75 +323,75 @@ int pb__mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned r
         pb__mpi_job_end(job, false);
         return pb_fail_errno(err, PB_E_WORKER, exec_errno, "mpi: cannot run %s", program);
     }
+    return 0;
+}
+
+int pb__mpi_job_start(pb_mpi_job *job, const pb_launch_options *opts, unsigned ranks, const char *const *args,
+                     pb_error *err)
+{
+    memset(job, 0, sizeof *job);
+    job->listen_fd = job->out_fd = -1;
+    job->size = ranks;
+    job->verbose = opts && opts->verbose;
+    const char *why = pb__mpi_unavailable();
+    if (*why)
+        return pb_fail(err, PB_E_UNSUPP, "mpi: %s", why);
+    words lw;
+    split_launcher(opts, &lw);
+    char program[PATH_MAX], rank_program[PATH_MAX];
+    if (lw.n == 0 || find_program(lw.w[0], program, sizeof program) != 0)
+        return pb_fail(err, PB_E_UNSUPP, "mpi: the launcher '%s' is not a program on PATH (install openmpi-bin, "
+                       "or name another with --mpirun)", lw.n ? lw.w[0] : "");
+    pb__mpi_rank_path(rank_program, sizeof rank_program);
+    flavor f = flavor_of(lw.w[0]);
+    bool local_only = one_machine(opts, f);
+
+    job->rank = calloc(ranks, sizeof *job->rank);
+    if (!job->rank)
+        return pb_fail(err, PB_E_NOMEM, "mpi: out of memory");
+    for (unsigned r = 0; r < ranks; r++)
+        job->rank[r].fd = -1;
+
+    uint16_t port_number = 0;
+    int rc = listen_for_ranks(job, local_only, &port_number, err);
+    if (rc)
+        return rc;
+    char port[16], addrs[1024], host[64] = "", boot[40], token[PB_WIRE_TOKEN_LEN + 1], count[16];
+    snprintf(port, sizeof port, "%u", (unsigned)port_number);
+    my_addresses(addrs, sizeof addrs, local_only);
+    gethostname(host, sizeof host - 1);
+    pb__wire_boot_id(boot, sizeof boot);
+    random_token(token);
+    snprintf(count, sizeof count, "%u", ranks);
+
+    /* argv: launcher, its words, parbench's options, the rank program and its arguments */
+    const char *argv[MAX_WORDS + 64];
+    unsigned argc = 0;
+    argv[argc++] = program;
+    for (unsigned i = 1; i < lw.n; i++)
+        argv[argc++] = lw.w[i];
+    argc += added_words(opts, f, count, argv + argc);
+    const char *fixed[] = { rank_program, "--port", port, "--connect", addrs, "--parent-host", host,
+                            "--parent-boot", boot };
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        argv[argc++] = fixed[i];
+    for (unsigned i = 0; args && args[i] && argc < sizeof argv / sizeof argv[0] - 1; i++)
+        argv[argc++] = args[i];
+    argv[argc] = NULL;
+    size_t len = 0;
+    for (unsigned i = 0; i < argc && len < sizeof job->command; i++)
+        len += (size_t)snprintf(job->command + len, sizeof job->command - len, "%s%s", i ? " " : "", argv[i]);
+    if (job->verbose)
+        fprintf(stderr, "parbench: mpi: %s\n", job->command);
+
+    rc = start_launcher(job, program, argv, token, err);
+    if (rc)
+        return rc;
 
     /* every rank connects and says hello */
-    pending *pend = NULL;
-    unsigned npend = 0, capend = 0, hellos = 0;
-    int64_t deadline = pb_now_ns() + START_TIMEOUT_NS;
-    while (hellos < ranks) {
-        struct pollfd *fds = malloc((npend + 2) * sizeof *fds);
-        if (!fds)
-            return start_failed(job, pend, npend, err, pb_fail(err, PB_E_NOMEM, "mpi: out of memory"));
-        fds[0] = (struct pollfd){ .fd = job->listen_fd, .events = POLLIN };
-        fds[1] = (struct pollfd){ .fd = job->out_fd, .events = POLLIN };
-        for (unsigned i = 0; i < npend; i++)
-            fds[2 + i] = (struct pollfd){ .fd = pend[i].fd, .events = POLLIN };
-        poll(fds, npend + 2, 10);
-        free(fds);
-        pb__mpi_job_read_output(job);
-        int c;
-        while ((c = accept4(job->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
-            if (npend == capend) {
-                capend = capend ? 2 * capend : 16;
-                pending *grown = realloc(pend, capend * sizeof *pend);
-                if (!grown) {
-                    close(c);
-                    return start_failed(job, pend, npend, err, pb_fail(err, PB_E_NOMEM, "mpi: out of memory"));
-                }
-                pend = grown;
-            }
-            int one = 1;
-            setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            pend[npend++] = (pending){ .fd = c };
-        }
-        for (unsigned i = 0; i < npend;) {
-            int h = take_hello(job, &pend[i], token, err);
-            if (h == -2)
-                return start_failed(job, pend, npend, err, 0);
-            if (h == 0) {
-                i++;
-                continue;
-            }
-            if (h == 1)
-                hellos++;
-            else {
-                close(pend[i].fd);
-                pb__wire_reader_free(&pend[i].in);
-            }
-            pend[i] = pend[--npend];
-        }
-        if (hellos == ranks)
-            break;
-        if (pb__mpi_job_launcher_ended(job) || pb_now_ns() >= deadline) {
-            bool timed_out = !job->launcher_ended;
-            pb__mpi_job_read_output(job);
-            char says[512];
-            int rr, code;
-            pb__mpi_job_says(job, says, sizeof says, &rr, &code);
-            if (timed_out)
-                pb_fail(err, PB_E_WORKER, "mpi: %u of %u ranks were ready after %lld s%s%s", hellos, ranks,
-                        (long long)(START_TIMEOUT_NS / 1000000000), says[0] ? "; the launcher says: " : "", says);
-            else
-                pb_fail(err, PB_E_WORKER, "mpi: the launcher (%s) ended before every rank was ready (%u of %u)%s%s",
-                        lw.w[0], hellos, ranks, says[0] ? ": " : "", says);
-            return start_failed(job, pend, npend, err, 0);
-        }
-    }
-    for (unsigned i = 0; i < npend; i++) {
-        close(pend[i].fd);
-        pb__wire_reader_free(&pend[i].in);
-    }
-    free(pend);
+    rc = pb__mpi_await_hellos(job, token, lw.w[0], err);
+    if (rc)
+        return rc;
     for (unsigned r = 0; r < ranks; r++)
         job->rank[r].local = strcmp(job->rank[r].hello.host, host) == 0 && strcmp(job->rank[r].hello.boot_id, boot) == 0;
     return 0;

@@ -49,6 +49,64 @@ static void emit_live(void *user, const char *text)
     pb__live_message("%s", text);
 }
 
+/* --out: a result set, sampled per runner run as `parbench run` does.
+ * 0, or -1 when it cannot be made (said on stderr). */
+static int open_result_set(pb_demo_ctx *ctx, pb_resultset *rs, const char *out, int argc, char **argv)
+{
+    pb_error err;
+    char command[2048];
+    pb__cli_join_command(argc, argv, command, sizeof command);
+    if (pb_resultset_create(rs, out, "results", command, NULL, &err) != 0 ||
+        pb_sampler_create(&ctx->sampler, PB_SAMPLE_HZ_DEFAULT, NULL, 0, &err) != 0) {
+        fprintf(stderr, "parbench demo: %s\n", err.msg);
+        return -1;
+    }
+    ctx->rs = rs;
+    return 0;
+}
+
+/* --live: one sampling window over the whole session, the view on stderr
+ * and the narration around it; NULL when it cannot be drawn. */
+static pb_sampler *start_live_view(pb_demo_ctx *ctx)
+{
+    pb_error err;
+    pb_sampler *view = NULL;
+    int cpus[4096];
+    unsigned n = 0;
+    const pb_topology *topo = pb_topology_this(&err);
+    if (topo)
+        n = pb_topology_usable(topo, cpus, 4096);
+    if (pb_sampler_create(&view, 10, n ? cpus : NULL, n, &err) == 0) {
+        pb_sampler_start(view);
+        if (pb__live_start(view)) {
+            ctx->emit = emit_live;
+        } else {
+            pb_sampler_stop(view);
+            pb_sampler_destroy(view);
+            view = NULL;
+        }
+    }
+    return view;
+}
+
+/* The chosen demo (NULL: every one), each under its title. */
+static void run_demos(pb_demo_ctx *ctx, const pb_demo *chosen)
+{
+    for (size_t i = 0; pb_demos[i]; i++) {
+        if (chosen && pb_demos[i] != chosen)
+            continue;
+        pb__live_status("parbench demo %s", pb_demos[i]->name);
+        if (ctx->emit)
+            pb__live_message("\n== %s ==\n", pb_demos[i]->name);
+        else
+            printf("\n== %s ==\n", pb_demos[i]->name);
+        ctx->name = pb_demos[i]->name;
+        fflush(stdout);
+        pb_demos[i]->run(ctx);
+        fflush(stdout);
+    }
+}
+
 int pb__cmd_demo(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -117,50 +175,11 @@ int pb__cmd_demo(int argc, char **argv)
 
     pb_demo_ctx ctx;
     pb_demo_ctx_init(&ctx, quick);
-    /* --out: a result set, sampled per runner run as `parbench run` does */
     pb_resultset rs;
-    if (out) {
-        char command[2048];
-        pb__cli_join_command(argc, argv, command, sizeof command);
-        if (pb_resultset_create(&rs, out, "results", command, NULL, &err) != 0 ||
-            pb_sampler_create(&ctx.sampler, PB_SAMPLE_HZ_DEFAULT, NULL, 0, &err) != 0) {
-            fprintf(stderr, "parbench demo: %s\n", err.msg);
-            return PB_EXIT_FAILED;
-        }
-        ctx.rs = &rs;
-    }
-    /* --live: one sampling window over the whole session, the view on stderr */
-    pb_sampler *view = NULL;
-    if (live) {
-        int cpus[4096];
-        unsigned n = 0;
-        const pb_topology *topo = pb_topology_this(&err);
-        if (topo)
-            n = pb_topology_usable(topo, cpus, 4096);
-        if (pb_sampler_create(&view, 10, n ? cpus : NULL, n, &err) == 0) {
-            pb_sampler_start(view);
-            if (pb__live_start(view)) {
-                ctx.emit = emit_live;
-            } else {
-                pb_sampler_stop(view);
-                pb_sampler_destroy(view);
-                view = NULL;
-            }
-        }
-    }
-    for (size_t i = 0; pb_demos[i]; i++) {
-        if (!all && pb_demos[i] != chosen)
-            continue;
-        pb__live_status("parbench demo %s", pb_demos[i]->name);
-        if (ctx.emit)
-            pb__live_message("\n== %s ==\n", pb_demos[i]->name);
-        else
-            printf("\n== %s ==\n", pb_demos[i]->name);
-        ctx.name = pb_demos[i]->name;
-        fflush(stdout);
-        pb_demos[i]->run(&ctx);
-        fflush(stdout);
-    }
+    if (out && open_result_set(&ctx, &rs, out, argc, argv) != 0)
+        return PB_EXIT_FAILED;
+    pb_sampler *view = live ? start_live_view(&ctx) : NULL;
+    run_demos(&ctx, chosen);
     if (view) {
         pb__live_stop();
         pb_sampler_stop(view);

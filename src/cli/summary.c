@@ -144,75 +144,59 @@ static void print_warnings(FILE *out, const pb_summary_row *rows, unsigned count
     }
 }
 
-void pb__summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
+/* What the notes under the table must explain. */
+typedef struct table_marks {
+    bool any_noisy, any_over, no_serial;
+} table_marks;
+
+/* Row r's cells (t: COLS of them): its configuration, median, interval,
+ * spread, speedup against serial, efficiency, busy cores and checks. */
+static void fill_row(char (*t)[CELL], const pb_summary_row *rows, unsigned count, unsigned r, table_marks *marks)
 {
-    static const char *const head[COLS] = { "workload", "backend", "W", "tasks", "median", "95% CI",
-                                            "spread", "speedup", "efficiency", "busy", "checks" };
-    static const bool right[COLS] = { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
-    char (*cell)[COLS][CELL] = calloc(count + 1, sizeof *cell);
-    if (!cell)
+    const pb_summary_row *row = &rows[r];
+    spec_text(row->cfg, t[0], CELL);
+    pb__cli_backend_label(row->cfg, t[1], CELL);
+    bool over = row->cfg->workers > pb_allowed_pus();
+    marks->any_over |= over;
+    snprintf(t[2], CELL, "%u%s", row->cfg->workers, over ? "*" : "");
+    snprintf(t[3], CELL, "%zu", row->ntasks);
+    if (!row->runs) {
+        for (unsigned c = 4; c < COLS - 1; c++)
+            snprintf(t[c], CELL, "-");
+        snprintf(t[COLS - 1], CELL, row->interrupted ? "interrupted" : "FAILED");
         return;
-    size_t width[COLS] = { 0 };
-    bool any_noisy = false, any_over = false, no_serial = false;
-    for (unsigned c = 0; c < COLS; c++)
-        snprintf(cell[0][c], CELL, "%s", head[c]);
-    for (unsigned r = 0; r < count; r++) {
-        const pb_summary_row *row = &rows[r];
-        char (*t)[CELL] = cell[r + 1];
-        spec_text(row->cfg, t[0], CELL);
-        pb__cli_backend_label(row->cfg, t[1], CELL);
-        bool over = row->cfg->workers > pb_allowed_pus();
-        any_over |= over;
-        snprintf(t[2], CELL, "%u%s", row->cfg->workers, over ? "*" : "");
-        snprintf(t[3], CELL, "%zu", row->ntasks);
-        if (!row->runs) {
-            for (unsigned c = 4; c < COLS - 1; c++)
-                snprintf(t[c], CELL, "-");
-            snprintf(t[COLS - 1], CELL, row->interrupted ? "interrupted" : "FAILED");
-            continue;
-        }
-        double med = pb_median(row->wall, row->runs), lo = row->wall[0], hi = row->wall[0];
-        for (unsigned i = 1; i < row->runs; i++) {
-            lo = fmin(lo, row->wall[i]);
-            hi = fmax(hi, row->wall[i]);
-        }
-        bool noisy = row->runs > 1 && med > 0 && (hi - lo) / med * 100 > NOISY_SPREAD_PCT;
-        any_noisy |= noisy;
-        format_time(t[4], CELL, med);
-        if (noisy)
-            strcat(t[4], " ~");
-        format_interval(t[5], CELL, row->wall, row->runs, med);
-        if (row->runs > 1 && med > 0)
-            snprintf(t[6], CELL, "%.1f%%", (hi - lo) / med * 100);
-        else
-            snprintf(t[6], CELL, "-");
-        double base = serial_median(rows, count, row->cfg);
-        if (isnan(base) || med <= 0) {
-            snprintf(t[7], CELL, "-");
-            no_serial |= isnan(base);
-        }
-        else
-            snprintf(t[7], CELL, "%.2fx", base / med);
-        snprintf(t[8], CELL, "%.0f%%", med > 0 ? pb_median(row->ideal, row->runs) / med * 100 : 0);
-        snprintf(t[9], CELL, "%.2f", pb_median(row->busy, row->runs));
-        snprintf(t[10], CELL, "%u/%u%s%s", row->ok_runs, row->runs, row->ok_runs == row->runs ? " ok" : " FAIL",
-                 row->interrupted ? ", interrupted" : "");
     }
-    for (unsigned r = 0; r <= count; r++)
-        for (unsigned c = 0; c < COLS; c++)
-            if (strlen(cell[r][c]) > width[c])
-                width[c] = strlen(cell[r][c]);
-    for (unsigned r = 0; r <= count; r++) {
-        for (unsigned c = 0; c < COLS; c++)
-            fprintf(out, "%s%*s", c ? "  " : "", right[c] ? (int)width[c] : -(int)width[c], cell[r][c]);
-        fputc('\n', out);
-        if (r == 0) {
-            for (unsigned c = 0; c < COLS; c++)
-                for (size_t k = 0; k < width[c] + (c ? 2 : 0); k++)
-                    fputc('-', out);
-            fputc('\n', out);
-        }
+    double med = pb_median(row->wall, row->runs), lo = row->wall[0], hi = row->wall[0];
+    for (unsigned i = 1; i < row->runs; i++) {
+        lo = fmin(lo, row->wall[i]);
+        hi = fmax(hi, row->wall[i]);
     }
+    bool noisy = row->runs > 1 && med > 0 && (hi - lo) / med * 100 > NOISY_SPREAD_PCT;
+    marks->any_noisy |= noisy;
+    format_time(t[4], CELL, med);
+    if (noisy)
+        strcat(t[4], " ~");
+    format_interval(t[5], CELL, row->wall, row->runs, med);
+    if (row->runs > 1 && med > 0)
+        snprintf(t[6], CELL, "%.1f%%", (hi - lo) / med * 100);
+    else
+        snprintf(t[6], CELL, "-");
+    double base = serial_median(rows, count, row->cfg);
+    if (isnan(base) || med <= 0) {
+        snprintf(t[7], CELL, "-");
+        marks->no_serial |= isnan(base);
+    }
+    else
+        snprintf(t[7], CELL, "%.2fx", base / med);
+    snprintf(t[8], CELL, "%.0f%%", med > 0 ? pb_median(row->ideal, row->runs) / med * 100 : 0);
+    snprintf(t[9], CELL, "%.2f", pb_median(row->busy, row->runs));
+    snprintf(t[10], CELL, "%u/%u%s%s", row->ok_runs, row->runs, row->ok_runs == row->runs ? " ok" : " FAIL",
+             row->interrupted ? ", interrupted" : "");
+}
+
+/* The notes under the table: what its columns mean, and its marks. */
+static void print_notes(FILE *out, const pb_summary_row *rows, unsigned count, const table_marks *marks)
+{
     fprintf(out, "\n95%% CI: a 95%% confidence interval for the median, in its unit, that assumes nothing about\n"
                  "  the distribution: [x_(k), x_(n+1-k)] of the sorted repetitions, k from Bin(n, 1/2);\n"
                  "  n too small: fewer than %d repetitions. spread: (max - min) / median.\n"
@@ -228,14 +212,46 @@ void pb__summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
             fprintf(out, "workers were pinned with --pin %s (runs.csv: pus_used, bound, placement_held).\n", pin);
             break;
         }
-    if (any_noisy)
+    if (marks->any_noisy)
         fprintf(out, "~ marks a noisy configuration: max - min is over %d%% of the median.\n", NOISY_SPREAD_PCT);
-    if (any_over)
+    if (marks->any_over)
         fprintf(out, "* more workers than the %u PUs this process may use (oversubscribed): they take turns.\n",
                 pb_allowed_pus());
-    if (no_serial)
+    if (marks->no_serial)
         fprintf(out, "speedup -: no serial run of the same workload and parameters to compare with\n"
                      "  (add -b serial).\n");
+}
+
+void pb__summary_print(FILE *out, const pb_summary_row *rows, unsigned count)
+{
+    static const char *const head[COLS] = { "workload", "backend", "W", "tasks", "median", "95% CI",
+                                            "spread", "speedup", "efficiency", "busy", "checks" };
+    static const bool right[COLS] = { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+    char (*cell)[COLS][CELL] = calloc(count + 1, sizeof *cell);
+    if (!cell)
+        return;
+    size_t width[COLS] = { 0 };
+    table_marks marks = { false, false, false };
+    for (unsigned c = 0; c < COLS; c++)
+        snprintf(cell[0][c], CELL, "%s", head[c]);
+    for (unsigned r = 0; r < count; r++)
+        fill_row(cell[r + 1], rows, count, r, &marks);
+    for (unsigned r = 0; r <= count; r++)
+        for (unsigned c = 0; c < COLS; c++)
+            if (strlen(cell[r][c]) > width[c])
+                width[c] = strlen(cell[r][c]);
+    for (unsigned r = 0; r <= count; r++) {
+        for (unsigned c = 0; c < COLS; c++)
+            fprintf(out, "%s%*s", c ? "  " : "", right[c] ? (int)width[c] : -(int)width[c], cell[r][c]);
+        fputc('\n', out);
+        if (r == 0) {
+            for (unsigned c = 0; c < COLS; c++)
+                for (size_t k = 0; k < width[c] + (c ? 2 : 0); k++)
+                    fputc('-', out);
+            fputc('\n', out);
+        }
+    }
+    print_notes(out, rows, count, &marks);
     print_warnings(out, rows, count);
     for (unsigned r = 0; r < count; r++)
         if (rows[r].failure[0]) {

@@ -34,22 +34,11 @@ static void format_list(char *buf, size_t size, const long *v, int n)
     snprintf(buf + len, size - len, "]");
 }
 
-static void demo_global(pb_demo_ctx *c)
+/* Note 003: a child's changes to a global stay in its copy; those to
+ * shared memory are seen by the parent. */
+static void show_copy_and_shared(pb_demo_ctx *c, shared_values *sh)
 {
     static const long numbers[SQUARES] = { 2, 3, 4, 5, 6 };
-    pb__say(c, _("Note 003: a child process appends the squares of [2, 3, 4, 5, 6] to a global list and to a shared "
-                 "Array, and sets a shared Value('d') to 3.45; then the parent looks at all three."));
-    global_len = 0;
-    shared_values *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (sh == MAP_FAILED) {
-        c->failed++;
-        return;
-    }
-    memset(sh, 0, sizeof *sh);
-    pthread_mutexattr_t attr;
-    pthread_mutexattr_init(&attr);
-    pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-    pthread_mutex_init(&sh->lock, &attr);
     char list[128], array[128];
     fflush(stdout);   /* nothing printed so far may be printed again by the child */
     pid_t pid = pb__demo_fork();
@@ -82,8 +71,12 @@ static void demo_global(pb_demo_ctx *c)
                  "parbench's arena) is seen by both."));
     pb__fact(c, global_len == 0 && array_seen && sh->value_d == 3.45,
              _("the child's change showed in the parent, or the shared one did not"));
+}
 
-    /* notes 000/001: nine processes, each adding 1 fifty times to one shared Value('i') */
+/* Notes 000/001: nine processes, each adding 1 fifty times to one shared
+ * Value('i') under its lock: none is lost. */
+static void show_shared_counter(pb_demo_ctx *c, shared_values *sh)
+{
     pb__show(c, _("\nNotes 000/001: %d processes each add 1 to one shared Value('i') %d times, taking its lock "
                   "for each addition, and print the value they saw last:\n"), COUNTERS, ADDS);
     int fds[2];
@@ -133,6 +126,25 @@ static void demo_global(pb_demo_ctx *c)
                  "lock for its addition, so none was lost: the parent reads exactly 450. The values the processes "
                  "print on the way are whatever the count was when each finished."));
     pb__fact(c, total == COUNTERS * ADDS && reported == COUNTERS, _("the shared counter did not end at 450"));
+}
+
+static void demo_global(pb_demo_ctx *c)
+{
+    pb__say(c, _("Note 003: a child process appends the squares of [2, 3, 4, 5, 6] to a global list and to a shared "
+                 "Array, and sets a shared Value('d') to 3.45; then the parent looks at all three."));
+    global_len = 0;
+    shared_values *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sh == MAP_FAILED) {
+        c->failed++;
+        return;
+    }
+    memset(sh, 0, sizeof *sh);
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    pthread_mutex_init(&sh->lock, &attr);
+    show_copy_and_shared(c, sh);
+    show_shared_counter(c, sh);
     pthread_mutex_destroy(&sh->lock);
     munmap(sh, sizeof *sh);
 }
