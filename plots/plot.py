@@ -299,8 +299,11 @@ def draw_cpu_lanes(ax, r, tasks, samples, colour):
         [box(max(0.0, a) * 1e3, min(wall_ms / 1e3, b) * 1e3, lane[c] + 0.95 - 0.33 * v, lane[c] + 0.95)
          for c, a, b, v in others if v > 0 and a * 1e3 < wall_ms], facecolors=OTHER_COLOUR, edgecolors="none"))
     # the few tasks of a short run are named on their bar, where one row holds them and the name fits
+    on_cpu = {}
+    for _, sp in placed:
+        on_cpu[sp[0]] = on_cpu.get(sp[0], 0) + 1
     for row, (c, s, e, share, mv, t) in placed:
-        n_on_cpu = sum(1 for _, sp in placed if sp[0] == c)
+        n_on_cpu = on_cpu[c]
         frac = (e - s) * 1e3 / wall_ms if wall_ms > 0 else 0
         if mv or len(rows_of[c]) > 1 or n_on_cpu > 8 or frac < 0.08:
             continue
