@@ -61,13 +61,14 @@ with tempfile.TemporaryDirectory() as tmp:
         check(0 < float(r["ideal_s"]) <= wall + 1e-6, f"{what}: ideal {r['ideal_s']} > wall {wall}")
         # efficiency and busy_cores are written with 4 decimals: 1e-3 absorbs that rounding, nothing else
         check(abs(float(r["efficiency"]) - float(r["ideal_s"]) / wall) < 1e-3, f"{what}: efficiency")
-        cpu = float(r["user_s"]) + float(r["sys_s"])
-        check(abs(float(r["busy_cores"]) - cpu / wall) < 1e-3 + 1e-3 * cpu / wall, f"{what}: busy_cores")
-        # CPU is read around the timed window, not exactly at its edges (the parent's meter starts before
-        # t_start; pool workers are read before and after): for runs of tens of microseconds those few
-        # microseconds of reading show as up to 5% + 0.05 cores more than the PUs; a double count of
-        # a worker would be a whole core or more
-        check(float(r["busy_cores"]) <= int(r["pus"]) * 1.05 + 0.05, f"{what}: busier than the machine")
+        cpu, window = float(r["user_s"]) + float(r["sys_s"]), float(r["cpu_window_s"])
+        # the CPU is read over the run and, for the pools and openmp, their workers' clocks just before
+        # and after it: the window holds the run (9 decimals: 1e-9 of rounding)
+        check(window >= wall - 1e-9, f"{what}: cpu_window_s {window} < wall {wall}")
+        check(abs(float(r["busy_cores"]) - cpu / window) < 1e-3 + 1e-3 * cpu / window, f"{what}: busy_cores")
+        # each CPU clock is read inside the window, so no participant can add more than the window to
+        # it: busy cores beyond the PUs is a double count. 1e-3: the 4 decimals busy_cores is written with
+        check(float(r["busy_cores"]) <= int(r["pus"]) + 1e-3, f"{what}: busier than the machine")
         check(r["pin"] == "none" and r["ipc"] in ("arena", "pipe"), f"{what}: pin/ipc")
         check(r["replaced"] == "0", f"{what}: replaced workers")
         if r["backend"] in ("thread-pool", "process-pool", "openmp"):   # the default wait policy, recorded
@@ -166,6 +167,21 @@ with tempfile.TemporaryDirectory() as tmp:
             expect = want if r["backend"] != "pthread" else ("", "")
             check((r["wait"], r["spin_us"]) == expect and r["ok"] == "1",
                   f"{args} {r['backend']}/{r['ipc']}: wait {r['wait']!r} spin_us {r['spin_us']!r} ok {r['ok']}")
+
+    # busy cores of the tiniest runs, whose workers spin while their CPU clocks are read: under every wait
+    # policy, one configuration after another (grouped: the workers stay hot), never more than the PUs
+    pools = "thread-pool,process-pool" + (",openmp" if openmp else "")
+    for policy in ("active", "passive", "adaptive"):
+        out = os.path.join(tmp, "busy-" + policy)
+        p = subprocess.run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1,tasks=2", "-n", "2", "-r", "30",
+                            "--order", "grouped", "-b", pools, "--wait", policy], capture_output=True, text=True)
+        check(p.returncode == 0, f"busy --wait {policy}: exit {p.returncode} {p.stderr}")
+        with open(os.path.join(out, "runs.csv"), newline="") as f:
+            tiny = list(csv.DictReader(f))
+        check(len(tiny) == 30 * len(pools.split(",")), f"busy --wait {policy}: {len(tiny)} rows")
+        over = [(r["backend"], r["busy_cores"], r["cpu_window_s"], r["wall_s"]) for r in tiny
+                if float(r["busy_cores"]) > int(r["pus"]) + 1e-3]   # 1e-3: busy_cores' 4 decimals
+        check(not over, f"busy --wait {policy}: busier than the machine: {over[:4]}")
 
     # binding refused (as a restricted container would; tests/refusing_binder.c refuses every binding through
     # pb_topology_refuse_binding): one warning, the runs go on unbound

@@ -68,6 +68,12 @@ typedef struct pb_usage {
 typedef struct pb_run_stats {
     int64_t t_start, t_gate, t_work_end, t_end;
     pb_usage usage;
+    /* When usage's CPU times were read, for a backend that reads its
+     * workers' CPU clocks just before t_start and just after t_end (the
+     * pools, openmp): busy cores are that CPU over this interval, which
+     * holds it whole (a worker spinning while its clock is read counts
+     * there). 0, 0: [t_start, t_end]. */
+    int64_t t_usage_from, t_usage_to;
     uint64_t chunk;            /* tasks a worker took at a time (a static block: the largest) */
     unsigned replaced;         /* workers that died and were replaced during the run */
     char bind_refusal[PB_BIND_REFUSAL_LEN];   /* why the first worker refused a binding could not bind; "" if none */

@@ -54,7 +54,8 @@ typedef struct pb_run_record {
     double wall_s;             /* whole run, spawn and join included */
     double spawn_s, work_s, join_s;   /* the three phases; they add up to wall_s */
     double user_s, sys_s;      /* CPU time of every participant */
-    double busy_cores;         /* (user_s + sys_s) / wall_s */
+    double cpu_window_s;       /* the interval user_s and sys_s were read over: wall_s or a little more */
+    double busy_cores;         /* (user_s + sys_s) / cpu_window_s */
     double cpu_util;           /* busy_cores / allowed PUs */
     double startup_s;          /* the backend's open() for this configuration */
     double ideal_s;            /* makespan lower bound for W workers on the allowed PUs */

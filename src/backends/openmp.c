@@ -191,6 +191,7 @@ static int omp_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_er
     unsigned W = s->cfg.workers;
     s->plan = plan;
     /* the team's readings, CPU clocks last and right before the run (see pool.c) */
+    st->t_usage_from = pb_now_ns();   /* before any reading: a clock that could not be read falls back on the sample's */
     for (unsigned w = 0; w < W; w++)
         s->sampled[w] = sample_thread(s, w, &s->before[w]) == 0;
     for (unsigned w = 0; w < W; w++)
@@ -221,6 +222,7 @@ static int omp_execute(pb_exec *ex, const pb_plan *plan, pb_run_stats *st, pb_er
     int64_t *after_cpu = calloc(W, sizeof *after_cpu);
     for (unsigned w = 0; after_cpu && w < W; w++)
         after_cpu[w] = s->sampled[w] ? clock_ns(s->clock[w]) : -1;
+    st->t_usage_to = pb_now_ns();
     st->usage.maxrss_kb = 0;
     for (unsigned w = 0; after_cpu && w < W; w++) {
         pb_task_sample after;

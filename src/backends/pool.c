@@ -107,6 +107,7 @@ int pb__pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
         return rc;
     /* workers are read before the parent's own meter starts and after it
      * stops, so that reading them is counted nowhere */
+    st->t_usage_from = pb_now_ns();   /* before any reading: a clock that could not be read falls back on the sample's */
     for (unsigned w = 0; w < p->workers; w++) {
         p->base_count[w] = pb__progress_count(atomic_load(&p->ctl->slot[w].progress));
         p->sampled[w] = p->ops->sample(p, w, &p->before[w]) == 0 && p->ops->cpu_clock(p, w, &p->clock[w]) == 0;
@@ -158,6 +159,7 @@ int pb__pool_execute(pb_pool *p, pb_run_stats *st, pb_error *err)
     int64_t *cpu_after = p->cpu_after;  /* CPU clocks first, right after the run */
     for (unsigned w = 0; w < p->workers; w++)
         cpu_after[w] = p->sampled[w] ? clock_ns(p->clock[w], -1) : -1;
+    st->t_usage_to = pb_now_ns();
     st->usage.maxrss_kb = 0;            /* peak RSS: the largest worker's (a thread's is its process's) */
     pb__usage_add(&st->usage, &p->lost_usage);
     for (unsigned w = 0; w < p->workers; w++) {

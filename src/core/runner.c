@@ -79,7 +79,11 @@ static void fill_record(pb_run_record *rec, const pb_run_stats *st, unsigned pus
     rec->join_s = seconds(st->t_end - st->t_work_end);
     rec->user_s = seconds(st->usage.user_ns);
     rec->sys_s = seconds(st->usage.sys_ns);
-    rec->busy_cores = rec->wall_s > 0 ? (rec->user_s + rec->sys_s) / rec->wall_s : 0;
+    rec->cpu_window_s = rec->wall_s;   /* the interval the CPU times were read over */
+    if (st->t_usage_from && st->t_usage_to > st->t_usage_from &&
+        st->t_usage_to - st->t_usage_from > st->t_end - st->t_start)
+        rec->cpu_window_s = seconds(st->t_usage_to - st->t_usage_from);
+    rec->busy_cores = rec->cpu_window_s > 0 ? (rec->user_s + rec->sys_s) / rec->cpu_window_s : 0;
     rec->cpu_util = rec->busy_cores / pus;
     rec->usage = st->usage;
     rec->pus = pus;

@@ -374,6 +374,7 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
         pb_csv_f64(&row, rec->join_s, 9);
         pb_csv_f64(&row, rec->user_s, 9);
         pb_csv_f64(&row, rec->sys_s, 9);
+        pb_csv_f64(&row, rec->cpu_window_s, 9);
         pb_csv_f64(&row, rec->busy_cores, 4);
         pb_csv_f64(&row, rec->cpu_util, 4);
         pb_csv_f64(&row, rec->startup_s, 9);
@@ -387,7 +388,7 @@ int pb_resultset_add_run(pb_resultset *rs, uint64_t config_id, const pb_config *
     } else {
         /* nothing ran: the time it took to fail to start, and empty measurements */
         pb_csv_f64(&row, (double)(pb_now_ns() - rs->t0_ns) / 1e9, 6);
-        for (int k = 0; k < 8; k++)
+        for (int k = 0; k < 9; k++)
             pb_csv_str(&row, "");              /* wall_s .. cpu_util */
         pb_csv_f64(&row, rec->startup_s, 9);
         for (int k = 0; k < 7; k++)

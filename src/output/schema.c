@@ -68,8 +68,11 @@ static const pb_column runs_columns[] = {
       "user CPU seconds of every participant (parent, threads, children)" },
     { "sys_s", PB_COL_NONNEGATIVE_OR_EMPTY, OPTIONAL,
       "system CPU seconds of every participant" },
+    { "cpu_window_s", PB_COL_NONNEGATIVE_OR_EMPTY, OPTIONAL,
+      "the interval user_s and sys_s were read over: wall_s, or a few microseconds more where the pools "
+      "and openmp read their workers' CPU clocks just before and just after the run" },
     { "busy_cores", PB_COL_NONNEGATIVE_OR_EMPTY, REQUIRED,
-      "average busy cores: (user_s + sys_s) / wall_s" },
+      "average busy cores: (user_s + sys_s) / cpu_window_s (never more than the PUs)" },
     { "cpu_util", PB_COL_NONNEGATIVE_OR_EMPTY, OPTIONAL,
       "busy_cores / pus: the fraction of the allowed CPUs kept busy" },
     { "startup_s", PB_COL_NONNEGATIVE_OR_EMPTY, OPTIONAL,
