@@ -254,7 +254,11 @@ static pair_def *add_pair(const pb_backend *backend, unsigned workers, const cha
 static void register_pairs(void)
 {
     unsigned pus = pb_allowed_pus(), ws[3] = { 1, pus, 64 }, nws = 0;
-    for (unsigned i = 0; i < 3; i++)   /* W = 1, PUs, 64: each once, in order */
+    if (ws[1] > ws[2]) {   /* more than 64 PUs: 1, 64, PUs */
+        ws[1] = 64;
+        ws[2] = pus;
+    }
+    for (unsigned i = 0; i < 3; i++)   /* W = 1, PUs and 64 (on 1 to 256 PUs), each once, in increasing order */
         if (!nws || ws[i] > ws[nws - 1])
             ws[nws++] = ws[i];
     for (unsigned k = 0; k < 2; k++)

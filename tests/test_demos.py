@@ -145,6 +145,8 @@ if shutil.which("script"):
     t = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, timeout=300)
     check(t.returncode == 0 and "cpu0" in t.stdout and "Lesson" in t.stdout and "\033[J" in t.stdout,
           f"--live on a terminal: {t.returncode} {t.stdout[-300:]!r}")
+else:
+    skip("--live on a terminal: no script(1) here to make a pseudo-terminal (package bsdutils)")
 p = demo("square-cube", "--quick", "--live")
 check(p.returncode == 0 and "\033[" not in p.stdout + p.stderr and "Lesson" in p.stdout,
       f"--live without a terminal: {p.returncode} {p.stdout[-600:]!r} {p.stderr[-300:]!r}")

@@ -6,6 +6,7 @@ is a benchmark error, which fails this test); every median lies within its
 goal and met in the CSV; and `parbench plot` draws the output folder alone.
 No timing is judged here: the goals are the benchmark's, read in its real run."""
 import csv
+import re
 import os
 import subprocess
 import sys
@@ -73,7 +74,11 @@ with tempfile.TemporaryDirectory() as tmp:
         check(r["goal"][:2] in ("<=", ">=") and r["met"] in ("0", "1"), f"derived row without a goal: {r}")
         line = [ln for ln in p.stdout.splitlines() if ln.strip().startswith(r["benchmark"])]
         verdict = "MET" if r["met"] == "1" else "NOT MET"
-        check(line and line[0].rstrip().endswith(verdict), f"{r['benchmark']}: the line does not say {verdict}")
+        said = re.search(r"(NOT MET|MET)$", line[0].rstrip()) if line else None   # "NOT MET" also ends in "MET"
+        check(said is not None and said.group(1) == verdict, f"{r['benchmark']}: the line does not say {verdict}")
+        # an unresolved goal (no number) has a row with an empty value, met 0
+        check((r["value"] == "") == ("unresolved" in (line[0] if line else "")) and (r["value"] != "" or r["met"] == "0"),
+              f"{r['benchmark']}: value {r['value']!r} against its line")
     check("NOT MET:" in p.stdout or all(r["met"] == "1" for r in derived), "the closing lines list what was not met")
 
     # the output folder alone is a picture

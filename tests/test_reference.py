@@ -31,6 +31,7 @@ with tempfile.TemporaryDirectory() as tmp:
                         "-r", "1", "--warmup", "0", "--out", fresh], capture_output=True, text=True, timeout=120)
     check(p.returncode == 0, f"a fresh run: {p.stderr}")
     for name in ("runs.csv", "tasks.csv", "samples.csv"):
+        check(os.path.isfile(os.path.join(fresh, name)), f"{name}: the fresh run did not write it")
         if os.path.isfile(os.path.join(fresh, name)):
             check(header(os.path.join(ref, name)) == header(os.path.join(fresh, name)),
                   f"{name}: the reference's columns differ from what the code writes now: "

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-from checks import check, report
+from checks import check, report, skip
 
 PARBENCH, SOURCE = os.path.abspath(sys.argv[1]), sys.argv[2]
 PY = "/usr/bin/python3"
@@ -226,7 +226,7 @@ with tempfile.TemporaryDirectory() as tmp:
     bare_path = "/usr/bin:/bin"
     plot = os.path.join(alone, "plots", "plot.py")
     if shutil.which("parbench", path=bare_path):
-        print("note: a parbench is installed in /usr/bin: the no-parbench case is not tried")
+        skip("a parbench is installed in /usr/bin: the no-parbench case cannot be tried")
     else:
         before = sorted(os.listdir(good))
         p = run([PY, plot, good], env=dict(env, PATH=bare_path))

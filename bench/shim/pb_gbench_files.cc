@@ -5,6 +5,7 @@
 #include "pb_gbench_internal.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <ctime>
 #include <sys/stat.h>
@@ -158,7 +159,10 @@ int Files::write_csv(std::string &why_not)
         pb_csv_i64(&row, r.repetition);
         pb_csv_i64(&row, r.iterations);
         pb_csv_str(&row, r.metric.c_str());
-        pb_csv_f64(&row, r.value, 9);
+        if (std::isnan(r.value))
+            pb_csv_str(&row, "");   /* an unresolved goal's: no number */
+        else
+            pb_csv_f64(&row, r.value, 9);
         pb_csv_str(&row, r.unit.c_str());
         pb_csv_str(&row, r.error.c_str());
         pb_csv_str(&row, r.goal.c_str());

@@ -107,10 +107,16 @@ int pb_gb_add_result(const char *benchmark, const char *metric, double value, co
     char line[512];
     if (std::isnan(value) && goal && *goal) {
         /* a goal whose measurement does not tell (an overhead at or below zero, or nothing run): it is not
-         * met; listed with the rest, no data row (there is no number to write) */
+         * met; listed with the rest, and a row with an empty value (there is no number to write) */
         std::snprintf(line, sizeof line, "  %-72s unresolved goal %-7s NOT MET\n", benchmark, goal);
         current->say(line);
         current->derived.push_back(Derived{ benchmark, metric, unit ? unit : "", goal, value, 0 });
+        Row r;
+        r.name = r.base = benchmark;
+        r.run_type = "derived";
+        r.goal = goal;
+        r.met = 0;
+        current->add(r, metric, value, unit ? unit : "");
         return 0;
     }
     if (std::isnan(value)) {

@@ -22,6 +22,17 @@ int pb__cli_parse_count(const char *opt, const char *text, unsigned min, unsigne
     return 0;
 }
 
+/* A list with an empty item ("a,,b", "a,", ",a"), which strtok_r would
+ * pass over in silence: refused, naming the option. */
+static int refuse_empty_items(const char *opt, const char *text, pb_error *err)
+{
+    size_t n = strlen(text);
+    if (n && (text[0] == ',' || text[n - 1] == ',' || strstr(text, ",,")))
+        return pb_fail(err, PB_E_ARG, "%s: '%s' has an empty item (items are separated by single commas)", opt,
+                       text);
+    return 0;
+}
+
 static void names_of_backends(char *buf, size_t size)
 {
     size_t len = 0;
@@ -77,7 +88,7 @@ int pb__cli_parse_backends(const char *text, pb_backend_set *out, pb_error *err)
     }
     if (out->count == 0)
         return pb_fail(err, PB_E_ARG, "--backend: no backend named (backends: %s, or all)", names);
-    return 0;
+    return refuse_empty_items("--backend", text, err);
 }
 
 int pb__cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err)
@@ -121,7 +132,7 @@ int pb__cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err)
     }
     if (out->count == 0)
         return pb_fail(err, PB_E_ARG, "--workers: no worker count given (examples: 4; 1,2,4; 1-8; cores; tasks)");
-    return 0;
+    return refuse_empty_items("--workers", text, err);
 }
 
 int pb__cli_parse_ipc(const char *text, pb_ipc_set *out, pb_error *err)
@@ -144,7 +155,7 @@ int pb__cli_parse_ipc(const char *text, pb_ipc_set *out, pb_error *err)
     }
     if (!*out)
         return pb_fail(err, PB_E_ARG, "--ipc: no transport named (transports: arena, pipe, tcp)");
-    return 0;
+    return refuse_empty_items("--ipc", text, err);
 }
 
 int pb__cli_parse_seconds(const char *opt, const char *text, double max, int64_t *out_ns, pb_error *err)

@@ -50,19 +50,24 @@ static void emit_live(void *user, const char *text)
 }
 
 /* --out: a result set, sampled per runner run as `parbench run` does.
- * 0, or -1 when it cannot be made (said on stderr). */
+ * PB_EXIT_OK; PB_EXIT_USAGE for a folder that cannot be made or written,
+ * PB_EXIT_FAILED when the sampler cannot start (both said on stderr). */
 static int open_result_set(pb_demo_ctx *ctx, pb_resultset *rs, const char *out, int argc, char **argv)
 {
     pb_error err;
     char command[2048];
     pb__cli_join_command(argc, argv, command, sizeof command);
-    if (pb_resultset_create(rs, out, "results", command, NULL, &err) != 0 ||
-        pb_sampler_create(&ctx->sampler, PB_SAMPLE_HZ_DEFAULT, NULL, 0, &err) != 0) {
+    if (pb_resultset_create(rs, out, "results", command, NULL, &err) != 0) {
         fprintf(stderr, "parbench demo: %s\n", err.msg);
-        return -1;
+        return PB_EXIT_USAGE;   /* a folder that cannot be made or written: bad input, as for run --out */
+    }
+    if (pb_sampler_create(&ctx->sampler, PB_SAMPLE_HZ_DEFAULT, NULL, 0, &err) != 0) {
+        fprintf(stderr, "parbench demo: %s\n", err.msg);
+        pb_resultset_close(rs);
+        return PB_EXIT_FAILED;
     }
     ctx->rs = rs;
-    return 0;
+    return PB_EXIT_OK;
 }
 
 /* --live: one sampling window over the whole session, the view on stderr
@@ -176,8 +181,9 @@ int pb__cmd_demo(int argc, char **argv)
     pb_demo_ctx ctx;
     pb_demo_ctx_init(&ctx, quick);
     pb_resultset rs;
-    if (out && open_result_set(&ctx, &rs, out, argc, argv) != 0)
-        return PB_EXIT_FAILED;
+    int opened = out ? open_result_set(&ctx, &rs, out, argc, argv) : PB_EXIT_OK;
+    if (opened != PB_EXIT_OK)
+        return opened;
     pb_sampler *view = live ? start_live_view(&ctx) : NULL;
     run_demos(&ctx, chosen);
     if (view) {

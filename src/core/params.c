@@ -280,6 +280,12 @@ int pb_params_parse(pb_params *p, const char *owner, const char *list, pb_error 
     char buf[1024];
     if (strlen(list) >= sizeof buf)
         return pb_fail(err, PB_E_ARG, "%s: parameter list is too long", owner);
+    size_t len = strlen(list);
+    if (len == 0)
+        return 0;   /* "counter:": no parameters, the defaults */
+    if (list[0] == ',' || list[len - 1] == ',' || strstr(list, ",,"))   /* strtok_r would skip them */
+        return pb_fail(err, PB_E_ARG, "%s: '%s' has an empty parameter (key=value items, separated by single "
+                       "commas)", owner, list);
     strcpy(buf, list);
     char *save = NULL;
     bool seen[PB_MAX_PARAMS + 1] = { false };   /* the last: fault */
