@@ -100,9 +100,6 @@ static double result(const char *fmt, ...)
     return pb_gb_result(name, metric);
 }
 
-/* a / b for costs that may come out at or below zero on a noisy machine: a
- * pool at or under zero always meets a <= goal, an OpenMP side at or under
- * zero with a pool above it never does. */
 /* a / b of two overheads; NaN (unresolved: NOT MET, never MET) when either is not above zero: EPCC's
  * difference of two timings then says nothing about which is cheaper */
 static double cost_ratio(double a, double b)

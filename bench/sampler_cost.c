@@ -38,7 +38,7 @@ int main(int argc, char **argv)
         bool is_default = rates[i] == PB_SAMPLE_HZ_DEFAULT;
         printf("  %4u Hz: %6zu readings, %.3f%% of a core, %.1f us per reading%s\n", rates[i], n + 1, share * 100,
                (double)pb_sampler_cpu_ns(s) / 1e3 / (double)(n + 1),
-               is_default ? (share < 0.005 ? "   goal < 0.5% at the default rate: met"
+               is_default ? (share < 0.005 ? "   goal < 0.5% at the default rate: MET"
                                            : "   goal < 0.5% at the default rate: NOT MET") : "");
         missed += is_default && share >= 0.005;
         pb_sampler_destroy(s);

@@ -176,8 +176,9 @@ int pb_launch_check(const pb_launch_options *opts, pb_error *err)
     if (lw.n == 0)
         return pb_fail(err, PB_E_ARG, "--mpirun: the command is empty (example: --mpirun srun)");
     if (find_program(lw.w[0], program, sizeof program) != 0)
-        return pb_fail(err, PB_E_ARG, "--mpirun: '%s' is not a program on PATH (the mpi backend runs its ranks "
-                       "with it; Debian: apt-get install openmpi-bin)", lw.w[0]);
+        return pb_fail(err, PB_E_ARG, "--mpirun: '%s' is not %s (the mpi backend runs its ranks with it; Debian: "
+                       "apt-get install openmpi-bin)", lw.w[0],
+                       strchr(lw.w[0], '/') ? "a program that can be run" : "a program on PATH");
     if (opts && opts->hostfile) {
         FILE *f = fopen(opts->hostfile, "r");
         if (!f)

@@ -141,5 +141,10 @@ int pb__cmd_report(int argc, char **argv)
         fprintf(stderr, "parbench report: expected RESULT_SET [--compare OTHER_SET]\nTry 'parbench report --help'.\n");
         return PB_EXIT_USAGE;
     }
+    struct stat other;
+    if (argc == 4 && (stat(argv[3], &other) != 0 || !S_ISDIR(other.st_mode))) {
+        fprintf(stderr, "parbench report: --compare %s: not a folder (a result set to compare with)\n", argv[3]);
+        return PB_EXIT_USAGE;
+    }
     return pb__cli_run_script("report.py", argv + 1, argc - 1);
 }

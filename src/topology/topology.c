@@ -62,7 +62,7 @@ int pb_topology_load(pb_topology **out, const char *synthetic, const char *allow
     }
     if (hwloc_bitmap_iszero(t->usable)) {
         pb_topology_free(t);
-        return pb_fail(err, PB_E_ARG, "topology: no usable PU is left%s%s", allowed ? " in --allowed " : "",
+        return pb_fail(err, PB_E_ARG, "no usable PU is left%s%s", allowed ? " in --allowed " : "",
                        allowed ? allowed : "");
     }
     *out = t;
