@@ -111,7 +111,15 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
             quick = true;
-        else
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: idle_gap [--quick] [BACKEND]\n"
+                   "  BACKEND  the backend whose idle gaps are measured (default pthread)\n"
+                   "  --quick  fewer runs, for the test suite\n");
+            return 0;
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "idle_gap: unknown option '%s' (usage: idle_gap [--quick] [BACKEND])\n", argv[i]);
+            return 2;
+        } else
             backend = argv[i];
     }
     const pb_backend *b = pb_find_backend(backend);

@@ -388,10 +388,13 @@ static void scaling(unsigned pus)
 int main(int argc, char **argv)
 {
     quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
-    if (argc > 1 && !quick) {
-        fprintf(stderr, "usage: pool_overhead [--quick]\n"
-                        "  --quick  tiny counts, for the test suite (its figures are not meant to be read)\n");
-        return 2;
+    bool help = argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+    if (argc > 2 || (argc > 1 && !quick)) {
+        if (!help)
+            fprintf(stderr, "pool_overhead: unknown argument '%s'\n", argv[argc > 2 && quick ? 2 : 1]);
+        fprintf(help ? stdout : stderr, "usage: pool_overhead [--quick]\n"
+                "  --quick  tiny counts, for the test suite (its figures are not meant to be read)\n");
+        return help ? 0 : 2;
     }
     unsigned pus = pb_allowed_pus();
     printf("pool_overhead on %u PUs%s\n\n", pus, quick ? ", --quick" : "");

@@ -12,9 +12,13 @@
 int main(int argc, char **argv)
 {
     bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
-    if (argc > 1 && !quick) {
-        fprintf(stderr, "usage: sampler_cost [--quick]\n");
-        return 2;
+    bool help = argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+    if (argc > 2 || (argc > 1 && !quick)) {
+        if (!help)
+            fprintf(stderr, "sampler_cost: unknown argument '%s'\n", argv[argc > 2 && quick ? 2 : 1]);
+        fprintf(help ? stdout : stderr, "usage: sampler_cost [--quick]\n"
+                "  --quick  a 0.2 s window instead of 3 s, for the test suite\n");
+        return help ? 0 : 2;
     }
     int64_t window = quick ? 200000000 : 3000000000;
     unsigned rates[] = { PB_SAMPLE_HZ_DEFAULT, 200, PB_SAMPLE_HZ_MAX };
