@@ -303,7 +303,7 @@ static void throughput(unsigned pus)
                                                             .wait = { .kind = PB_WAIT_PASSIVE } },
          PB_BL_PIPE_MESSAGES, (unsigned)pipe_batch, 0, pipe_rounds, &pool_ns, &bare_ns);
     printf("\nthe same batch over pipes against the bare pipe traffic of its shape: %d tasks, one per message,\n"
-           "one worker, against %d messages and their replies over one pipe pair (%d alternating rounds)\n",
+           "one worker, against %d messages and their replies over one pipe pair (%d rounds, the order turning each round)\n",
            pipe_batch, pipe_batch, pipe_rounds);
     row("bare: messages and replies over one pipe pair, per round", bare_ns / 1e3, "us");
     row("process-pool --ipc pipe --chunk 1, W = 1, per round", pool_ns / 1e3, "us");
@@ -367,17 +367,21 @@ static void scaling(unsigned pus)
     int rounds = quick ? 3 : 21;
     double *sv = calloc((size_t)rounds, sizeof *sv), *tv = calloc((size_t)rounds, sizeof *tv),
            *pv = calloc((size_t)rounds, sizeof *pv);
-    for (int i = 0; i < rounds; i++) {
-        sv[i] = (double)round_or_exit(&os);
-        tv[i] = (double)round_or_exit(&ot);
-        pv[i] = (double)round_or_exit(&op);
-    }
+    /* the order turns each round (serial first, then the thread pool, then the process pool), so that no
+     * configuration always follows the same one */
+    pb_opened *order[3] = { &os, &ot, &op };
+    double *into[3] = { sv, tv, pv };
+    for (int i = 0; i < rounds; i++)
+        for (int k = 0; k < 3; k++) {
+            int c = (i + k) % 3;
+            into[c][i] = (double)round_or_exit(order[c]);
+        }
     double s_ns = pb_median(sv, (size_t)rounds), tpw = pb_median(tv, (size_t)rounds), ppw = pb_median(pv, (size_t)rounds);
     free(sv), free(tv), free(pv);
     pb__opened_close(&os);
     pb__opened_close(&ot);
     pb__opened_close(&op);
-    printf("\nscaling: %s, W = %u (%d alternating rounds)\n", spec, pus, rounds);
+    printf("\nscaling: %s, W = %u (%d rounds, the order turning each round)\n", spec, pus, rounds);
     row("serial", s_ns / 1e6, "ms");
     row("thread-pool", tpw / 1e6, "ms");
     row("process-pool", ppw / 1e6, "ms");
