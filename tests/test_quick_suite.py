@@ -36,13 +36,22 @@ with tempfile.TemporaryDirectory() as tmp:
         header = next(csv.reader(f))
     check(header == schema_columns(), f"header {header} differs from `parbench schema`")
 
-    # quick: 6 workloads under 5 backends, or 6 with openmp (serial once, the
-    # others per worker count), and the process pool's two transports
+    # quick: 6 workloads under every backend of -b all (the registry's, as `parbench list` shows them:
+    # all but those NOT AVAILABLE here and those named on their own), each at the suite's worker counts
+    # (8 in all; 6 for a backend of one worker, which takes W = 1 only), and the process pool's two
+    # transports
     listing = subprocess.run([PARBENCH, "list"], capture_output=True, text=True).stdout
-    openmp = "NOT AVAILABLE" not in listing
-    check(("openmp" in {r["backend"] for r in rows}) == openmp, "-b all and openmp disagree with `parbench list`")
+    names = subprocess.run([PARBENCH, "list", "--names", "backends"], capture_output=True, text=True).stdout.split()
+    described = {ln.split()[0]: ln for ln in listing.splitlines() if ln.startswith("  ") and ln.split()
+                 and ln.split()[0] in names}
+    in_all = [b for b in names if "NOT AVAILABLE" not in described[b] and "not in all" not in described[b]]
+    openmp = "openmp" in in_all
+    check({r["backend"] for r in rows} == set(in_all), f"-b all ran {sorted({r['backend'] for r in rows})}, "
+          f"`parbench list` says {in_all}")
+    one_worker = {b for b in in_all if all(r["workers"] == "1" for r in rows if r["backend"] == b)}
+    check("serial" in one_worker and "pthread" not in one_worker, f"backends of one worker: {one_worker}")
     configs = {r["config_id"] for r in rows}
-    want = 48 if openmp else 40
+    want = sum(6 if b in one_worker else 8 for b in in_all) + 2
     check(len(configs) == want, f"{len(configs)} configurations, expected {want}")
     check(len(rows) == 2 * want, f"{len(rows)} rows, expected {2 * want} (2 reps each)")
     pipes = [r for r in rows if r["ipc"] == "pipe"]
@@ -83,10 +92,10 @@ with tempfile.TemporaryDirectory() as tmp:
         else:
             check(chunk == -(-tasks // workers), f"{what}: static block {chunk}")
         check(int(r["workers"]) >= 1 and (r["backend"] != "serial" or r["workers"] == "1"), f"{what}: workers")
-        check(r["backend"] in ("serial", "pthread", "fork", "thread-pool", "process-pool", "openmp"), f"{what}: backend")
+        check(r["backend"] in in_all, f"{what}: backend")
         if r["backend"] == "serial":
             check(float(r["spawn_s"]) == 0 and float(r["join_s"]) == 0, f"{what}: serial spawns nothing")
-        else:
+        elif r["backend"] not in one_worker:   # a backend of one worker may run its tasks in the caller
             check(float(r["spawn_s"]) > 0, f"{what}: a spawn takes time")
         results[(r["workload"], r["params"])].add(r["result"])
     for key, res in results.items():
@@ -129,7 +138,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(p.returncode == 0 and p.stderr == "", f"pinned run: {p.returncode} {p.stderr}")
     with open(os.path.join(out, "runs.csv"), newline="") as f:
         pinned = list(csv.DictReader(f))
-    check(len(pinned) == (6 if openmp else 5), f"pinned rows: {len(pinned)}")   # serial once, the others with W=2
+    check(len(pinned) == len(in_all), f"pinned rows: {len(pinned)}")   # one each: W=2, or W=1 for one-worker backends
     for r in pinned:
         what = f"pinned {r['backend']} W={r['workers']}"
         check(r["pin"] == "compact" and r["bound"] == "1" and r["placement_held"] == "1", f"{what}: {r}")
