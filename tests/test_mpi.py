@@ -144,7 +144,9 @@ def several_hosts():
         # by slot: ranks 0 and 1 on the first host, rank 2 on the second
         check(all(t["host"] == ("127.0.0.3" if t["worker"] == "2" else "127.0.0.2") for t in tasks),
               f"{what}: task hosts {sorted({(t['worker'], t['host']) for t in tasks})}")
-        # put on parbench's clock through the start barrier: inside the run (1 ms: the barrier's skew, generously)
+        # put on parbench's clock through the start barrier: inside the run. 1 ms: the gate's skew, measured
+        # by bench/overhead at 0.5-1 us pinned and 25-35 us unpinned (median, 90th percentile; 3 ranks here,
+        # oversubscribed on 2 PUs, add a time slice's yield), so 1 ms is the skew's scale, not a task's
         check(all(-1e-3 <= float(t["start_s"]) <= float(t["end_s"]) <= ids[t["run_id"]] + 1e-3 for t in tasks),
               f"{what}: task times off the run: {[(t['start_s'], t['end_s']) for t in tasks][:6]}")
         samples = [s for s in table(os.path.join(out, "samples.csv")) if s["run_id"] in ids]
