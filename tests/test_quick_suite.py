@@ -12,15 +12,26 @@ from checks import check, report
 PARBENCH = sys.argv[1]
 
 
+def run(args, **kw):
+    """subprocess.run with a deadline: a parbench that hangs fails here, named, in 120 s (every command
+    below takes seconds), instead of the whole test's 300 s timeout saying nothing of which."""
+    kw.setdefault("timeout", 120)
+    try:
+        return subprocess.run(args, **kw)
+    except subprocess.TimeoutExpired:
+        check(False, f"still running after {kw['timeout']} s: {' '.join(map(str, args))}")
+        return subprocess.CompletedProcess(args, 124, "", "timed out")
+
+
 def schema_columns():
-    out = subprocess.run([PARBENCH, "schema"], capture_output=True, text=True, check=True).stdout
+    out = run([PARBENCH, "schema"], capture_output=True, text=True, check=True).stdout
     runs_table = out.split("\ntasks.csv")[0]
     return [line.split("`")[1] for line in runs_table.splitlines() if line.startswith("| `")]
 
 
 with tempfile.TemporaryDirectory() as tmp:
     out = os.path.join(tmp, "nested", "set")
-    p = subprocess.run([PARBENCH, "run", "--suite", "quick", "--out", out],
+    p = run([PARBENCH, "run", "--suite", "quick", "--out", out],
                        capture_output=True, text=True, timeout=240)
     check(p.returncode == 0, f"quick suite exit {p.returncode}: {p.stderr}")
     check("result set: " + out in p.stdout, "summary does not name the result set")
@@ -40,8 +51,8 @@ with tempfile.TemporaryDirectory() as tmp:
     # all but those NOT AVAILABLE here and those named on their own), each at the suite's worker counts
     # (8 in all; 6 for a backend of one worker, which takes W = 1 only), and the process pool's two
     # transports
-    listing = subprocess.run([PARBENCH, "list"], capture_output=True, text=True).stdout
-    names = subprocess.run([PARBENCH, "list", "--names", "backends"], capture_output=True, text=True).stdout.split()
+    listing = run([PARBENCH, "list"], capture_output=True, text=True).stdout
+    names = run([PARBENCH, "list", "--names", "backends"], capture_output=True, text=True).stdout.split()
     described = {ln.split()[0]: ln for ln in listing.splitlines() if ln.startswith("  ") and ln.split()
                  and ln.split()[0] in names}
     in_all = [b for b in names if "NOT AVAILABLE" not in described[b] and "not in all" not in described[b]]
@@ -110,21 +121,21 @@ with tempfile.TemporaryDirectory() as tmp:
                 "compiler", "cflags", "parbench_version", "git_revision"):
         check(key in machine, f"machine.csv lacks {key}")
     check(machine.get("command", "").startswith("parbench run --suite quick"), "command recorded")
-    schema_text = subprocess.run([PARBENCH, "schema"], capture_output=True, text=True).stdout
+    schema_text = run([PARBENCH, "schema"], capture_output=True, text=True).stdout
     for key in machine:
         if key != "key":
             check(key in schema_text, f"machine.csv key {key} is not documented by `parbench schema`")
 
     # the same folder again: refused, and the set is left as it was
     before = {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)}
-    p = subprocess.run([PARBENCH, "run", "--suite", "quick", "--out", out], capture_output=True, text=True)
+    p = run([PARBENCH, "run", "--suite", "quick", "--out", out], capture_output=True, text=True)
     check(p.returncode == 2 and "already exists" in p.stderr, "existing --out accepted")
     check({n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)} == before, "set changed")
 
     # default location, quiet: prints only the folder; two runs in one second get two folders
     folders = []
     for _ in range(2):
-        p = subprocess.run([PARBENCH, "run", "-q", "-w", "counter:n=1000", "-b", "serial", "-r", "1"],
+        p = run([PARBENCH, "run", "-q", "-w", "counter:n=1000", "-b", "serial", "-r", "1"],
                            cwd=tmp, capture_output=True, text=True)
         check(p.returncode == 0 and p.stderr == "", f"quiet run: {p.returncode} {p.stderr}")
         folders.append(p.stdout.strip())
@@ -133,7 +144,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # pinned: every worker bound where placed, every task ran there
     out = os.path.join(tmp, "pinned")
-    p = subprocess.run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1e6,tasks=4", "-n", "2", "-r", "1",
+    p = run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1e6,tasks=4", "-n", "2", "-r", "1",
                         "--pin", "compact"], capture_output=True, text=True)
     check(p.returncode == 0 and p.stderr == "", f"pinned run: {p.returncode} {p.stderr}")
     with open(os.path.join(out, "runs.csv"), newline="") as f:
@@ -150,7 +161,7 @@ with tempfile.TemporaryDirectory() as tmp:
         for policy in ("passive", "active"):
             out = os.path.join(tmp, "omp-" + policy)
             other = "ACTIVE" if policy == "passive" else "PASSIVE"
-            p = subprocess.run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1000,tasks=4", "-n", "2", "-r",
+            p = run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1000,tasks=4", "-n", "2", "-r",
                                 "2", "-b", "openmp", "--wait", policy], capture_output=True, text=True,
                                env=dict(os.environ, OMP_WAIT_POLICY=other, GOMP_SPINCOUNT="7"))
             with open(os.path.join(out, "runs.csv"), newline="") as f:
@@ -165,7 +176,7 @@ with tempfile.TemporaryDirectory() as tmp:
     for args, want in ((["--wait", "active"], ("active", "")), (["--wait", "passive"], ("passive", "0")),
                        (["--spin-us", "7"], ("adaptive", "7"))):
         out = os.path.join(tmp, "wait-" + args[-1])
-        p = subprocess.run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1000,tasks=4", "-n", "2", "-r", "2",
+        p = run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1000,tasks=4", "-n", "2", "-r", "2",
                             "-b", "thread-pool,process-pool,pthread", "--ipc", "arena,pipe"] + args,
                            capture_output=True, text=True)
         check(p.returncode == 0 and p.stderr == "", f"{args}: exit {p.returncode} {p.stderr}")
@@ -182,7 +193,7 @@ with tempfile.TemporaryDirectory() as tmp:
     pools = "thread-pool,process-pool" + (",openmp" if openmp else "")
     for policy in ("active", "passive", "adaptive"):
         out = os.path.join(tmp, "busy-" + policy)
-        p = subprocess.run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1,tasks=2", "-n", "2", "-r", "30",
+        p = run([PARBENCH, "run", "-q", "--out", out, "-w", "counter:n=1,tasks=2", "-n", "2", "-r", "30",
                             "--order", "grouped", "-b", pools, "--wait", policy], capture_output=True, text=True)
         check(p.returncode == 0, f"busy --wait {policy}: exit {p.returncode} {p.stderr}")
         with open(os.path.join(out, "runs.csv"), newline="") as f:
@@ -195,7 +206,7 @@ with tempfile.TemporaryDirectory() as tmp:
     # binding refused (as a restricted container would; tests/refusing_binder.c refuses every binding through
     # pb_topology_refuse_binding): one warning, the runs go on unbound
     out = os.path.join(tmp, "refused")
-    p = subprocess.run([sys.argv[3], "run", "-q", "--out", out, "-w", "counter:n=1e6,tasks=4", "-n", "2", "-r", "2",
+    p = run([sys.argv[3], "run", "-q", "--out", out, "-w", "counter:n=1e6,tasks=4", "-n", "2", "-r", "2",
                         "--pin", "scatter"], capture_output=True, text=True)
     check(p.returncode == 0, f"refused binding: exit {p.returncode}")
     check(p.stderr.count("warning: binding workers with --pin scatter was refused") == 1,
@@ -214,7 +225,7 @@ with tempfile.TemporaryDirectory() as tmp:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (60000, resource.RLIM_INFINITY))
     out = os.path.join(tmp, "full")
-    p = subprocess.run([PARBENCH, "run", "--suite", "quick", "--out", out], capture_output=True, text=True,
+    p = run([PARBENCH, "run", "--suite", "quick", "--out", out], capture_output=True, text=True,
                        preexec_fn=small_files)
     check(p.returncode == 1 and "cannot write" in p.stderr and "rows already written are intact" in p.stderr,
           f"full disk: exit {p.returncode}, {p.stderr!r}")
