@@ -5,7 +5,7 @@ fails here), POTFILES names every file that marks messages, and the built
 parbench speaks Korean when asked, through --lang or the environment: the
 demos, every command's --help (naming every option the English one names)
 and the command line's own errors (same exit status), while the core's
-sentences stay English."""
+sentences stay English, in the result files too."""
 import glob
 import os
 import re
@@ -80,6 +80,14 @@ check(p.returncode == 2 and "'--bogus'" in p.stderr and hangul.search(p.stderr),
 p = subprocess.run([PARBENCH, "run", "-w", "counter:bogus=1"], capture_output=True, text=True, env=ko)
 check(p.returncode == 2 and "unknown parameter 'bogus'" in p.stderr and "'parbench run --help'" in p.stderr,
       f"a workload's parameter error under LANGUAGE=ko: exit {p.returncode}, {p.stderr!r}")
+# ... and so do the C library's words the core quotes in a result file: a worker's signal in runs.csv's note
+with tempfile.TemporaryDirectory() as tmp:
+    out = os.path.join(tmp, "set")
+    p = subprocess.run([PARBENCH, "run", "-w", "counter:n=1e5,tasks=2,fault=abort@1", "-b", "fork", "-n", "1", "-r", "1",
+                        "--warmup", "0", "-q", "-o", out], capture_output=True, text=True, env=ko)
+    notes = open(os.path.join(out, "runs.csv"), encoding="utf-8").read() if os.path.exists(out) else ""
+    check(p.returncode == 1 and "signal 6 (Aborted)" in notes and not hangul.search(notes),
+          f"runs.csv under LANGUAGE=ko: exit {p.returncode}, {notes[-300:]!r} {p.stderr[-300:]!r}")
 # numbers keep the C locale whatever the language: a decimal point in every table
 p = subprocess.run([PARBENCH, "demo", "race", "--quick"], capture_output=True, text=True,
                    env={**env, "LANGUAGE": "ko", "LC_ALL": "de_DE.UTF-8"})
