@@ -11,8 +11,12 @@ from checks import check, report
 PARBENCH, SOURCE = sys.argv[1], sys.argv[2]
 
 
+# the messages in English, whatever the language of the session that runs the tests (test_i18n.py checks the Korean)
+ENV = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
+
+
 def run(args, cwd):
-    return subprocess.run([PARBENCH] + args, cwd=cwd, capture_output=True, text=True, timeout=60)
+    return subprocess.run([PARBENCH] + args, cwd=cwd, capture_output=True, text=True, timeout=60, env=ENV)
 
 
 def bad_inputs():

@@ -62,7 +62,8 @@ typedef struct pb_file_schema {
 const pb_file_schema *pb_schema_file(pb_set_file kind);
 
 /* A type's name in `parbench schema --csv` ("count_or_empty") and the
- * values it allows, for people ("a whole number from 0, or empty"). */
+ * values it allows, for people ("a whole number from 0, or empty"; in
+ * English, marked for the catalogue: `parbench schema --help` translates it). */
 const char *pb_column_type_name(pb_column_type type);
 const char *pb_column_type_values(pb_column_type type);
 

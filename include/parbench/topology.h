@@ -44,12 +44,15 @@ void pb_topology_print(const pb_topology *t, void *file);
 
 /* ---- placement --------------------------------------------------------- */
 
-#define PB_PIN_LIST(X)                                                                                  \
-    X(NONE,    "none",    "workers are not bound: the scheduler places them (what the course's Python does)") \
-    X(COMPACT, "compact", "fill one core after another, one PU per core before any SMT sibling")          \
-    X(SCATTER, "scatter", "spread across packages, NUMA nodes and cores (hwloc_distrib), one PU each")    \
-    X(CORE,    "core",    "each worker gets a whole core (all its PUs), cores in order")                  \
-    X(PUS,     "PU list", "an explicit list of PU numbers, e.g. 0,2,4-7: worker i gets the i-th")
+/* The policies: id, name, and what it does for `parbench topology --help`,
+ * marked N_ for the catalogue (po/POTFILES lists this header): a user of
+ * `doc` includes parbench/i18n.h and shows _(doc). */
+#define PB_PIN_LIST(X)                                                                                            \
+    X(NONE,    "none",    N_("workers are not bound: the scheduler places them (what the course's Python does)")) \
+    X(COMPACT, "compact", N_("fill one core after another, one PU per core before any SMT sibling"))              \
+    X(SCATTER, "scatter", N_("spread across packages, NUMA nodes and cores (hwloc_distrib), one PU each"))        \
+    X(CORE,    "core",    N_("each worker gets a whole core (all its PUs), cores in order"))                      \
+    X(PUS,     "PU list", N_("an explicit list of PU numbers, e.g. 0,2,4-7: worker i gets the i-th"))
 
 typedef enum pb_pin_kind {
 #define PB_X_(id, name, doc) PB_PIN_##id,

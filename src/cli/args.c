@@ -1,10 +1,13 @@
-/* Parsing of `parbench run` arguments. Every message names the option. */
+/* Parsing of `parbench run` arguments. Every message names the option, in
+ * the user's language; a sentence of the core inside one (a workload's
+ * parameter, a backend) stays English, as it is in the result files. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "parbench/i18n.h"
 #include "parbench/registry.h"
 
 int pb__cli_parse_count(const char *opt, const char *text, unsigned min, unsigned max,
@@ -13,11 +16,11 @@ int pb__cli_parse_count(const char *opt, const char *text, unsigned min, unsigne
     uint64_t v;
     int rc = pb_parse_u64(text, &v);
     if (rc == PB_E_ARG)
-        return pb_fail(err, PB_E_ARG, "%s: '%s' is not a number (allowed: %u to %u)", opt, text, min, max);
+        return pb_fail(err, PB_E_ARG, _("%s: '%s' is not a number (allowed: %u to %u)"), opt, text, min, max);
     if (rc && pb_is_fraction(text))
-        return pb_fail(err, PB_E_RANGE, "%s: %s is not a whole number (allowed: %u to %u)", opt, text, min, max);
+        return pb_fail(err, PB_E_RANGE, _("%s: %s is not a whole number (allowed: %u to %u)"), opt, text, min, max);
     if (rc || v < min || v > max)
-        return pb_fail(err, PB_E_RANGE, "%s: %s is out of range (allowed: %u to %u)", opt, text, min, max);
+        return pb_fail(err, PB_E_RANGE, _("%s: %s is out of range (allowed: %u to %u)"), opt, text, min, max);
     *out = (unsigned)v;
     return 0;
 }
@@ -28,7 +31,7 @@ static int refuse_empty_items(const char *opt, const char *text, pb_error *err)
 {
     size_t n = strlen(text);
     if (n && (text[0] == ',' || text[n - 1] == ',' || strstr(text, ",,")))
-        return pb_fail(err, PB_E_ARG, "%s: '%s' has an empty item (items are separated by single commas)", opt,
+        return pb_fail(err, PB_E_ARG, _("%s: '%s' has an empty item (items are separated by single commas)"), opt,
                        text);
     return 0;
 }
@@ -45,7 +48,7 @@ int pb__cli_parse_workload(const char *text, pb_workload_spec *out, pb_error *er
     pb_error inner;
     int rc = pb_workload_spec_parse(text, out, &inner);
     if (rc && !out->workload && !strchr(text, ':') && strchr(text, ',') && strchr(text, '='))
-        return pb_fail(err, rc, "--workload: %s; parameters follow the name after a colon, as in counter:n=1e6,tasks=4",
+        return pb_fail(err, rc, _("--workload: %s; parameters follow the name after a colon, as in counter:n=1e6,tasks=4"),
                        inner.msg);
     if (rc)   /* a wrong name reads "--workload: unknown ...", a wrong parameter "--workload counter: ..." */
         return pb_fail(err, rc, out->workload ? "--workload %s" : "--workload: %s", inner.msg);
@@ -68,7 +71,7 @@ int pb__cli_parse_backends(const char *text, pb_backend_set *out, pb_error *err)
     out->count = 0;
     names_of_backends(names, sizeof names);
     if (strlen(text) >= sizeof buf)
-        return pb_fail(err, PB_E_ARG, "--backend: the list is too long");
+        return pb_fail(err, PB_E_ARG, _("%s: the list is too long"), "--backend");
     strcpy(buf, text);
     char *save = NULL;
     for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
@@ -80,14 +83,14 @@ int pb__cli_parse_backends(const char *text, pb_backend_set *out, pb_error *err)
         }
         const pb_backend *b = pb_find_backend(item);
         if (!b)
-            return pb_fail(err, PB_E_ARG, "--backend: unknown backend '%s' (backends: %s, or all)", item, names);
+            return pb_fail(err, PB_E_ARG, _("--backend: unknown backend '%s' (backends: %s, or all)"), item, names);
         const char *why = pb_backend_unavailable(b);
         if (*why)
-            return pb_fail(err, PB_E_UNSUPP, "--backend %s: not available here: %s", item, why);
+            return pb_fail(err, PB_E_UNSUPP, _("--backend %s: not available here: %s"), item, why);
         add_backend(out, b);
     }
     if (out->count == 0)
-        return pb_fail(err, PB_E_ARG, "--backend: no backend named (backends: %s, or all)", names);
+        return pb_fail(err, PB_E_ARG, _("--backend: no backend named (backends: %s, or all)"), names);
     return refuse_empty_items("--backend", text, err);
 }
 
@@ -96,12 +99,12 @@ int pb__cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err)
     char buf[512];
     out->count = 0;
     if (strlen(text) >= sizeof buf)
-        return pb_fail(err, PB_E_ARG, "--workers: the list is too long");
+        return pb_fail(err, PB_E_ARG, _("%s: the list is too long"), "--workers");
     strcpy(buf, text);
     char *save = NULL;
     for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
         if (out->count == PB_WORKERS_MAX_ITEMS)
-            return pb_fail(err, PB_E_RANGE, "--workers: more than %d items", PB_WORKERS_MAX_ITEMS);
+            return pb_fail(err, PB_E_RANGE, _("--workers: more than %d items"), PB_WORKERS_MAX_ITEMS);
         memset(&out->item[out->count], 0, sizeof out->item[0]);
         if (strcmp(item, "cores") == 0) {
             out->item[out->count++].cores = true;
@@ -120,7 +123,7 @@ int pb__cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err)
                 (rc = pb__cli_parse_count("--workers", dash + 1, 1, PB_MAX_WORKERS, &hi, err)))
                 return rc;
             if (hi < lo)
-                return pb_fail(err, PB_E_RANGE, "--workers: range %u-%u runs backwards", lo, hi);
+                return pb_fail(err, PB_E_RANGE, _("--workers: range %u-%u runs backwards"), lo, hi);
         } else {
             if ((rc = pb__cli_parse_count("--workers", item, 1, PB_MAX_WORKERS, &lo, err)))
                 return rc;
@@ -131,7 +134,8 @@ int pb__cli_parse_workers(const char *text, pb_workers_spec *out, pb_error *err)
         out->count++;
     }
     if (out->count == 0)
-        return pb_fail(err, PB_E_ARG, "--workers: no worker count given (examples: 4; 1,2,4; 1-8; cores; tasks)");
+        return pb_fail(err, PB_E_ARG, "%s",
+                       _("--workers: no worker count given (examples: 4; 1,2,4; 1-8; cores; tasks)"));
     return refuse_empty_items("--workers", text, err);
 }
 
@@ -140,7 +144,7 @@ int pb__cli_parse_ipc(const char *text, pb_ipc_set *out, pb_error *err)
     char buf[256];
     *out = 0;
     if (strlen(text) >= sizeof buf)
-        return pb_fail(err, PB_E_ARG, "--ipc: the list is too long");
+        return pb_fail(err, PB_E_ARG, _("%s: the list is too long"), "--ipc");
     strcpy(buf, text);
     char *save = NULL;
     for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
@@ -151,10 +155,10 @@ int pb__cli_parse_ipc(const char *text, pb_ipc_set *out, pb_error *err)
         else if (strcmp(item, "tcp") == 0)
             *out |= 1u << PB_IPC_TCP;
         else
-            return pb_fail(err, PB_E_ARG, "--ipc: unknown transport '%s' (transports: arena, pipe, tcp)", item);
+            return pb_fail(err, PB_E_ARG, _("--ipc: unknown transport '%s' (transports: arena, pipe, tcp)"), item);
     }
     if (!*out)
-        return pb_fail(err, PB_E_ARG, "--ipc: no transport named (transports: arena, pipe, tcp)");
+        return pb_fail(err, PB_E_ARG, "%s", _("--ipc: no transport named (transports: arena, pipe, tcp)"));
     return refuse_empty_items("--ipc", text, err);
 }
 
@@ -164,9 +168,10 @@ int pb__cli_parse_seconds(const char *opt, const char *text, double max, int64_t
     errno = 0;
     double v = strtod(text, &end);
     if (end == text || *end || errno == ERANGE || v != v)
-        return pb_fail(err, PB_E_ARG, "%s: '%s' is not a number of seconds (examples: 2, 0.5)", opt, text);
+        return pb_fail(err, PB_E_ARG, _("%s: '%s' is not a number of seconds (examples: 2, 0.5)"), opt, text);
     if (!(v > 0) || v > max)
-        return pb_fail(err, PB_E_RANGE, "%s: %s is out of range (allowed: more than 0, up to %g seconds)", opt, text, max);
+        return pb_fail(err, PB_E_RANGE, _("%s: %s is out of range (allowed: more than 0, up to %g seconds)"), opt, text,
+                       max);
     *out_ns = (int64_t)(v * 1e9);
     if (*out_ns < 1)
         *out_ns = 1;
@@ -182,11 +187,11 @@ int pb__cli_parse_chunk(const char *text, uint64_t *out, pb_error *err)
     uint64_t v;
     int rc = pb_parse_u64(text, &v);
     if (rc == PB_E_ARG)
-        return pb_fail(err, PB_E_ARG, "--chunk: '%s' is not a number (allowed: 1 to 2^40, or auto)", text);
+        return pb_fail(err, PB_E_ARG, _("--chunk: '%s' is not a number (allowed: 1 to 2^40, or auto)"), text);
     if (rc && pb_is_fraction(text))
-        return pb_fail(err, PB_E_RANGE, "--chunk: %s is not a whole number (allowed: 1 to 2^40, or auto)", text);
+        return pb_fail(err, PB_E_RANGE, _("--chunk: %s is not a whole number (allowed: 1 to 2^40, or auto)"), text);
     if (rc || v < 1 || v > ((uint64_t)1 << 40))
-        return pb_fail(err, PB_E_RANGE, "--chunk: %s is out of range (allowed: 1 to 2^40, or auto)", text);
+        return pb_fail(err, PB_E_RANGE, _("--chunk: %s is out of range (allowed: 1 to 2^40, or auto)"), text);
     *out = v;
     return 0;
 }
@@ -196,13 +201,13 @@ int pb__cli_parse_u64(const char *opt, const char *text, uint64_t min, uint64_t 
     uint64_t v;
     int rc = pb_parse_u64(text, &v);
     if (rc == PB_E_ARG)
-        return pb_fail(err, PB_E_ARG, "%s: '%s' is not a whole number (allowed: %llu to %llu)", opt, text,
+        return pb_fail(err, PB_E_ARG, _("%s: '%s' is not a whole number (allowed: %llu to %llu)"), opt, text,
                        (unsigned long long)min, (unsigned long long)max);
     if (rc && pb_is_fraction(text))
-        return pb_fail(err, PB_E_RANGE, "%s: %s is not a whole number (allowed: %llu to %llu)", opt, text,
+        return pb_fail(err, PB_E_RANGE, _("%s: %s is not a whole number (allowed: %llu to %llu)"), opt, text,
                        (unsigned long long)min, (unsigned long long)max);
     if (rc || v < min || v > max)
-        return pb_fail(err, PB_E_RANGE, "%s: %s is out of range (allowed: %llu to %llu)", opt, text,
+        return pb_fail(err, PB_E_RANGE, _("%s: %s is out of range (allowed: %llu to %llu)"), opt, text,
                        (unsigned long long)min, (unsigned long long)max);
     *out = v;
     return 0;
@@ -215,7 +220,7 @@ int pb__cli_parse_order(const char *text, pb_order *out, pb_error *err)
     else if (strcmp(text, "grouped") == 0)
         *out = PB_ORDER_GROUPED;
     else
-        return pb_fail(err, PB_E_ARG, "--order: unknown order '%s' (orders: interleaved, grouped)", text);
+        return pb_fail(err, PB_E_ARG, _("--order: unknown order '%s' (orders: interleaved, grouped)"), text);
     return 0;
 }
 

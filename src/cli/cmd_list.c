@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "parbench/demo.h"
+#include "parbench/i18n.h"
 #include "parbench/registry.h"
 #include "parbench/schema.h"
 
@@ -29,16 +30,17 @@ static void print_param(const pb_param_spec *s)
 int pb__cmd_list(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("Usage: parbench list [--names workloads|backends|suites|demos]\n\n"
-               "Show the workloads (with their parameters, defaults and ranges),\n"
-               "the backends and the suites that `parbench run` accepts.\n"
-               "--names KIND prints only the names, one per line (for scripts and shell completion).\n");
+        fputs(_("Usage: parbench list [--names workloads|backends|suites|demos]\n\n"
+                "Show the workloads (with their parameters, defaults and ranges),\n"
+                "the backends and the suites that `parbench run` accepts.\n"
+                "--names KIND prints only the names, one per line (for scripts and shell completion).\n"),
+              stdout);
         return PB_EXIT_OK;
     }
     if (argc > 1 && strcmp(argv[1], "--names") == 0) {
         const char *kind = argc > 2 ? argv[2] : "";
         if (argc > 3) {
-            fprintf(stderr, "parbench list: unexpected argument '%s'\n", argv[3]);
+            fprintf(stderr, _("parbench list: unexpected argument '%s'\n"), argv[3]);
             return PB_EXIT_USAGE;
         }
         if (strcmp(kind, "workloads") == 0)
@@ -55,13 +57,14 @@ int pb__cmd_list(int argc, char **argv)
             for (size_t i = 0; pb_demos[i]; i++)
                 puts(pb_demos[i]->name);
         else {
-            fprintf(stderr, "parbench list: --names: '%s' is not a kind (workloads, backends, suites, demos)\n", kind);
+            fprintf(stderr, _("parbench list: --names: '%s' is not a kind (workloads, backends, suites, demos)\n"),
+                    kind);
             return PB_EXIT_USAGE;
         }
         return PB_EXIT_OK;
     }
     if (argc > 1) {
-        fprintf(stderr, "parbench list: unexpected argument '%s'\nTry 'parbench list --help'.\n", argv[1]);
+        fprintf(stderr, _("parbench list: unexpected argument '%s'\nTry 'parbench list --help'.\n"), argv[1]);
         return PB_EXIT_USAGE;
     }
     printf("Workloads (--workload NAME[:k=v,...]):\n");
@@ -91,20 +94,23 @@ int pb__cmd_list(int argc, char **argv)
 int pb__cmd_schema(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("Usage: parbench schema [--csv]\n\n"
-               "Print the columns of every file of a result set, with their meaning (Markdown).\n"
-               "--csv  the same for programs: one row per column, with the header\n"
-               "       file,column,type,required,meaning (required: 1 when every set has the\n"
-               "       column, 0 when older sets may lack it). The types:\n");
-        for (int t = 0; t < PB_COL_TYPES; t++)
-            printf("         %-21s %s\n", pb_column_type_name((pb_column_type)t), pb_column_type_values((pb_column_type)t));
+        fputs(_("Usage: parbench schema [--csv]\n\n"
+                "Print the columns of every file of a result set, with their meaning (Markdown).\n"
+                "--csv  the same for programs: one row per column, with the header\n"
+                "       file,column,type,required,meaning (required: 1 when every set has the\n"
+                "       column, 0 when older sets may lack it). The types:\n"),
+              stdout);
+        for (int t = 0; t < PB_COL_TYPES; t++)   /* the values marked N_ in src/output/schema.c */
+            printf("         %-21s %s\n", pb_column_type_name((pb_column_type)t),
+                   _(pb_column_type_values((pb_column_type)t)));
         return PB_EXIT_OK;
     }
     bool csv = argc > 1 && strcmp(argv[1], "--csv") == 0;
     if (argc > (csv ? 2 : 1)) {
         const char *arg = argv[csv ? 2 : 1];
-        fprintf(stderr, "parbench schema: %s '%s'\nTry 'parbench schema --help'.\n",
-                arg[0] == '-' ? "unknown option" : "unexpected argument", arg);
+        fprintf(stderr, arg[0] == '-' ? _("parbench schema: unknown option '%s'\nTry 'parbench schema --help'.\n")
+                                      : _("parbench schema: unexpected argument '%s'\nTry 'parbench schema --help'.\n"),
+                arg);
         return PB_EXIT_USAGE;
     }
     if (!csv) {
@@ -112,7 +118,7 @@ int pb__cmd_schema(int argc, char **argv)
         return PB_EXIT_OK;
     }
     if (pb_schema_print_csv(stdout) != 0) {
-        fprintf(stderr, "parbench schema: cannot write the schema: %s\n", strerror(errno));
+        fprintf(stderr, _("parbench schema: cannot write the schema: %s\n"), strerror(errno));
         return PB_EXIT_FAILED;
     }
     return PB_EXIT_OK;

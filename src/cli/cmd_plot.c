@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "parbench/i18n.h"
 #include "pb_build_config.h"
 
 /* The newest result set under results/, into out; false if there is none.
@@ -66,8 +67,8 @@ int pb__cli_run_script(const char *script, char **args, int nargs)
     exe[len > 0 ? len : 0] = '\0';
     script_path(exe, script, path, sizeof path);
     if (access(path, R_OK) != 0) {
-        fprintf(stderr, "parbench: cannot find %s (the plotting scripts: <prefix>/share/parbench/plots beside an "
-                        "installed parbench, or the source tree's plots/)\n", path);
+        fprintf(stderr, _("parbench: cannot find %s (the plotting scripts: <prefix>/share/parbench/plots beside an "
+                          "installed parbench, or the source tree's plots/)\n"), path);
         return PB_EXIT_FAILED;
     }
     char *argv[16] = { (char *)PB_PYTHON, path };
@@ -77,23 +78,24 @@ int pb__cli_run_script(const char *script, char **args, int nargs)
     argv[n] = NULL;
     /* the scripts read the columns and their types from this parbench's `schema --csv` (plots/resultset.py) */
     if (*exe && setenv("PARBENCH_EXE", exe, 1) != 0) {
-        fprintf(stderr, "parbench: cannot set PARBENCH_EXE for %s: %s\n", script, strerror(errno));
+        fprintf(stderr, _("parbench: cannot set PARBENCH_EXE for %s: %s\n"), script, strerror(errno));
         return PB_EXIT_FAILED;
     }
     fflush(NULL);
     execv(PB_PYTHON, argv);
-    fprintf(stderr, "parbench: cannot run %s: %s\n", PB_PYTHON, strerror(errno));
+    fprintf(stderr, _("parbench: cannot run %s: %s\n"), PB_PYTHON, strerror(errno));
     return PB_EXIT_FAILED;
 }
 
 int pb__cmd_plot(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("Usage: parbench plot [RESULT_SET] [--svg]\n\n"
-               "Draw a result set's pictures next to it (PNG; SVG too with --svg): wall time,\n"
-               "speedup and efficiency against workers, per-CPU pictures, task timelines, the\n"
-               "bench programs' costs, and what demos measured. Default: the newest set under\n"
-               "results/.\n");
+        fputs(_("Usage: parbench plot [RESULT_SET] [--svg]\n\n"
+                "Draw a result set's pictures next to it (PNG; SVG too with --svg): wall time,\n"
+                "speedup and efficiency against workers, per-CPU pictures, task timelines, the\n"
+                "bench programs' costs, and what demos measured. Default: the newest set under\n"
+                "results/.\n"),
+              stdout);
         return PB_EXIT_OK;
     }
     const char *set = NULL;
@@ -102,7 +104,7 @@ int pb__cmd_plot(int argc, char **argv)
         if (strcmp(argv[i], "--svg") == 0) {
             svg = true;
         } else if (argv[i][0] == '-' || set) {
-            fprintf(stderr, "parbench plot: unexpected argument '%s'\nTry 'parbench plot --help'.\n", argv[i]);
+            fprintf(stderr, _("parbench plot: unexpected argument '%s'\nTry 'parbench plot --help'.\n"), argv[i]);
             return PB_EXIT_USAGE;
         } else {
             set = argv[i];
@@ -112,7 +114,7 @@ int pb__cmd_plot(int argc, char **argv)
     if (set)
         snprintf(dir, sizeof dir, "%s", set);
     else if (!newest_result_set(dir, sizeof dir)) {
-        fprintf(stderr, "parbench plot: no result set under results/ (run `parbench run` first, or name one)\n");
+        fputs(_("parbench plot: no result set under results/ (run `parbench run` first, or name one)\n"), stderr);
         return PB_EXIT_USAGE;
     }
     char *args[] = { dir, "--svg" };
@@ -122,28 +124,28 @@ int pb__cmd_plot(int argc, char **argv)
 int pb__cmd_report(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("Usage: parbench report RESULT_SET [--compare OTHER_SET]\n\n"
-               "Print a result set's summary as Markdown and write into it report.md, report.html\n"
-               "(one self-contained page: the machine, the summary, every picture) and trace.json\n"
-               "(the timeline, for Perfetto): each median with its 95%% interval, outlying\n"
-               "repetitions flagged (hyperfine's rule) and warned about, and what demos measured.\n"
-               "A set of a demo's own measures alone is reported too.\n"
-               "With --compare: each configuration of OTHER_SET against its twin in RESULT_SET\n"
-               "(or the one that differs only in ipc, pin, gil or wait, named in the row): the\n"
-               "ratio of medians, each side's interval, a Mann-Whitney U test and its p after\n"
-               "Holm's correction over the rows. A difference is called only when the intervals\n"
-               "do not overlap, the medians differ by 3%% or more AND the corrected p < 0.05;\n"
-               "fault-injected runs are not compared (compare.md, compare.png, compare.html in\n"
-               "OTHER_SET).\n");
+        printf(_("Usage: parbench report RESULT_SET [--compare OTHER_SET]\n\n"
+                 "Print a result set's summary as Markdown and write into it report.md, report.html\n"
+                 "(one self-contained page: the machine, the summary, every picture) and trace.json\n"
+                 "(the timeline, for Perfetto): each median with its 95%% interval, outlying\n"
+                 "repetitions flagged (hyperfine's rule) and warned about, and what demos measured.\n"
+                 "A set of a demo's own measures alone is reported too.\n"
+                 "With --compare: each configuration of OTHER_SET against its twin in RESULT_SET\n"
+                 "(or the one that differs only in ipc, pin, gil or wait, named in the row): the\n"
+                 "ratio of medians, each side's interval, a Mann-Whitney U test and its p after\n"
+                 "Holm's correction over the rows. A difference is called only when the intervals\n"
+                 "do not overlap, the medians differ by 3%% or more AND the corrected p < 0.05;\n"
+                 "fault-injected runs are not compared (compare.md, compare.png, compare.html in\n"
+                 "OTHER_SET).\n"));
         return PB_EXIT_OK;
     }
     if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--compare") == 0)) {
-        fprintf(stderr, "parbench report: expected RESULT_SET [--compare OTHER_SET]\nTry 'parbench report --help'.\n");
+        fputs(_("parbench report: expected RESULT_SET [--compare OTHER_SET]\nTry 'parbench report --help'.\n"), stderr);
         return PB_EXIT_USAGE;
     }
     struct stat other;
     if (argc == 4 && (stat(argv[3], &other) != 0 || !S_ISDIR(other.st_mode))) {
-        fprintf(stderr, "parbench report: --compare %s: not a folder (a result set to compare with)\n", argv[3]);
+        fprintf(stderr, _("parbench report: --compare %s: not a folder (a result set to compare with)\n"), argv[3]);
         return PB_EXIT_USAGE;
     }
     return pb__cli_run_script("report.py", argv + 1, argc - 1);

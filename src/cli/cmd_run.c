@@ -10,6 +10,7 @@
 
 #include "backends/openmp.h"
 #include "cli.h"
+#include "parbench/i18n.h"
 #include "parbench/launch.h"
 #include "parbench/machine.h"
 #include "parbench/registry.h"
@@ -20,80 +21,94 @@
 
 enum { MAX_JOBS = 64, MAX_CONFIGS = 20000, MAX_REPS = 100000, MAX_WARMUP = 1000 };
 
-static const char run_help[] =
-"Usage: parbench run [OPTIONS]\n"
-"\n"
-"Run workloads under backends and worker counts, verify every run, write a\n"
-"result set (runs.csv, machine.csv) and print a summary table.\n"
-"With no option, runs the 'default' suite.\n"
-"\n"
-"  -s, --suite NAME        a named preset (parbench list shows them): default,\n"
-"                          quick, linearity. --backend, --workers, --reps and\n"
-"                          --warmup override the suite's own choices.\n"
-"  -w, --workload SPEC     NAME[:k=v,...], repeatable, e.g. counter:n=1e8,tasks=4\n"
-"                          or map:len=10,sleep_ms=200 (parbench list shows the\n"
-"                          parameters, their defaults and ranges)\n"
-"  -b, --backend LIST      %s,\n"
-"                          or all: every one that runs here but those named on\n"
-"                          their own (%s)                      (default: all)\n"
-"  -n, --workers LIST      worker counts: 4 | 1,2,4 | 1-8 | cores (the PUs this\n"
-"                          process may use) | tasks (one worker per task);\n"
-"                          1 to 4096; serial always runs with 1 (default: 1,cores)\n"
-"  -r, --reps N            measured repetitions per configuration (default: 5)\n"
-"      --warmup N          unrecorded repetitions before them      (default: 1)\n"
-"      --chunk N           pools: tasks a worker claims at a time  (default: auto,\n"
-"                          ceil(tasks / (4 W)) as Pool.map chooses)\n"
-"      --ipc LIST          arena (outcomes written in shared memory) and/or pipe\n"
-"                          (sent over pipes, process-pool only); mpi sends them\n"
-"                          over tcp, its only transport          (default: arena)\n"
-"  -p, --pin POLICY        bind each worker to PUs: none, compact, scatter, core,\n"
-"                          or a PU list such as 0,2,4-7 (`parbench topology --pin\n"
-"                          P -n W` shows where). Serial binds before the clock,\n"
-"                          pools and mpi at start-up; pthread and fork workers\n"
-"                          bind themselves inside spawn (bind_s)  (default: none)\n"
-"      --sample-hz N       per-CPU utilisation samples per second into\n"
-"                          samples.csv, 1 to 1000; 0: no sampler (for runs of\n"
-"                          microseconds, which its wake-ups disturb) (default: 20)\n"
-"      --sample-all-cpus   sample every CPU, not only those this process may use\n"
-"      --live              a per-CPU view while it runs (on a terminal), for a\n"
-"                          projector; replaces the progress line\n"
-"      --gil               one global lock per process, released every 5 ms and\n"
-"                          while sleeping, as CPython's GIL: CPU-bound threads\n"
-"                          stop scaling, processes and sleeping threads do not\n"
-"      --order ORDER       interleaved: within a workload, repetition r of every\n"
-"                          configuration runs (in an order shuffled per round)\n"
-"                          before repetition r+1 of any, so a slow minute of the\n"
-"                          machine lands on all alike; grouped: all repetitions\n"
-"                          of one configuration, then the next (default: interleaved)\n"
-"      --seed N            the shuffle's seed, recorded in machine.csv (default: 1)\n"
-"      --wait POLICY       pools and openmp: how an idle worker (and the parent\n"
-"                          awaiting a run) waits: passive (sleeps at once),\n"
-"                          active (spins while the pool is in use) or adaptive\n"
-"                          (spins up to --spin-us, then sleeps)    (default: adaptive)\n"
-"      --spin-us N         adaptive: microseconds to spin before sleeping,\n"
-"                          1 to 1000000                            (default: %d)\n"
-"      --task-timeout S    a task running longer than S seconds is killed and\n"
-"                          reported (processes); a thread cannot be killed, so\n"
-"                          parbench reports it and stops          (default: none)\n"
-"      --mpirun CMD        mpi: the launcher, with any options of yours\n"
-"                          (e.g. srun, or \"mpirun --mca btl self,vader\")  (default: mpirun)\n"
-"      --hosts FILE        mpi: an Open MPI hostfile (\"node1 slots=2\" lines): ranks\n"
-"                          on those hosts, each reaching back to this one over TCP\n"
-"                          (default: this machine, or the Slurm allocation)\n"
-"      --verbose           mpi: print each launch command and the launcher's output\n"
-"  -o, --out DIR           the result set's folder; it must not exist yet\n"
-"                          (default: results/<UTC time>-<host>/)\n"
-"  -q, --quiet             no progress and no summary: print only the folder\n"
-"  -h, --help              this help\n"
-"\n"
-"Every run is timed in three phases: spawn (until all workers wait at the\n"
-"start gate), work (gate open until the last task is done) and join (until\n"
-"every worker is joined or reaped). A run whose result fails its check is\n"
-"recorded with ok=0 and the command exits 1. Bad input exits 2 and writes\n"
-"nothing. Every workload accepts fault=segv@T, abort@T, exit@T or hang@T to make\n"
-"task T misbehave: see how each backend contains (or does not contain) it.\n"
-"\n"
-"Examples:\n"
+/* The help, a piece for each paragraph and option so that each is one
+ * message of the catalogue; the pieces with a format are printed apart
+ * (print_help), the examples are not translated. */
+static const char *const run_help_head[] = {
+    N_("Usage: parbench run [OPTIONS]\n"
+       "\n"
+       "Run workloads under backends and worker counts, verify every run, write a\n"
+       "result set (runs.csv, machine.csv) and print a summary table.\n"
+       "With no option, runs the 'default' suite.\n"
+       "\n"),
+    N_("  -s, --suite NAME        a named preset (parbench list shows them): default,\n"
+       "                          quick, linearity. --backend, --workers, --reps and\n"
+       "                          --warmup override the suite's own choices.\n"),
+    N_("  -w, --workload SPEC     NAME[:k=v,...], repeatable, e.g. counter:n=1e8,tasks=4\n"
+       "                          or map:len=10,sleep_ms=200 (parbench list shows the\n"
+       "                          parameters, their defaults and ranges)\n"),
+    NULL,
+};
+static const char *const run_help_middle[] = {
+    N_("  -n, --workers LIST      worker counts: 4 | 1,2,4 | 1-8 | cores (the PUs this\n"
+       "                          process may use) | tasks (one worker per task);\n"
+       "                          1 to 4096; serial always runs with 1 (default: 1,cores)\n"),
+    N_("  -r, --reps N            measured repetitions per configuration (default: 5)\n"),
+    N_("      --warmup N          unrecorded repetitions before them      (default: 1)\n"),
+    N_("      --chunk N           pools: tasks a worker claims at a time  (default: auto,\n"
+       "                          ceil(tasks / (4 W)) as Pool.map chooses)\n"),
+    N_("      --ipc LIST          arena (outcomes written in shared memory) and/or pipe\n"
+       "                          (sent over pipes, process-pool only); mpi sends them\n"
+       "                          over tcp, its only transport          (default: arena)\n"),
+    N_("  -p, --pin POLICY        bind each worker to PUs: none, compact, scatter, core,\n"
+       "                          or a PU list such as 0,2,4-7 (`parbench topology --pin\n"
+       "                          P -n W` shows where). Serial binds before the clock,\n"
+       "                          pools and mpi at start-up; pthread and fork workers\n"
+       "                          bind themselves inside spawn (bind_s)  (default: none)\n"),
+    N_("      --sample-hz N       per-CPU utilisation samples per second into\n"
+       "                          samples.csv, 1 to 1000; 0: no sampler (for runs of\n"
+       "                          microseconds, which its wake-ups disturb) (default: 20)\n"),
+    N_("      --sample-all-cpus   sample every CPU, not only those this process may use\n"),
+    N_("      --live              a per-CPU view while it runs (on a terminal), for a\n"
+       "                          projector; replaces the progress line\n"),
+    N_("      --gil               one global lock per process, released every 5 ms and\n"
+       "                          while sleeping, as CPython's GIL: CPU-bound threads\n"
+       "                          stop scaling, processes and sleeping threads do not\n"),
+    N_("      --order ORDER       interleaved: within a workload, repetition r of every\n"
+       "                          configuration runs (in an order shuffled per round)\n"
+       "                          before repetition r+1 of any, so a slow minute of the\n"
+       "                          machine lands on all alike; grouped: all repetitions\n"
+       "                          of one configuration, then the next (default: interleaved)\n"),
+    N_("      --seed N            the shuffle's seed, recorded in machine.csv (default: 1)\n"),
+    N_("      --wait POLICY       pools and openmp: how an idle worker (and the parent\n"
+       "                          awaiting a run) waits: passive (sleeps at once),\n"
+       "                          active (spins while the pool is in use) or adaptive\n"
+       "                          (spins up to --spin-us, then sleeps)    (default: adaptive)\n"),
+    NULL,
+};
+static const char *const run_help_tail[] = {
+    N_("      --task-timeout S    a task running longer than S seconds is killed and\n"
+       "                          reported (processes); a thread cannot be killed, so\n"
+       "                          parbench reports it and stops          (default: none)\n"),
+    N_("      --mpirun CMD        mpi: the launcher, with any options of yours\n"
+       "                          (e.g. srun, or \"mpirun --mca btl self,vader\")  (default: mpirun)\n"),
+    N_("      --hosts FILE        mpi: an Open MPI hostfile (\"node1 slots=2\" lines): ranks\n"
+       "                          on those hosts, each reaching back to this one over TCP\n"
+       "                          (default: this machine, or the Slurm allocation)\n"),
+    N_("      --verbose           mpi: print each launch command and the launcher's output\n"),
+    N_("  -o, --out DIR           the result set's folder; it must not exist yet\n"
+       "                          (default: results/<UTC time>-<host>/)\n"),
+    N_("  -q, --quiet             no progress and no summary: print only the folder\n"),
+    N_("  -h, --help              this help\n"),
+    N_("\n"
+       "Every run is timed in three phases: spawn (until all workers wait at the\n"
+       "start gate), work (gate open until the last task is done) and join (until\n"
+       "every worker is joined or reaped). A run whose result fails its check is\n"
+       "recorded with ok=0 and the command exits 1. Bad input exits 2 and writes\n"
+       "nothing. Every workload accepts fault=segv@T, abort@T, exit@T or hang@T to make\n"
+       "task T misbehave: see how each backend contains (or does not contain) it.\n"),
+    N_("\n"
+       "Examples:\n"),
+    NULL,
+};
+static const char *const run_help_backend =
+    N_("  -b, --backend LIST      %s,\n"
+       "                          or all: every one that runs here but those named on\n"
+       "                          their own (%s)                      (default: all)\n");
+static const char *const run_help_spin =
+    N_("      --spin-us N         adaptive: microseconds to spin before sleeping,\n"
+       "                          1 to 1000000                            (default: %d)\n");
+static const char run_examples[] =
 "  parbench run --suite quick\n"
 "  parbench run -w square-cube -b all -n 2\n"
 "  parbench run -w counter:n=1e8,tasks=2 -b serial,pthread,fork -n 1,2 -r 10\n"
@@ -104,7 +119,7 @@ static const char run_help[] =
 
 static int usage_error(const pb_error *err)
 {
-    fprintf(stderr, "parbench run: %s\nTry 'parbench run --help'.\n", err->msg);
+    fprintf(stderr, _("parbench run: %s\nTry 'parbench run --help'.\n"), err->msg);
     return PB_EXIT_USAGE;
 }
 
@@ -130,6 +145,12 @@ typedef struct run_options {
     pb_ipc_set ipc;
 } run_options;
 
+static void print_pieces(const char *const *pieces)
+{
+    for (; *pieces; pieces++)
+        fputs(_(*pieces), stdout);
+}
+
 static void print_help(void)
 {
     /* the backends as the registry lists them: a new one shows here by itself */
@@ -141,7 +162,12 @@ static void print_help(void)
             olen += (size_t)snprintf(own + olen, sizeof own - olen, "%s%s", olen ? ", " : "",
                                      pb_backends[i]->name);
     }
-    printf(run_help, names, olen ? own : "none", PB_SPIN_NS_DEFAULT / 1000);
+    print_pieces(run_help_head);
+    printf(_(run_help_backend), names, olen ? own : "none");
+    print_pieces(run_help_middle);
+    printf(_(run_help_spin), PB_SPIN_NS_DEFAULT / 1000);
+    print_pieces(run_help_tail);
+    fputs(run_examples, stdout);
 }
 
 /* The options, each checked as it is read; -h stops the reading. */
@@ -194,7 +220,7 @@ static int parse_options(int argc, char **argv, run_options *o, pb_error *err)
             return 0;
         case 'w':
             if (o->njobs == MAX_JOBS)
-                rc = pb_fail(err, PB_E_RANGE, "--workload: at most %d workloads", MAX_JOBS);
+                rc = pb_fail(err, PB_E_RANGE, _("--workload: at most %d workloads"), MAX_JOBS);
             else
                 rc = pb__cli_parse_workload(optarg, &o->jobs[o->njobs++].spec, err);
             break;
@@ -228,19 +254,20 @@ static int parse_options(int argc, char **argv, run_options *o, pb_error *err)
         case 'v': o->launch.verbose = true; break;
         case 'T': rc = pb__cli_parse_seconds("--task-timeout", optarg, 86400, &o->task_timeout_ns, err); break;
         case ':':
-            rc = pb_fail(err, PB_E_ARG, "%s needs a value", argv[optind - 1]);
+            rc = pb_fail(err, PB_E_ARG, _("%s needs a value"), argv[optind - 1]);
             break;
         default:
-            rc = pb_fail(err, PB_E_ARG, "unknown option '%s'", argv[optind - 1]);
+            rc = pb_fail(err, PB_E_ARG, _("unknown option '%s'"), argv[optind - 1]);
             break;
         }
         if (rc)
             return rc;
     }
     if (optind < argc)
-        return pb_fail(err, PB_E_ARG, "unexpected argument '%s' (workloads are given with --workload)", argv[optind]);
+        return pb_fail(err, PB_E_ARG, _("unexpected argument '%s' (workloads are given with --workload)"),
+                       argv[optind]);
     if (o->spin_us && o->have_wait && o->wait.kind != PB_WAIT_ADAPTIVE)
-        return pb_fail(err, PB_E_ARG, "--spin-us is the spin bound of --wait adaptive; --wait %s does not use it",
+        return pb_fail(err, PB_E_ARG, _("--spin-us is the spin bound of --wait adaptive; --wait %s does not use it"),
                        pb_wait_name(o->wait.kind));
     o->wait.spin_ns = (int64_t)o->spin_us * 1000;
     return 0;
@@ -271,7 +298,8 @@ static int make_jobs(run_options *o, pb_error *err)
     o->launch.sample_all_cpus = o->all_cpus;
     const pb_suite *suite = NULL;
     if (o->suite_name && o->njobs)
-        return pb_fail(err, PB_E_ARG, "--suite and --workload cannot be combined (a suite names its own workloads)");
+        return pb_fail(err, PB_E_ARG, "%s",
+                       _("--suite and --workload cannot be combined (a suite names its own workloads)"));
     if (o->suite_name || !o->njobs) {
         suite = pb_find_suite(o->suite_name ? o->suite_name : "default");
         if (!suite) {
@@ -279,7 +307,7 @@ static int make_jobs(run_options *o, pb_error *err)
             size_t len = 0;
             for (const pb_suite *s = pb_suites; s->name; s++)
                 len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", s->name);
-            return pb_fail(err, PB_E_ARG, "--suite: unknown suite '%s' (suites: %s)", o->suite_name, names);
+            return pb_fail(err, PB_E_ARG, _("--suite: unknown suite '%s' (suites: %s)"), o->suite_name, names);
         }
         for (const pb_suite_entry *e = suite->entries; e->workload; e++, o->njobs++) {
             pb_job *j = &o->jobs[o->njobs];
@@ -344,7 +372,7 @@ static int make_configs(run_options *o, pb_config *configs, unsigned *nconfigs_o
                     continue;
                 for (unsigned k = 0; k < nw; k++) {
                     if (nconfigs == MAX_CONFIGS)
-                        return pb_fail(err, PB_E_RANGE, "more than %d configurations: run fewer at a time",
+                        return pb_fail(err, PB_E_RANGE, _("more than %d configurations: run fewer at a time"),
                                        MAX_CONFIGS);
                     configs[nconfigs++] = (pb_config){ .workload = job->spec.workload,
                                                        .params = job->spec.params,
@@ -361,14 +389,14 @@ static int make_configs(run_options *o, pb_config *configs, unsigned *nconfigs_o
     *nconfigs_out = nconfigs;
     *uses_mpi_out = uses_mpi;
     if (nconfigs == 0)
-        return pb_fail(err, PB_E_ARG, "--ipc %s: none of the backends asked for offers it (pipe: process-pool only; "
-                       "tcp: mpi only)", o->ipc_text ? o->ipc_text : "arena");
+        return pb_fail(err, PB_E_ARG, _("--ipc %s: none of the backends asked for offers it (pipe: process-pool only; "
+                                 "tcp: mpi only)"), o->ipc_text ? o->ipc_text : "arena");
     if (!uses_mpi && (o->launch.launcher || o->launch.hostfile || o->launch.verbose))
-        return pb_fail(err, PB_E_ARG, "%s: only the mpi backend uses it, and no mpi run was asked for (add -b mpi)",
+        return pb_fail(err, PB_E_ARG, _("%s: only the mpi backend uses it, and no mpi run was asked for (add -b mpi)"),
                        o->launch.hostfile ? "--hosts" : o->launch.launcher ? "--mpirun" : "--verbose");
     if (uses_mpi && !o->launch.launcher && pb_launch_check(&o->launch, err))
-        return pb_fail(err, PB_E_ARG, "--backend mpi: the launcher 'mpirun' is not a program on PATH (Debian: "
-                       "apt-get install openmpi-bin; or name one with --mpirun)");
+        return pb_fail(err, PB_E_ARG, "%s", _("--backend mpi: the launcher 'mpirun' is not a program on PATH (Debian: "
+                                       "apt-get install openmpi-bin; or name one with --mpirun)"));
     return 0;
 }
 
@@ -393,7 +421,7 @@ static void restart_for_openmp(const pb_config *configs, unsigned nconfigs, cons
                 fflush(NULL);
                 execvp(again[0], again);
             }
-            fprintf(stderr, "parbench run: warning: cannot start again with the environment libgomp needs (%s)\n",
+            fprintf(stderr, _("parbench run: warning: cannot start again with the environment libgomp needs (%s)\n"),
                     strerror(errno));
         }
         break;
@@ -409,9 +437,9 @@ static void warn_openmp_active(const pb_config *configs, unsigned nconfigs, cons
     for (unsigned i = 0; i < nconfigs; i++)
         omp_configs += configs[i].backend == &pb_backend_openmp;
     if (omp_configs && omp_configs < nconfigs && o->order == PB_ORDER_INTERLEAVED && o->wait.kind == PB_WAIT_ACTIVE)
-        fprintf(stderr, "parbench run: warning: --wait active: libgomp's idle openmp threads spin between openmp's "
-                        "runs and take CPU from the configurations interleaved with them; --order grouped "
-                        "measures them apart\n");
+        fputs(_("parbench run: warning: --wait active: libgomp's idle openmp threads spin between openmp's "
+                "runs and take CPU from the configurations interleaved with them; --order grouped "
+                "measures them apart\n"), stderr);
 }
 
 int pb__cmd_run(int argc, char **argv)
@@ -433,7 +461,7 @@ int pb__cmd_run(int argc, char **argv)
     restart_for_openmp(configs, nconfigs, &o.wait, argc, argv);
     warn_openmp_active(configs, nconfigs, &o);
     if (o.sample_hz == 0 && o.want_live) {
-        pb_fail(&err, PB_E_ARG, "--live draws from the CPU sampler, which --sample-hz 0 turns off");
+        pb_fail(&err, PB_E_ARG, "%s", _("--live draws from the CPU sampler, which --sample-hz 0 turns off"));
         return usage_error(&err);
     }
     return pb__run_record(&(pb__run_request){ .configs = configs, .nconfigs = nconfigs, .reps = o.reps,

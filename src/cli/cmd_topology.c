@@ -5,27 +5,29 @@
 #include <string.h>
 
 #include "cli.h"
+#include "parbench/i18n.h"
 #include "parbench/topology.h"
 
-static const char topology_help[] =
-"Usage: parbench topology [--pin POLICY] [--workers W] [--synthetic DESC] [--allowed LIST]\n"
-"\n"
-"Show packages, NUMA nodes, cores and PUs, the PUs this process may use, and,\n"
-"with --pin, where each of W workers would be bound.\n"
-"\n"
-"  -p, --pin POLICY     none, compact, scatter, core, or a PU list (0,2,4-7)\n"
-"  -n, --workers W      how many workers to place (default: one per usable PU)\n"
-"      --synthetic DESC a machine we do not have, in hwloc's synthetic syntax:\n"
-"                       \"pack:2 numa:2 core:4 pu:2\" is 2 packages of 2 NUMA\n"
-"                       nodes of 4 two-way SMT cores (placement only; nothing binds)\n"
-"      --allowed LIST   restrict the usable PUs further, as a container would\n"
-"  -h, --help           this help\n"
-"\n"
-"Policies:\n";
+/* the help; the policies follow it, each with what it does (PB_PIN_LIST) */
+static const char *const topology_help =
+    N_("Usage: parbench topology [--pin POLICY] [--workers W] [--synthetic DESC] [--allowed LIST]\n"
+       "\n"
+       "Show packages, NUMA nodes, cores and PUs, the PUs this process may use, and,\n"
+       "with --pin, where each of W workers would be bound.\n"
+       "\n"
+       "  -p, --pin POLICY     none, compact, scatter, core, or a PU list (0,2,4-7)\n"
+       "  -n, --workers W      how many workers to place (default: one per usable PU)\n"
+       "      --synthetic DESC a machine we do not have, in hwloc's synthetic syntax:\n"
+       "                       \"pack:2 numa:2 core:4 pu:2\" is 2 packages of 2 NUMA\n"
+       "                       nodes of 4 two-way SMT cores (placement only; nothing binds)\n"
+       "      --allowed LIST   restrict the usable PUs further, as a container would\n"
+       "  -h, --help           this help\n"
+       "\n"
+       "Policies:\n");
 
 static int usage_error(const pb_error *err)
 {
-    fprintf(stderr, "parbench topology: %s\nTry 'parbench topology --help'.\n", err->msg);
+    fprintf(stderr, _("parbench topology: %s\nTry 'parbench topology --help'.\n"), err->msg);
     return PB_EXIT_USAGE;
 }
 
@@ -55,19 +57,19 @@ int pb__cmd_topology(int argc, char **argv)
         case 'S': synthetic = optarg; break;
         case 'A': allowed = optarg; break;
         case 'h':
-            fputs(topology_help, stdout);
-#define PB_X_(id, name, doc) printf("  %-10s %s\n", name, doc);
+            fputs(_(topology_help), stdout);
+#define PB_X_(id, name, doc) printf("  %-10s %s\n", name, _(doc));
             PB_PIN_LIST(PB_X_)
 #undef PB_X_
             return PB_EXIT_OK;
-        case ':': rc = pb_fail(&err, PB_E_ARG, "%s needs a value", argv[optind - 1]); break;
-        default: rc = pb_fail(&err, PB_E_ARG, "unknown option '%s'", argv[optind - 1]); break;
+        case ':': rc = pb_fail(&err, PB_E_ARG, _("%s needs a value"), argv[optind - 1]); break;
+        default: rc = pb_fail(&err, PB_E_ARG, _("unknown option '%s'"), argv[optind - 1]); break;
         }
         if (rc)
             return usage_error(&err);
     }
     if (optind < argc) {
-        pb_fail(&err, PB_E_ARG, "unexpected argument '%s'", argv[optind]);
+        pb_fail(&err, PB_E_ARG, _("unexpected argument '%s'"), argv[optind]);
         return usage_error(&err);
     }
     pb_topology *t;

@@ -12,23 +12,24 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "parbench/i18n.h"
 
-static const char trace_help[] =
-"Usage: parbench trace RESULT_SET [--run ID | --config ID] [-o FILE]\n"
-"\n"
-"Write a result set as a timeline in Chrome's Trace Event Format (JSON), which\n"
-"Perfetto (https://ui.perfetto.dev, Open trace file; it keeps working offline\n"
-"once loaded) and chrome://tracing open. One process per configuration, named\n"
-"as its summary row; a runner track with each repetition and its phases spawn,\n"
-"work and join; a track per worker with one slice per task (args: CPUs at its\n"
-"start and end, CPU time, sleep, status, signal); a counter per CPU with the\n"
-"whole machine's busy fraction from samples.csv. Times in microseconds from\n"
-"the configuration's first repetition, repetitions laid one after the other.\n"
-"\n"
-"  --run ID      only this run (runs.csv run_id)\n"
-"  --config ID   only this configuration's repetitions (config_id)\n"
-"  -o, --output FILE  where to write (default: RESULT_SET/trace.json, or\n"
-"                trace-run-ID.json, trace-config-ID.json for a selection)\n";
+static const char *const trace_help =
+    N_("Usage: parbench trace RESULT_SET [--run ID | --config ID] [-o FILE]\n"
+       "\n"
+       "Write a result set as a timeline in Chrome's Trace Event Format (JSON), which\n"
+       "Perfetto (https://ui.perfetto.dev, Open trace file; it keeps working offline\n"
+       "once loaded) and chrome://tracing open. One process per configuration, named\n"
+       "as its summary row; a runner track with each repetition and its phases spawn,\n"
+       "work and join; a track per worker with one slice per task (args: CPUs at its\n"
+       "start and end, CPU time, sleep, status, signal); a counter per CPU with the\n"
+       "whole machine's busy fraction from samples.csv. Times in microseconds from\n"
+       "the configuration's first repetition, repetitions laid one after the other.\n"
+       "\n"
+       "  --run ID      only this run (runs.csv run_id)\n"
+       "  --config ID   only this configuration's repetitions (config_id)\n"
+       "  -o, --output FILE  where to write (default: RESULT_SET/trace.json, or\n"
+       "                trace-run-ID.json, trace-config-ID.json for a selection)\n");
 
 static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage(const char *fmt, ...)
@@ -37,7 +38,7 @@ static int usage(const char *fmt, ...)
     va_start(ap, fmt);
     fprintf(stderr, "parbench trace: ");
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'parbench trace --help'.\n");
+    fputs(_("\nTry 'parbench trace --help'.\n"), stderr);
     va_end(ap);
     return PB_EXIT_USAGE;
 }
@@ -47,23 +48,23 @@ static int check_output(const char *path)
 {
     struct stat st;
     if (!path[0])
-        return usage("-o: the file name is empty");
+        return usage("%s", _("-o: the file name is empty"));
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return usage("-o %s: that is a folder; name the file to write", path);
+        return usage(_("-o %s: that is a folder; name the file to write"), path);
     char copy[4096];
     snprintf(copy, sizeof copy, "%s", path);
     const char *dir = dirname(copy);
     if (stat(dir, &st) != 0)
-        return usage("-o %s: folder %s does not exist", path, dir);
+        return usage(_("-o %s: folder %s does not exist"), path, dir);
     if (!S_ISDIR(st.st_mode))
-        return usage("-o %s: %s is not a folder", path, dir);
+        return usage(_("-o %s: %s is not a folder"), path, dir);
     return 0;
 }
 
 int pb__cmd_trace(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(trace_help, stdout);
+        fputs(_(trace_help), stdout);
         return PB_EXIT_OK;
     }
     const char *set = NULL, *out = NULL;
@@ -74,7 +75,7 @@ int pb__cmd_trace(int argc, char **argv)
         bool is_out = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0;
         if (is_id || is_out) {
             if (i + 1 >= argc)
-                return usage("%s needs a value", a);
+                return usage(_("%s needs a value"), a);
             const char *v = argv[++i];
             if (is_id) {
                 uint64_t id;
@@ -83,7 +84,7 @@ int pb__cmd_trace(int argc, char **argv)
                     return usage("%s", err.msg);
                 char *slot = strcmp(a, "--run") == 0 ? run : config;
                 if (slot[0])
-                    return usage("%s is given twice", a);
+                    return usage(_("%s is given twice"), a);
                 snprintf(slot, sizeof run, "%llu", (unsigned long long)id);
             } else {
                 if (check_output(v))
@@ -91,17 +92,17 @@ int pb__cmd_trace(int argc, char **argv)
                 out = v;
             }
         } else if (a[0] == '-' && a[1]) {
-            return usage("unknown option '%s'", a);
+            return usage(_("unknown option '%s'"), a);
         } else if (!set) {
             set = a;
         } else {
-            return usage("unexpected argument '%s'", a);
+            return usage(_("unexpected argument '%s'"), a);
         }
     }
     if (!set)
-        return usage("expected RESULT_SET [--run ID | --config ID] [-o FILE]");
+        return usage("%s", _("expected RESULT_SET [--run ID | --config ID] [-o FILE]"));
     if (run[0] && config[0])
-        return usage("--run and --config cannot be combined (a run belongs to one configuration)");
+        return usage("%s", _("--run and --config cannot be combined (a run belongs to one configuration)"));
     char *args[8];
     int n = 0;
     args[n++] = (char *)set;

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "backends/worker/children.h"
 #include "backends/worker/crash.h"
+#include "parbench/i18n.h"
 #include "parbench/machine.h"
 #include "parbench/resultset.h"
 #include "parbench/sampler.h"
@@ -58,7 +59,7 @@ static void on_interrupt(int sig, void *user)
     pb__children_kill_all();
     if (!s->writing || s->finished) {
         if (!s->writing)
-            fprintf(stderr, "\nparbench run: interrupted by %s before the first run; nothing was written\n",
+            fprintf(stderr, _("\nparbench run: interrupted by %s before the first run; nothing was written\n"),
                     signal_name(sig));
         fflush(stdout);
         fflush(stderr);
@@ -70,7 +71,7 @@ static void on_interrupt(int sig, void *user)
     uint64_t kept = s->rs.next_run_id - 1;
     pb_resultset_close(&s->rs);
     s->rows[s->config_index].interrupted = true;
-    fprintf(stderr, "\nparbench run: interrupted by %s during configuration %u of %u; every worker was ended\n",
+    fprintf(stderr, _("\nparbench run: interrupted by %s during configuration %u of %u; every worker was ended\n"),
             signal_name(sig), s->config_index + 1, s->config_total);
     if (!s->quiet) {
         pb__summary_print(stdout, s->rows, s->configs_started);
@@ -206,7 +207,7 @@ static int open_results(run_state *st, const pb__run_request *rq, pb_summary_row
     *rows_out = rows;
     *samples_out = samples;
     if (!rows || !samples) {
-        fprintf(stderr, "parbench run: out of memory\n");
+        fputs(_("parbench run: out of memory\n"), stderr);
         return PB_EXIT_FAILED;
     }
     for (unsigned i = 0; i < nconfigs; i++) {
@@ -237,8 +238,8 @@ static int open_results(run_state *st, const pb__run_request *rq, pb_summary_row
         char launch_line[4096];
         pb_launch_describe(rq->launch, "W", launch_line, sizeof launch_line);
         if (rq->launch->verbose)
-            fprintf(stderr, "parbench run: mpi: every job runs %s (W: its rank count; parbench adds the options after "
-                    "the launcher's own words)\n", launch_line);
+            fprintf(stderr, _("parbench run: mpi: every job runs %s (W: its rank count; parbench adds the options after "
+                              "the launcher's own words)\n"), launch_line);
         if (pb_resultset_add_machine(&st->rs, "mpi_launch", launch_line, &err) != 0)
             fprintf(stderr, "parbench run: %s\n", err.msg);
     }
@@ -261,13 +262,13 @@ static int run_all(run_state *st, const pb__run_request *rq, pb_sampler *sampler
     pthread_mutex_lock(&results_lock);
     if (rc == PB_E_HUNG) {
         pb__progress_clear(&st->progress);
-        fprintf(stderr, "parbench run: %s\nparbench run: stopping here; the runs so far are in %s\n",
+        fprintf(stderr, _("parbench run: %s\nparbench run: stopping here; the runs so far are in %s\n"),
                 err.msg, st->rs.dir);
         status = PB_EXIT_FAILED;
         *nconfigs = st->configs_started;
     } else if (rc) {
         pb__progress_clear(&st->progress);
-        fprintf(stderr, "parbench run: %s; stopping (rows already written are intact)\n", err.msg);
+        fprintf(stderr, _("parbench run: %s; stopping (rows already written are intact)\n"), err.msg);
         status = PB_EXIT_FAILED;
         *nconfigs = st->configs_started;
     }
@@ -287,7 +288,7 @@ int pb__run_record(const pb__run_request *rq)
     static run_state st;
     st = (run_state){ .quiet = rq->quiet, .config_total = rq->nconfigs };
     if (pb__interrupt_start(on_interrupt, &st) != 0)
-        fprintf(stderr, "parbench run: warning: cannot watch for Ctrl-C; an interrupted run may leave workers\n");
+        fputs(_("parbench run: warning: cannot watch for Ctrl-C; an interrupted run may leave workers\n"), stderr);
 
     pb_sampler *sampler;
     int status = start_sampler(rq, &sampler);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "parbench/csv.h"
+#include "parbench/i18n.h"
 
 #define REQUIRED true          /* a reader needs it: checked present in every set */
 #define OPTIONAL false         /* checked when present: older sets may lack it */
@@ -249,20 +250,20 @@ const pb_file_schema *pb_schema_file(pb_set_file kind)
 
 static const struct {
     const char *name;
-    const char *values;
+    const char *values;        /* for `parbench schema --help`, which translates it */
 } types[PB_COL_TYPES] = {
-    [PB_COL_TEXT] = { "text", "any text" },
-    [PB_COL_ID] = { "id", "a whole number from 1" },
-    [PB_COL_COUNT] = { "count", "a whole number from 0" },
-    [PB_COL_COUNT_OR_EMPTY] = { "count_or_empty", "a whole number from 0, or empty" },
-    [PB_COL_INTEGER_OR_EMPTY] = { "integer_or_empty", "a whole number (maybe negative), or empty" },
-    [PB_COL_NUMBER] = { "number", "a finite number" },
-    [PB_COL_NUMBER_OR_EMPTY] = { "number_or_empty", "a finite number, or empty" },
-    [PB_COL_NONNEGATIVE_OR_EMPTY] = { "nonnegative_or_empty", "a finite number >= 0, or empty" },
-    [PB_COL_FRACTION_OR_EMPTY] = { "fraction_or_empty", "a number from 0 to 1, or empty" },
-    [PB_COL_FLAG] = { "flag", "0 or 1" },
-    [PB_COL_FLAG_OR_EMPTY] = { "flag_or_empty", "0, 1 or empty" },
-    [PB_COL_STATUS] = { "status", "done, lost, running or pending" },
+    [PB_COL_TEXT] = { "text", N_("any text") },
+    [PB_COL_ID] = { "id", N_("a whole number from 1") },
+    [PB_COL_COUNT] = { "count", N_("a whole number from 0") },
+    [PB_COL_COUNT_OR_EMPTY] = { "count_or_empty", N_("a whole number from 0, or empty") },
+    [PB_COL_INTEGER_OR_EMPTY] = { "integer_or_empty", N_("a whole number (maybe negative), or empty") },
+    [PB_COL_NUMBER] = { "number", N_("a finite number") },
+    [PB_COL_NUMBER_OR_EMPTY] = { "number_or_empty", N_("a finite number, or empty") },
+    [PB_COL_NONNEGATIVE_OR_EMPTY] = { "nonnegative_or_empty", N_("a finite number >= 0, or empty") },
+    [PB_COL_FRACTION_OR_EMPTY] = { "fraction_or_empty", N_("a number from 0 to 1, or empty") },
+    [PB_COL_FLAG] = { "flag", N_("0 or 1") },
+    [PB_COL_FLAG_OR_EMPTY] = { "flag_or_empty", N_("0, 1 or empty") },
+    [PB_COL_STATUS] = { "status", N_("done, lost, running or pending") },
 };
 
 const char *pb_column_type_name(pb_column_type type)
