@@ -203,7 +203,8 @@ static void print_notes(FILE *out, const pb_summary_row *rows, unsigned count, c
                  "speedup: serial median / this median, same workload and parameters.\n"
                  "efficiency: ideal time / median, where the ideal is the makespan bound\n"
                  "  max(longest task, total task time / W, CPU time / min(W, PUs)).\n"
-                 "busy: cores kept busy, CPU seconds of every thread and process / wall seconds.\n",
+                 "busy: cores kept busy, CPU seconds of every thread and process / the seconds they were read\n"
+                 "  over (the wall time, or a few us more where workers' clocks are read: cpu_window_s).\n",
             PB_CI_MIN_N);
     for (unsigned r = 0; r < count; r++)
         if (rows[r].cfg->pin && rows[r].cfg->pin->kind != PB_PIN_NONE) {
