@@ -73,7 +73,9 @@ static void demo_gil(pb_demo_ctx *c)
         /* the machine's two cores' worth is shown by threads without the GIL or the processes (two
          * vCPUs can share one physical core for a while, see square-cube); without it, not judged */
         double free_gain = t_free.work_s > 0 ? s.work_s / t_free.work_s : 0;
-        if (fmax(free_gain, proc_gain) < 1.3)
+        if (PB__GAINS_DISTORTED)
+            pb__fact_skipped(c, _(PB__GAINS_DISTORTED_WHY));
+        else if (fmax(free_gain, proc_gain) < 1.3)
             pb__fact_skipped(c, _("neither two threads without the GIL nor two processes gained 1.3x: the machine "
                                   "gave less than two cores' worth, though no other process held them"));
         else

@@ -68,6 +68,10 @@ static void demo_square_cube(pb_demo_ctx *c)
      * Whichever of the two reached 1.3x shows the machine gave two cores; then both must have.
      * 1.3, not the 1.9-2.0x two real cores give: the fastest of up to 10 rounds measured 1.37-2.44x
      * for configurations that scale on this shared 2-vCPU VM (a GIL's threads: 0.76-1.10x) */
+    if (PB__GAINS_DISTORTED) {
+        pb__fact_skipped(c, _(PB__GAINS_DISTORTED_WHY));
+        return;
+    }
     if (fmax(t_gain, p_gain) < 1.3) {
         pb__fact_skipped(c, _("neither two threads nor two processes gained 1.3x: the machine gave less than two "
                               "cores' worth, though no other process held them"));
