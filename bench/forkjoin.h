@@ -5,6 +5,7 @@
 #ifndef PB_BENCH_FORKJOIN_H
 #define PB_BENCH_FORKJOIN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,9 +32,20 @@ extern int64_t pb__fj_idle_ns;      /* IDLE: how long the idle CPU is measured *
 typedef struct pb__fj_shared {
     uint64_t delay_len;                 /* delay loop turns for DELAY_NS */
     uint64_t inner;                     /* BARRIER: passes per worker */
-    struct { uint64_t n; char pad[56]; } done[PB__FJ_MAX_WORKERS];   /* work each worker did: checked */
+    struct { _Atomic uint64_t n; char pad[56]; } done[PB__FJ_MAX_WORKERS];   /* work each worker did: checked */
 } pb__fj_shared;
 extern pb__fj_shared *pb__fj_sh;
+
+/* Worker w did one more piece of work. Only worker w writes its slot, so a
+ * relaxed load and store do (plain moves on x86, the same in every runtime
+ * measured); atomic so that ThreadSanitizer, which cannot see libgomp's
+ * barriers (libgomp is not built with it), sees no race when the parent
+ * reads the counts after a region. */
+static inline void pb__fj_count(pb__fj_shared *s, unsigned w)
+{
+    atomic_store_explicit(&s->done[w].n, atomic_load_explicit(&s->done[w].n, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
 
 typedef struct pb__fj_request {
     int32_t construct;

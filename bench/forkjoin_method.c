@@ -17,14 +17,14 @@ uint64_t pb__fj_done_total(unsigned W)
 {
     uint64_t sum = 0;
     for (unsigned w = 0; w < W; w++)
-        sum += pb__fj_sh->done[w].n;
+        sum += atomic_load_explicit(&pb__fj_sh->done[w].n, memory_order_relaxed);
     return sum;
 }
 
 void pb__fj_done_clear(void)
 {
     for (unsigned w = 0; w < PB__FJ_MAX_WORKERS; w++)
-        pb__fj_sh->done[w].n = 0;
+        atomic_store_explicit(&pb__fj_sh->done[w].n, 0, memory_order_relaxed);
 }
 
 uint64_t pb__fj_calibrate_delay(void)

@@ -35,7 +35,7 @@ static int omp_test(void *ctx, const pb__fj_request *rq, uint64_t inner, char *w
 #pragma omp parallel num_threads(W)
             {
                 pb__fj_delay(len);
-                pb__fj_sh->done[omp_get_thread_num()].n++;
+                pb__fj_count(pb__fj_sh, (unsigned)omp_get_thread_num());
             }
         }
         break;
@@ -46,7 +46,7 @@ static int omp_test(void *ctx, const pb__fj_request *rq, uint64_t inner, char *w
             for (uint64_t j = 0; j < inner; j++) {
                 pb__fj_delay(len);
 #pragma omp barrier
-                pb__fj_sh->done[t].n++;
+                pb__fj_count(pb__fj_sh, (unsigned)t);
             }
         }
         break;
@@ -58,7 +58,7 @@ static int omp_test(void *ctx, const pb__fj_request *rq, uint64_t inner, char *w
 #pragma omp for schedule(dynamic, chunk)
                 for (int i = 0; i < PB__FJ_ITERS * W; i++) {
                     pb__fj_delay(len);
-                    pb__fj_sh->done[t].n++;
+                    pb__fj_count(pb__fj_sh, (unsigned)t);
                 }
             }
         }

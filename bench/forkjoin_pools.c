@@ -13,13 +13,13 @@ static void task_delay(void *arg, uint64_t t, unsigned w)
     (void)t;
     pb__fj_shared *s = arg;
     pb__fj_delay(s->delay_len);
-    s->done[w].n++;
+    pb__fj_count(s, w);
 }
 
 void pb__fj_task_empty(void *arg, uint64_t t, unsigned w)
 {
     (void)t;
-    ((pb__fj_shared *)arg)->done[w].n++;
+    pb__fj_count(arg, w);
 }
 
 static void team_barrier(pb_pool *p, void *arg, unsigned w)
@@ -28,7 +28,7 @@ static void team_barrier(pb_pool *p, void *arg, unsigned w)
     for (uint64_t j = 0; j < s->inner; j++) {
         pb__fj_delay(s->delay_len);
         pb__pool_barrier(p);
-        s->done[w].n++;
+        pb__fj_count(s, w);
     }
 }
 

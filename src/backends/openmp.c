@@ -83,9 +83,10 @@ static int omp_open(pb_exec *ex, const pb_plan *plan, pb_error *err)
     pb__crash_guard_install("its openmp worker is a thread, which cannot be isolated from its process");
     int rc = pb__omp_start_team(s, err);
     if (rc) {
-        pb__omp_stop_driver(s);
+        bool stopped = pb__omp_stop_driver(s);
         pb__crash_guard_remove();
-        free_state(s);
+        if (stopped)
+            free_state(s);
         return rc;
     }
     ex->state = s;
@@ -253,8 +254,8 @@ static void omp_close(pb_exec *ex)
     pb__crash_guard_remove();
     if (s->hung)
         return;   /* a thread is stuck in a task and still uses all of this: the process's exit ends it */
-    pb__omp_stop_driver(s);
-    free_state(s);
+    if (pb__omp_stop_driver(s))
+        free_state(s);   /* else the driver still uses it: left to the process's exit */
 }
 
 const pb_backend pb_backend_openmp = {

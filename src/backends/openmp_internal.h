@@ -49,9 +49,9 @@ typedef struct pb__omp_state {
 /* Start a driver and its team; wait until the team is made (a refusal to
  * make W threads, or a team of another size, is an error). */
 int pb__omp_start_team(pb__omp_state *s, pb_error *err);
-/* Tell the driver to stop and join it (a driver stuck in libgomp is left
- * to the process's exit). */
-void pb__omp_stop_driver(pb__omp_state *s);
+/* Tell the driver to stop and join it. false: it is stuck in libgomp and
+ * left to the process's exit, so nothing it uses may be freed. */
+bool pb__omp_stop_driver(pb__omp_state *s);
 /* The parent waits (by the policy: spin within *spin_left, then sleep a
  * poll slice) until the bell moves from `b`. */
 void pb__omp_await_bell(pb__omp_state *s, uint32_t b, int64_t *spin_left);

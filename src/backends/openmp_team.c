@@ -229,20 +229,26 @@ int pb__omp_start_team(pb__omp_state *s, pb_error *err)
     }
 }
 
-void pb__omp_stop_driver(pb__omp_state *s)
+bool pb__omp_stop_driver(pb__omp_state *s)
 {
     atomic_store(&s->resting, 1);
     atomic_store(&s->stop, 1);
+    /* run moves too: a driver between its look at stop and its futex_wait on run would otherwise sleep
+     * on an unchanged word through the wake-up (the pools had this lost wake-up; see pool.c's close).
+     * A driver that sees the new run sees stop first, and stops. */
+    atomic_fetch_add(&s->run, 1);
     pb__futex_wake(&s->run, INT_MAX);
     if (!s->driver_running)
-        return;
+        return true;
     struct timespec now, until;
     clock_gettime(CLOCK_REALTIME, &now);
     until = now;
     until.tv_sec += PB__OMP_CLOSE_GRACE_NS / 1000000000;
-    if (pthread_timedjoin_np(s->driver, NULL, &until) != 0)
+    bool joined = pthread_timedjoin_np(s->driver, NULL, &until) == 0;
+    if (!joined)
         pthread_detach(s->driver);   /* stuck in libgomp: the process's exit ends it */
     s->driver_running = false;
+    return joined;
 }
 
 #endif

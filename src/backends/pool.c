@@ -194,20 +194,26 @@ void pb__pool_close(pb_pool *p)
     if (p->sh) {
         atomic_store(&p->sh->resting, 1);   /* spinners stop spinning, then see stop */
         atomic_store(&p->sh->stop, 1);
+        /* batch moves too: a worker between its last look at stop and its futex_wait on batch would
+         * otherwise sleep on an unchanged word through the wake-up (found by ThreadSanitizer in
+         * bench/forkjoin: a thread-pool worker still asleep 2 s later). A worker that sees the new
+         * batch sees stop first (stop is stored before it; both sequentially consistent). */
+        atomic_fetch_add(&p->sh->batch, 1);
         pb__futex_wake(&p->sh->batch, INT_MAX);
     }
     if (p->task_pipe[1] >= 0) {
         close(p->task_pipe[1]);            /* workers read end of file and leave */
         p->task_pipe[1] = -1;
     }
+    bool all_gone = true;
     if (p->ctl) {
         /* a stuck thread never leaves: give it little time, and it is left running */
         int64_t deadline = pb_now_ns() + (p->hung ? PB__POOL_CLOSE_GRACE_NS / 20 : PB__POOL_CLOSE_GRACE_NS);
         for (unsigned w = 0; w < p->workers; w++)
-            p->ops->reap(p, w, deadline);
+            all_gone &= p->ops->reap(p, w, deadline);
     }
-    if (p->hung)
-        return;   /* the stuck thread still uses all of this: the process's exit ends it */
+    if (p->hung || !all_gone)
+        return;   /* a thread still runs and uses all of this: the process's exit ends it */
     for (int i = 0; i < 2; i++) {
         if (p->task_pipe[i] >= 0)
             close(p->task_pipe[i]);

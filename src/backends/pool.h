@@ -45,8 +45,9 @@ typedef struct pb_pool_ops {
     /* Kill worker w and reap it. false: it cannot be killed (a thread). */
     bool (*kill)(pb_pool *, unsigned w);
     /* After stop was published: wait for worker w to leave until deadline,
-     * then kill it if it can be killed. */
-    void (*reap)(pb_pool *, unsigned w, int64_t deadline_ns);
+     * then kill it if it can be killed. true: it is gone; false: it still
+     * runs (a thread that would not leave), so nothing it uses may be freed. */
+    bool (*reap)(pb_pool *, unsigned w, int64_t deadline_ns);
     /* A usage reading of worker w: 0, or PB_E_SYS when it is gone. */
     int  (*sample)(pb_pool *, unsigned w, pb_task_sample *);
     /* Worker w's CPU clock (read apart, right at the run's edges: a worker

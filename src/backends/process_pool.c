@@ -92,7 +92,7 @@ static bool pp_kill(pb_pool *p, unsigned w)
     return true;
 }
 
-static void pp_reap(pb_pool *p, unsigned w, int64_t deadline_ns)
+static bool pp_reap(pb_pool *p, unsigned w, int64_t deadline_ns)
 {
     pp_state *s = p->impl;
     while (s->pid[w] > 0) {
@@ -107,6 +107,7 @@ static void pp_reap(pb_pool *p, unsigned w, int64_t deadline_ns)
         }
         nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
     }
+    return true;   /* a process that would not leave was killed */
 }
 
 static int pp_sample(pb_pool *p, unsigned w, pb_task_sample *out)

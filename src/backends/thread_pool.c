@@ -85,11 +85,11 @@ static bool tp_kill(pb_pool *p, unsigned w)
     return false;   /* there is no safe way to stop a thread from outside */
 }
 
-static void tp_reap(pb_pool *p, unsigned w, int64_t deadline_ns)
+static bool tp_reap(pb_pool *p, unsigned w, int64_t deadline_ns)
 {
     tp_worker *tw = &((tp_state *)p->impl)->worker[w];
     if (!tw->running)
-        return;
+        return true;
     struct timespec now, until;
     clock_gettime(CLOCK_REALTIME, &now);
     int64_t left = deadline_ns - pb_now_ns();
@@ -98,10 +98,12 @@ static void tp_reap(pb_pool *p, unsigned w, int64_t deadline_ns)
     int64_t ns = now.tv_nsec + left % 1000000000;
     until.tv_sec = now.tv_sec + left / 1000000000 + ns / 1000000000;
     until.tv_nsec = ns % 1000000000;
-    if (pthread_timedjoin_np(tw->thread, NULL, &until) == 0)
+    if (pthread_timedjoin_np(tw->thread, NULL, &until) == 0) {
         tw->running = false;
-    else
-        pthread_detach(tw->thread);   /* stuck: the process's exit ends it */
+        return true;
+    }
+    pthread_detach(tw->thread);   /* stuck: the process's exit ends it */
+    return false;
 }
 
 static int tp_sample(pb_pool *p, unsigned w, pb_task_sample *out)
