@@ -45,6 +45,15 @@ typedef struct pb_error {
 int pb_fail(pb_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The C library's English description of an errno value or a signal,
+ * without its catalogues or their locks (glibc's strerrordesc_np and
+ * sigdescr_np): the same in every language, as sentences that reach result
+ * files must be, and safe in a child forked from a threaded parent (a
+ * catalogue lock another thread held at the fork would never be released
+ * there: a process-pool worker deadlocked in strerror that way). */
+const char *pb_errno_text(int errnum);
+const char *pb_signal_text(int sig);
+
 /* Like pb_fail, with ": strerror(errnum)" appended. */
 int pb_fail_errno(pb_error *err, int code, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -96,7 +96,7 @@ static void describe_status(char *buf, size_t size, unsigned w, pid_t pid, int s
 {
     if (WIFSIGNALED(status))
         snprintf(buf, size, "worker %u (pid %d) was killed by signal %d (%s)", w, (int)pid,
-                 WTERMSIG(status), strsignal(WTERMSIG(status)));
+                 WTERMSIG(status), pb_signal_text(WTERMSIG(status)));
     else
         snprintf(buf, size, "worker %u (pid %d) exited with status %d", w, (int)pid,
                  WEXITSTATUS(status));

@@ -88,7 +88,7 @@ int pb__mpi_fail_run(pb__mpi_state *s, pb_plan *plan, pb_run_stats *st, pb_error
     } else if (culprit >= 0 && s->rs[culprit].faulted) {
         sig = s->rs[culprit].fault_signal;
         snprintf(what, sizeof what, "rank %d on %s was killed by signal %d (%s) %s; the MPI job was ended", culprit,
-                 host, sig, strsignal(sig), in_task);
+                 host, sig, pb_signal_text(sig), in_task);
     } else if (culprit >= 0 && culprit == said_rank && said_code >= 0) {
         status = said_code;
         snprintf(what, sizeof what, "rank %d on %s exited with status %d %s; the MPI job was ended", culprit, host,

@@ -61,7 +61,7 @@ static void describe(char *how, size_t size, int status, int *sig, int *exit_sta
     if (WIFSIGNALED(status)) {
         *sig = WTERMSIG(status);
         *exit_status = -1;
-        snprintf(how, size, "was killed by signal %d (%s)", *sig, strsignal(*sig));
+        snprintf(how, size, "was killed by signal %d (%s)", *sig, pb_signal_text(*sig));
     } else {
         *sig = 0;
         *exit_status = WEXITSTATUS(status);

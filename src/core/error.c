@@ -29,7 +29,19 @@ int pb_fail_errno(pb_error *err, int code, int errnum, const char *fmt, ...)
         vformat(err, code, fmt, ap);
         va_end(ap);
         size_t len = strlen(err->msg);
-        snprintf(err->msg + len, sizeof err->msg - len, ": %s", strerror(errnum));
+        snprintf(err->msg + len, sizeof err->msg - len, ": %s", pb_errno_text(errnum));
     }
     return code;
+}
+
+const char *pb_errno_text(int errnum)
+{
+    const char *d = strerrordesc_np(errnum);
+    return d ? d : "Unknown error";
+}
+
+const char *pb_signal_text(int sig)
+{
+    const char *d = sigdescr_np(sig);
+    return d ? d : "Unknown signal";
 }

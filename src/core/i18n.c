@@ -93,11 +93,6 @@ void pb_i18n_init(const char *lang)
     bindtextdomain(DOMAIN, catalogue_dir(want, dir, sizeof dir));
     bind_textdomain_codeset(DOMAIN, "UTF-8");
     textdomain(DOMAIN);
-    /* the C library's own words (strerror, strsignal: "Segmentation fault")
-     * stay English: the core quotes them in sentences that also go into the
-     * result files (runs.csv's note), which read the same in every language.
-     * A folder with no catalogue in it is where libc's are looked for. */
-    bindtextdomain("libc", "/dev/null");
     /* what the catalogue holds decides what is shown: English without one */
     snprintf(language, sizeof language, "%s", strcmp(gettext(""), "") != 0 ? want : "en");
 }

@@ -135,7 +135,7 @@ int pb_plan_verify(const pb_plan *plan, char *result, size_t result_size, pb_err
         const pb_outcome *o = &plan->outcomes[first];
         char how[96] = "";
         if (o->status == PB_TASK_LOST && o->signal)
-            snprintf(how, sizeof how, ", its worker killed by signal %d (%s)", o->signal, strsignal(o->signal));
+            snprintf(how, sizeof how, ", its worker killed by signal %d (%s)", o->signal, pb_signal_text(o->signal));
         else if (o->status == PB_TASK_LOST && o->exit_status == -2)
             snprintf(how, sizeof how, ", its worker thread ended");
         else if (o->status == PB_TASK_LOST)
