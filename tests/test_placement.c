@@ -1,6 +1,7 @@
 /* Placement policies on synthetic machines we do not have, and binding on
  * this one: every policy's placement is asserted for several W; a pinned
  * run's tasks are checked to have run on their worker's PUs. */
+#include <stdio.h>
 #include <sched.h>
 #include <stdlib.h>
 
@@ -103,6 +104,19 @@ int main(void)
     CHECK(pb_pin_parse("tight", &pin, &err) == PB_E_ARG && strstr(err.msg, "--pin"));
     CHECK(pb_pin_parse("3-1", &pin, &err) == PB_E_ARG);
     CHECK(pb_pin_parse("0,,1", &pin, &err) == PB_E_ARG);
+    /* written with ranges, as runs.csv records it; a list too long to record is refused, not cut */
+    char text[PB_PIN_TEXT_MAX];
+    CHECK(pb_pin_parse("0,1,2,3,8,10-12", &pin, &err) == 0);
+    pb_pin_format(&pin, text, sizeof text);
+    CHECK(strcmp(text, "pus:0-3,8,10-12") == 0);
+    CHECK(pb_pin_parse("211-1213", &pin, &err) == 0 && pin.count == 1003);   /* the fuzzer's find */
+    pb_pin_format(&pin, text, sizeof text);
+    CHECK(strcmp(text, "pus:211-1213") == 0);
+    char many[1024];
+    size_t len = 0;
+    for (int pu = 0; pu < 200; pu += 2)
+        len += (size_t)snprintf(many + len, sizeof many - len, "%s%d", pu ? "," : "", pu);
+    CHECK(pb_pin_parse(many, &pin, &err) == PB_E_RANGE && strstr(err.msg, "too long to record"));
     CHECK(pb_topology_load(&t, "core:2 pu:1", NULL, &err) == 0);
     CHECK(pb_pin_parse("0,5", &pin, &err) == 0);
     CHECK(pb_pin_check(t, &pin, &err) == PB_E_RANGE && strstr(err.msg, "PU 5"));

@@ -67,7 +67,7 @@ typedef struct pb_run_record {
     unsigned pus;              /* PUs the process may use */
     uint64_t chunk;            /* tasks a worker took at a time */
     unsigned replaced;         /* pool workers that died and were replaced */
-    char pin[64];              /* the policy, "none" when unbound */
+    char pin[PB_PIN_TEXT_MAX]; /* the policy, "none" when unbound */
     char pus_used[2048];       /* each worker's PUs, "0 1 0 1"; "-" when unbound */
     bool oversubscribed;       /* more workers than the PUs (or cores) they were placed on */
     int bound;                 /* 1: every worker bound as placed; 0: refused; -1: not pinned */

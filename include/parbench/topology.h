@@ -61,6 +61,10 @@ typedef enum pb_pin_kind {
 } pb_pin_kind;
 
 #define PB_PIN_MAX_LIST 1024
+/* The longest a policy is written (runs.csv's pin, "pus:0-15,32-47"):
+ * a list whose text, consecutive PUs written as ranges, would be longer is
+ * refused when parsed, so that what is recorded is what ran. */
+#define PB_PIN_TEXT_MAX 160
 typedef struct pb_pin_policy {
     pb_pin_kind kind;
     unsigned count;                    /* PB_PIN_PUS: the PUs, OS numbering */

@@ -260,7 +260,7 @@ void pb__cli_join_command(int argc, char **argv, char *buf, size_t size)
 
 void pb__cli_backend_label(const pb_config *cfg, char *buf, size_t size)
 {
-    char pin[96] = "";
+    char pin[PB_PIN_TEXT_MAX + 1] = "";
     if (cfg->pin && cfg->pin->kind != PB_PIN_NONE) {
         pin[0] = '@';
         pb_pin_format(cfg->pin, pin + 1, sizeof pin - 1);

@@ -208,7 +208,7 @@ static void print_notes(FILE *out, const pb_summary_row *rows, unsigned count, c
             PB_CI_MIN_N);
     for (unsigned r = 0; r < count; r++)
         if (rows[r].cfg->pin && rows[r].cfg->pin->kind != PB_PIN_NONE) {
-            char pin[128];
+            char pin[PB_PIN_TEXT_MAX];
             pb_pin_format(rows[r].cfg->pin, pin, sizeof pin);
             fprintf(out, "workers were pinned with --pin %s (runs.csv: pus_used, bound, placement_held).\n", pin);
             break;

@@ -12,6 +12,32 @@ static const char *const pin_names[] = {
 #undef PB_X_
 };
 
+/* "pus:" and the list, runs of consecutive PUs as ranges (0-3,8): the
+ * length the whole text needs, written into buf as far as it fits. */
+static size_t pin_list_text(const pb_pin_policy *p, char *buf, size_t size)
+{
+    size_t len = 0;
+    char part[32];
+    const char *head = "pus:";
+    for (size_t k = 0; head[k]; k++, len++)
+        if (len + 1 < size)
+            buf[len] = head[k];
+    for (unsigned i = 0; i < p->count;) {
+        unsigned j = i;
+        while (j + 1 < p->count && p->pu[j + 1] == p->pu[j] + 1)
+            j++;
+        int n = j > i ? snprintf(part, sizeof part, "%s%d-%d", i ? "," : "", p->pu[i], p->pu[j])
+                      : snprintf(part, sizeof part, "%s%d", i ? "," : "", p->pu[i]);
+        for (int k = 0; k < n; k++, len++)
+            if (len + 1 < size)
+                buf[len] = part[k];
+        i = j + 1;
+    }
+    if (size)
+        buf[len < size ? len : size - 1] = '\0';
+    return len;
+}
+
 int pb_pin_parse(const char *text, pb_pin_policy *out, pb_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -50,6 +76,10 @@ int pb_pin_parse(const char *text, pb_pin_policy *out, pb_error *err)
         else if (*p)
             return pb_fail(err, PB_E_ARG, "--pin: '%s' is not a PU list (example: 0,2,4-7)", text);
     }
+    char written[PB_PIN_TEXT_MAX];
+    if (pin_list_text(out, written, sizeof written) >= sizeof written)
+        return pb_fail(err, PB_E_RANGE, "--pin: the PU list is too long to record: at most %d characters once "
+                       "written with ranges (%s...)", PB_PIN_TEXT_MAX - 1, written);
     return 0;
 }
 
@@ -59,9 +89,7 @@ void pb_pin_format(const pb_pin_policy *p, char *buf, size_t size)
         snprintf(buf, size, "%s", pin_names[p->kind]);
         return;
     }
-    size_t len = (size_t)snprintf(buf, size, "pus:");
-    for (unsigned i = 0; i < p->count && len < size; i++)
-        len += (size_t)snprintf(buf + len, size - len, "%s%d", i ? "," : "", p->pu[i]);
+    pin_list_text(p, buf, size);
 }
 
 int pb_pin_check(const pb_topology *t, const pb_pin_policy *p, pb_error *err)
