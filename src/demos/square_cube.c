@@ -77,12 +77,14 @@ static void demo_square_cube(pb_demo_ctx *c)
                               "cores' worth, though no other process held them"));
         return;
     }
-    bool scaled = t_gain >= 1.3 && p_gain >= 1.3;
+    /* and both gained: 1.1, as the fastest of 10 rounds of a configuration that scales measured as low as
+     * 1.14x here while the other reached 1.55x in the same rounds (a CPython thread under its GIL: <= 1.0) */
+    bool scaled = fmax(t_gain, p_gain) >= 1.3 && fmin(t_gain, p_gain) >= 1.1;
     if (scaled)
         pb__say(c, _("Lesson: counting needs a CPU the whole time: two workers gain only as much as there are free "
                      "cores, and here two were free. In C threads scale like processes; in CPython the GIL would "
                      "keep threads at one core (parbench demo gil)."));
-    pb__fact(c, scaled, _("on 2 free CPUs, two counting threads or processes gained less than 1.3x"));
+    pb__fact(c, scaled, _("on 2 free CPUs, two counting threads or processes did not scale (one below 1.1x)"));
 }
 
 const pb_demo pb_demo_square_cube = {
